@@ -1,0 +1,410 @@
+"""Pooling: inverse-variance fixed effect, random effects with several τ² estimators, Mantel–Haenszel, and
+RevMan 5's "M-H, Random".
+
+Conventions follow metafor's ``rma.uni`` / ``rma.mh`` (Viechtbauer 2010) unless a function says it follows
+RevMan 5 (Deeks & Higgins, "Statistical algorithms in Review Manager 5", 2010). The DerSimonian–Laird τ² and the
+fixed-effect fit come from PyMARE (``DerSimonianLaird``, ``WeightedLeastSquares``, always with
+``small_sample_correction="wald"``: PyMARE ≥ 0.0.11 defaults to Knapp–Hartung). PyMARE has no PM, HS, SJ or HE
+estimator, and its ML/REML optimiser agrees with metafor only to about 3e-5 (PyMARE validation/metafor README),
+short of this project's 1e-6, so those estimators are written here and tested against metafor.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from pymare.estimators import DerSimonianLaird, WeightedLeastSquares
+from scipy import optimize, stats
+
+from . import heterogeneity as het
+
+TAU2_ESTIMATORS = ("DL", "REML", "ML", "PM", "HS", "SJ", "HE")
+CI_METHODS = ("wald", "knha")
+PI_METHODS = ("metafor", "hts")
+
+
+@dataclass
+class PoolResult:
+    """One pooled analysis on the analysis scale (log scale for ratios)."""
+
+    method: str
+    tau2_estimator: str
+    ci_method: str
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    stat: float
+    p: float
+    tau2: float
+    tau2_ci_low: float
+    tau2_ci_high: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    pi_low: float
+    pi_high: float
+    weights: np.ndarray = field(repr=False)
+    note: str = ""
+
+    def as_row(self) -> dict:
+        """The scalar fields as a dict (weights are per study and go to the study table)."""
+        row = asdict(self)
+        row.pop("weights")
+        return row
+
+
+def _check(yi, vi):
+    yi, vi = np.asarray(yi, float).ravel(), np.asarray(vi, float).ravel()
+    if yi.shape != vi.shape:
+        raise ValueError("yi and vi differ in length")
+    if yi.size == 0:
+        raise ValueError("no studies to pool (k = 0)")
+    if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
+        raise ValueError("yi and vi must be finite")
+    if np.any(vi <= 0):
+        raise ValueError("every vi must be > 0")
+    return yi, vi
+
+
+# --- τ² estimators -----------------------------------------------------------------------------------------
+
+
+def _pymare_fit(estimator, yi, vi):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = estimator.fit(y=yi[:, None], v=vi[:, None], X=np.ones((yi.size, 1)))
+    return est.params_
+
+
+def tau2_dl(yi, vi):
+    """DerSimonian & Laird (1986) moment estimator, truncated at 0 (PyMARE ``DerSimonianLaird``)."""
+    return float(_pymare_fit(DerSimonianLaird(small_sample_correction="wald"), yi, vi)["tau2"][0])
+
+
+def tau2_he(yi, vi):
+    """Hedges (1983) / Hedges–Olkin unweighted moment estimator: ``[Σ(y−ȳ)² − Σv(k−1)/k]/(k−1)``, truncated
+    at 0 (metafor ``method="HE"``)."""
+    k = yi.size
+    rss = np.sum((yi - yi.mean()) ** 2)
+    return float(max(0.0, (rss - vi.sum() * (k - 1) / k) / (k - 1)))
+
+
+def tau2_hs(yi, vi):
+    """Hunter–Schmidt estimator ``(Q − k)/Σw``, truncated at 0 (metafor ``method="HS"``)."""
+    w = 1 / vi
+    return float(max(0.0, (het.cochran_q(yi, vi) - yi.size) / w.sum()))
+
+
+def tau2_sj(yi, vi):
+    """Sidik–Jonkman (2005) estimator: ``τ₀² Σwᵢ(yᵢ−μ̂)²/(k−1)`` with ``τ₀² = Σ(y−ȳ)²/k`` and
+    ``wᵢ = 1/(vᵢ+τ₀²)`` (metafor ``method="SJ"``)."""
+    k = yi.size
+    t0 = np.sum((yi - yi.mean()) ** 2) / k
+    w = 1 / (vi + t0)
+    mu = np.sum(w * yi) / w.sum()
+    return float(t0 * np.sum(w * (yi - mu) ** 2) / (k - 1))
+
+
+def tau2_pm(yi, vi):
+    """Paule–Mandel (1982) estimator: the root of Q(τ²) = k − 1, or 0 when Q(0) < k − 1 (metafor "PM")."""
+    k = yi.size
+    f = lambda t: het.generalised_q(t, yi, vi) - (k - 1)  # noqa: E731
+    if f(0.0) <= 0:
+        return 0.0
+    top = max(1.0, 10 * np.var(yi))
+    while f(top) > 0:
+        top *= 10
+    return float(optimize.brentq(f, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=1000))
+
+
+def _tau2_likelihood(yi, vi, reml, tol=1e-12, max_iter=1000):
+    """ML / REML τ² by Fisher scoring with step halving at the 0 boundary, as metafor ``rma.uni`` does."""
+    tau2 = tau2_he(yi, vi)
+    for _ in range(max_iter):
+        w = 1 / (vi + tau2)
+        sw = w.sum()
+        mu = np.sum(w * yi) / sw
+        r = yi - mu
+        if reml:
+            # P = W − w wᵀ/Σw; y'PPy and tr(P), tr(PP) written out for an intercept-only model.
+            py = w * r
+            ypppy = np.sum(py**2)
+            tr_p = sw - np.sum(w**2) / sw
+            tr_pp = np.sum(w**2) - 2 * np.sum(w**3) / sw + (np.sum(w**2) / sw) ** 2
+            adj = (ypppy - tr_p) / tr_pp
+        else:
+            adj = (np.sum(w**2 * r**2) - sw) / np.sum(w**2)
+        while tau2 + adj < 0:
+            adj /= 2
+        tau2 += adj
+        if abs(adj) < tol:
+            return float(tau2)
+    raise RuntimeError("ML/REML τ² did not converge")
+
+
+def tau2_reml(yi, vi):
+    """Restricted maximum likelihood τ² (Viechtbauer 2005)."""
+    return _tau2_likelihood(yi, vi, reml=True)
+
+
+def tau2_ml(yi, vi):
+    """Maximum likelihood τ² (Viechtbauer 2005)."""
+    return _tau2_likelihood(yi, vi, reml=False)
+
+
+_TAU2 = {
+    "DL": tau2_dl,
+    "REML": tau2_reml,
+    "ML": tau2_ml,
+    "PM": tau2_pm,
+    "HS": tau2_hs,
+    "SJ": tau2_sj,
+    "HE": tau2_he,
+}
+
+
+def tau2(yi, vi, estimator="DL"):
+    """τ² by the named estimator (one of ``TAU2_ESTIMATORS``)."""
+    if estimator not in _TAU2:
+        raise ValueError(f"unknown tau2 estimator {estimator!r}; allowed: {', '.join(TAU2_ESTIMATORS)}")
+    yi, vi = _check(yi, vi)
+    if yi.size == 1:
+        return 0.0
+    return _TAU2[estimator](yi, vi)
+
+
+# --- inverse-variance pooling -----------------------------------------------------------------------------
+
+
+def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
+    """Estimate, SE, CI, test and prediction interval for weights 1/(vᵢ+τ²) (metafor ``rma.uni``/``predict``)."""
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown ci_method {ci_method!r}; allowed: {', '.join(CI_METHODS)}")
+    if pi_method not in PI_METHODS:
+        raise ValueError(f"unknown pi_method {pi_method!r}; allowed: {', '.join(PI_METHODS)}")
+    k = yi.size
+    w = 1 / (vi + t2)
+    if sw is None:
+        sw = w.sum()
+    if mu is None:
+        mu = float(np.sum(w * yi) / sw)
+    se = float(np.sqrt(1 / sw))
+    alpha = 1 - level
+    if ci_method == "knha" and k > 1:
+        # Knapp & Hartung (2003) / Hartung–Knapp–Sidik–Jonkman: scale by Σw(y−μ)²/(k−1), t(k−1) reference.
+        se *= float(np.sqrt(np.sum(w * (yi - mu) ** 2) / (k - 1)))
+        dist = stats.t(k - 1)
+    else:
+        dist = stats.norm()
+    crit = float(dist.ppf(1 - alpha / 2))
+    # A zero Knapp–Hartung SE (all estimates identical) gives an infinite statistic and p = 0, as in metafor;
+    # random_effects() says so in its note.
+    stat = mu / se if se > 0 else (float(np.copysign(np.inf, mu)) if mu != 0 else float("nan"))
+    p = float(2 * dist.sf(abs(stat)))
+    # Prediction interval: metafor predict.rma uses the test's reference distribution; Higgins, Thompson &
+    # Spiegelhalter (2009) ("hts") use t(k−2).
+    if pi_method == "hts":
+        pcrit = float(stats.t(k - 2).ppf(1 - alpha / 2)) if k > 2 else float("nan")
+    else:
+        pcrit = crit
+    pse = np.sqrt(se**2 + t2)
+    return mu, se, mu - crit * se, mu + crit * se, stat, p, mu - pcrit * pse, mu + pcrit * pse, w
+
+
+def random_effects(
+    yi,
+    vi,
+    tau2_estimator="DL",
+    ci_method="wald",
+    level=0.95,
+    pi_method="metafor",
+    tau2_ci=True,
+    method="IV",
+):
+    """Random-effects (or, with ``tau2_estimator="FE"``, fixed-effect) inverse-variance meta-analysis.
+
+    μ̂ = Σwᵢyᵢ/Σwᵢ with wᵢ = 1/(vᵢ + τ̂²), SE = 1/√Σwᵢ (Wald) or the Knapp–Hartung SE. Heterogeneity Q is the
+    fixed-effect Q. For k = 1 there is no heterogeneity to estimate: τ² = 0 and Q, I², the τ² CI and the
+    prediction interval are NaN, and ``note`` says so.
+    """
+    yi, vi = _check(yi, vi)
+    k = yi.size
+    fixed = tau2_estimator == "FE"
+    if fixed:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = WeightedLeastSquares(tau2=0.0).fit(y=yi[:, None], v=vi[:, None], X=np.ones((k, 1)))
+        t2 = 0.0
+        mu = float(est.params_["fe_params"][0, 0])
+    else:
+        t2 = tau2(yi, vi, tau2_estimator)
+        mu = None
+    est_, se, lo, hi, stat, p, pil, pih, w = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
+    note = ""
+    if k == 1:
+        q = q_p = i2 = h2 = t2lo = t2hi = pil = pih = float("nan")
+        note = "k = 1: single study; no heterogeneity can be estimated"
+    else:
+        q = het.cochran_q(yi, vi)
+        q_p = float(stats.chi2.sf(q, k - 1))
+        i2, h2 = het.i2_h2(q, k - 1) if fixed else het.i2_h2(q, k - 1, t2, vi)
+        t2lo, t2hi = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else (np.nan, np.nan)
+        if fixed:
+            pil, pih = float("nan"), float("nan")
+        if k == 2:
+            note = "k = 2: tau2 and I2 are very imprecise"
+        if se == 0:
+            note = "Knapp-Hartung scale factor is 0 (all estimates identical): degenerate CI and p"
+    return PoolResult(
+        method=method,
+        tau2_estimator=tau2_estimator,
+        ci_method=ci_method,
+        k=k,
+        estimate=est_,
+        se=se,
+        ci_low=lo,
+        ci_high=hi,
+        stat=stat,
+        p=p,
+        tau2=t2,
+        tau2_ci_low=t2lo,
+        tau2_ci_high=t2hi,
+        i2=i2,
+        h2=h2,
+        q=q,
+        q_df=k - 1,
+        q_p=q_p,
+        pi_low=pil,
+        pi_high=pih,
+        weights=100 * w / w.sum(),
+        note=note,
+    )
+
+
+def fixed_effect(yi, vi, ci_method="wald", level=0.95):
+    """Inverse-variance fixed-effect meta-analysis (metafor ``method="EE"``/``"FE"``)."""
+    return random_effects(yi, vi, tau2_estimator="FE", ci_method=ci_method, level=level, tau2_ci=False)
+
+
+# --- Mantel–Haenszel --------------------------------------------------------------------------------------
+
+
+def mantel_haenszel(ai, bi, ci, di, measure, rd_variance="greenland-robins"):
+    """Mantel–Haenszel pooled estimate and its variance; returns ``(y_mh, v_mh)`` on the log scale for RR/OR.
+
+    - OR: ``Σ(aᵢdᵢ/Nᵢ)/Σ(bᵢcᵢ/Nᵢ)`` with the Robins–Breslow–Greenland (1986) variance.
+    - RR: ``Σ(aᵢn2ᵢ/Nᵢ)/Σ(cᵢn1ᵢ/Nᵢ)`` with the Greenland–Robins (1985) variance
+      ``Σ[(n1ᵢn2ᵢ(aᵢ+cᵢ) − aᵢcᵢNᵢ)/Nᵢ²] / [Σ(aᵢn2ᵢ/Nᵢ)·Σ(cᵢn1ᵢ/Nᵢ)]``.
+    - RD: ``Σ(aᵢn2ᵢ − cᵢn1ᵢ)/Nᵢ / Σ(n1ᵢn2ᵢ/Nᵢ)`` with the Greenland–Robins (1985) variance
+      ``Σ[(aᵢbᵢn2ᵢ³ + cᵢdᵢn1ᵢ³)/(n1ᵢn2ᵢNᵢ²)]/[Σn1ᵢn2ᵢ/Nᵢ]²`` (RevMan 5, Deeks & Higgins 2010) or, with
+      ``rd_variance="sato"``, the Sato, Greenland & Robins (1989) variance that metafor ``rma.mh`` uses.
+    """
+    a, b, c, d = (np.asarray(x, float) for x in (ai, bi, ci, di))
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    if measure == "OR":
+        r, s = a * d / n, b * c / n
+        pp, qq = (a + d) / n, (b + c) / n
+        big_r, big_s = r.sum(), s.sum()
+        var = (
+            np.sum(pp * r) / (2 * big_r**2)
+            + np.sum(pp * s + qq * r) / (2 * big_r * big_s)
+            + np.sum(qq * s) / (2 * big_s**2)
+        )
+        return float(np.log(big_r / big_s)), float(var)
+    if measure == "RR":
+        r, s = a * n2 / n, c * n1 / n
+        var = np.sum((n1 * n2 * (a + c) - a * c * n) / n**2) / (r.sum() * s.sum())
+        return float(np.log(r.sum() / s.sum())), float(var)
+    if measure == "RD":
+        wt = n1 * n2 / n
+        rd = np.sum((a * n2 - c * n1) / n) / wt.sum()
+        if rd_variance == "sato":
+            pp = np.sum((n1**2 * c - n2**2 * a + n1 * n2 * (n2 - n1) / 2) / n**2)
+            qq = np.sum((a * (n2 - c) + c * (n1 - a)) / (2 * n))
+            return float(rd), float((rd * pp + qq) / wt.sum() ** 2)
+        num = np.sum((a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2))
+        return float(rd), float(num / wt.sum() ** 2)
+    raise ValueError(f"unknown MH measure {measure!r}; allowed: RR, OR, RD")
+
+
+def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", level=0.95, exact_mh=None):
+    """RevMan 5 dichotomous meta-analysis with Mantel–Haenszel weighting ("M-H, Fixed" or "M-H, Random").
+
+    Fixed: the MH estimate with its Greenland–Robins/RBG variance. Heterogeneity: Q centred on the MH estimate
+    with inverse-variance weights of the (zero-corrected) study estimates; I² = (Q − df)/Q. Random (RevMan 5 and
+    R meta's ``Q.Cochrane``): τ² = max(0, (Q − df)/(Σw − Σw²/Σw)) from that Q, then inverse-variance pooling with
+    weights 1/(vᵢ + τ²) and a Wald CI. ``exact_mh`` (default: True for ``zero_rule="metafor"``, as in metafor's
+    ``rma.mh``) pools uncorrected counts in the MH step; RevMan uses the corrected counts. The RD variance
+    follows the same convention (metafor: Sato et al. 1989; RevMan: Greenland–Robins 1985).
+    """
+    from .effects import correct_zero_cells, two_by_two
+
+    yi, vi, keep = two_by_two(ai, n1i, ci, n2i, measure, zero_rule)
+    if exact_mh is None:
+        exact_mh = zero_rule == "metafor"
+    if exact_mh:
+        raw = [np.asarray(x, float) for x in (ai, n1i, ci, n2i)]
+        a, b, c, d = raw[0], raw[1] - raw[0], raw[2], raw[3] - raw[2]
+    else:
+        a, b, c, d, _ = correct_zero_cells(ai, n1i, ci, n2i, measure, zero_rule)
+    a, b, c, d, yi, vi = (x[keep] for x in (a, b, c, d, yi, vi))
+    k = int(keep.sum())
+    if k == 0:
+        raise ValueError("no estimable studies (all double-zero)")
+    rd_var = "sato" if zero_rule == "metafor" else "greenland-robins"
+    y_mh, v_mh = mantel_haenszel(a, b, c, d, measure, rd_variance=rd_var)
+    q = het.cochran_q(yi, vi, mu=y_mh) if k > 1 else float("nan")
+    i2 = het.i2_h2(q, k - 1)[0] if k > 1 else float("nan")
+    q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else float("nan")
+    z = float(stats.norm.ppf(1 - (1 - level) / 2))
+    if not random:
+        se = np.sqrt(v_mh)
+        w_mh = _mh_weights(a, b, c, d, measure)
+        return PoolResult(
+            method="MH",
+            tau2_estimator="FE",
+            ci_method="wald",
+            k=k,
+            estimate=y_mh,
+            se=float(se),
+            ci_low=y_mh - z * se,
+            ci_high=y_mh + z * se,
+            stat=y_mh / se,
+            p=float(2 * stats.norm.sf(abs(y_mh / se))),
+            tau2=0.0,
+            tau2_ci_low=float("nan"),
+            tau2_ci_high=float("nan"),
+            i2=i2,
+            h2=q / (k - 1) if k > 1 else float("nan"),
+            q=q,
+            q_df=k - 1,
+            q_p=q_p,
+            pi_low=float("nan"),
+            pi_high=float("nan"),
+            weights=100 * w_mh / w_mh.sum(),
+            note="k = 1: single study; no heterogeneity can be estimated" if k == 1 else "",
+        )
+    w = 1 / vi
+    t2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
+    res = random_effects(yi, vi, "DL", "wald", level, tau2_ci=k > 1, method="MH")
+    mu, se, lo, hi, stat, p, pil, pih, wr = _inference(yi, vi, t2, "wald", level, "metafor")
+    res.estimate, res.se, res.ci_low, res.ci_high, res.stat, res.p = mu, se, lo, hi, stat, p
+    res.tau2, res.q, res.q_p, res.i2 = t2, q, q_p, i2
+    res.h2 = q / (k - 1) if k > 1 else float("nan")
+    res.pi_low, res.pi_high = (pil, pih) if k > 1 else (float("nan"), float("nan"))
+    res.weights = 100 * wr / wr.sum()
+    return res
+
+
+def _mh_weights(a, b, c, d, measure):
+    """RevMan's MH study weights: bᵢcᵢ/Nᵢ (OR), cᵢn1ᵢ/Nᵢ (RR), n1ᵢn2ᵢ/Nᵢ (RD)."""
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    return {"OR": b * c / n, "RR": c * n1 / n, "RD": n1 * n2 / n}[measure]

@@ -1,0 +1,132 @@
+"""Every estimate, CI bound, SE, τ², I², Q and p of the engine against R's metafor.
+
+Reference values: tests/reference/metafor_reference.csv, written by tests/reference/generate_metafor.R
+(metafor 3.8-1 from Debian). When Rscript and metafor are installed the suite regenerates them live first
+(see conftest.py) and also checks that the committed file still matches metafor.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import COMMITTED, read_reference
+from ketamine_ma import effects as ef
+from ketamine_ma import pooling as po
+from ketamine_ma import subgroups as sg
+
+FIX = Path(__file__).parent / "reference" / "fixtures"
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+def close(ours, ref, rtol=RTOL, atol=ATOL):
+    ours = np.atleast_1d(np.asarray(ours, float))
+    ref = np.atleast_1d(np.asarray(ref, float))
+    np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol)
+
+
+def fixture(name):
+    return pd.read_csv(FIX / f"{name}.csv")
+
+
+def escalc(d, measure):
+    if measure in ("MD", "SMD"):
+        args = (d.m1i, d.sd1i, d.n1i, d.m2i, d.sd2i, d.n2i)
+        return ef.md(*args) if measure == "MD" else ef.smd(*args)
+    if measure in ("RR", "OR", "RD"):
+        yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, measure, rule="metafor")
+        return yi, vi
+    if measure in ef.PROPORTION_MEASURES:
+        return ef.proportion(d.xi, d.ni, measure)
+    raise KeyError(measure)
+
+
+def groups(reference):
+    return [(f, a, g) for (f, a), g in reference.groupby(["fixture", "analysis"], sort=True)]
+
+
+def values(g):
+    return {q: gg.sort_values("i")["value"].to_numpy() for q, gg in g.groupby("quantity")}
+
+
+def ours_for(fx, analysis):
+    """Our quantities for one reference (fixture, analysis) group."""
+    if fx == "inline_mc":
+        yi, vi = ef.mean_change([6.1, 7.4, 5.9], [1.5, 2.0, 1.1], [3.2, 4.0, 4.4], [2.2, 2.5, 1.9], [12, 30, 18], 0.5)
+        # metafor's MC is m1 − m2 (pre minus post here); ours is post − pre.
+        return {"yi": -yi, "vi": vi}
+    d = fixture(fx) if fx != "inline_mc" else None
+    head, *rest = analysis.split("_")
+    if head == "escalc":
+        yi, vi = escalc(d, rest[0])
+        return {"yi": yi, "vi": vi}
+    if head in ("MH", "MHRANDOM", "MHCC"):
+        meas = rest[0]
+        rule = "metafor" if head == "MH" else "revman"
+        r = po.mh_meta(d.ai, d.n1i, d.ci, d.n2i, meas, random=head == "MHRANDOM", zero_rule=rule)
+        return r.as_row()
+    if head == "SUBGROUP":
+        yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
+        per, test = sg.subgroup_analysis(yi, vi, d.alloc.to_numpy())
+        return {"estimate": per.estimate, "se": per.se, "tau2": per.tau2, "q_between": test["q_between"],
+                "q_between_p": test["p"]}
+    if head == "METAREG":
+        yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
+        return sg.meta_regression(yi, vi, d.ablat.to_numpy(), rest[1])
+    meas, method, test = head, rest[0], rest[1]
+    yi, vi = (d.yi.to_numpy(), d.vi.to_numpy()) if meas == "GEN" else escalc(d, meas)
+    ok = vi > 0
+    yi, vi = np.asarray(yi)[ok], np.asarray(vi)[ok]
+    r = po.random_effects(yi, vi, method, "knha" if test == "knha" else "wald").as_row()
+    if meas in ef.PROPORTION_MEASURES:
+        ni = d.ni.to_numpy()[ok]
+        for key in ("estimate", "ci_low", "ci_high"):
+            r["back_" + key] = ef.back_transform(r[key], meas, ni)
+    return r
+
+
+REFERENCE = read_reference(COMMITTED)
+
+# Tolerances looser than 1e-6, each with its reason:
+LOOSER = {
+    # PyMARE's ML/REML optimiser stops at xtol 1e-6 (PyMARE validation/metafor README: ~3e-5 relative).
+    "METAREG_ablat_REML": 1e-4,
+}
+
+
+@pytest.mark.parametrize("fx,analysis,g", groups(REFERENCE), ids=lambda x: x if isinstance(x, str) else "")
+def test_against_metafor(fx, analysis, g):
+    ours = ours_for(fx, analysis)
+    ref = values(g)
+    assert ref, "reference group is empty"
+    for q, v in ref.items():
+        ov = ours[q]
+        if q == "h2" and np.isnan(v).all():
+            continue
+        close(ov, v, rtol=LOOSER.get(analysis, RTOL), atol=1e-8 if q in ("tau2", "tau2_ci_low") else ATOL)
+
+
+def test_committed_reference_matches_live_metafor(live_reference_path):
+    if live_reference_path is None:
+        pytest.skip("Rscript with metafor is not installed; the committed reference was checked instead")
+    live = read_reference(live_reference_path)
+    committed = REFERENCE
+    assert len(live) == len(committed)
+    merged = committed.merge(live, on=["fixture", "analysis", "quantity", "i"], suffixes=("_c", "_l"))
+    assert len(merged) == len(committed)
+    np.testing.assert_allclose(merged.value_c, merged.value_l, rtol=1e-12, atol=1e-14, equal_nan=True)
+
+
+def test_live_metafor_matches_engine(live_reference_path):
+    """The same comparison against values metafor computed in this run (not the committed copy)."""
+    if live_reference_path is None:
+        pytest.skip("Rscript with metafor is not installed")
+    live = read_reference(live_reference_path)
+    for fx, analysis, g in groups(live):
+        ours = ours_for(fx, analysis)
+        for q, v in values(g).items():
+            if q == "h2" and np.isnan(v).all():
+                continue
+            close(ours[q], v, rtol=LOOSER.get(analysis, RTOL), atol=1e-8 if q.startswith("tau2") else ATOL)
