@@ -1,0 +1,20 @@
+# Re-runs four meta-analyses of intravenous ketamine for chronic pain from the evidence ledger in data/raw/.
+# Stages: extract -> clean -> analyse -> sensitivity -> figures -> report (one rules file each).
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/extract.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/analyse.smk"
+include: "workflow/rules/sensitivity.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

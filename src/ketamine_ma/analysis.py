@@ -1,0 +1,114 @@
+"""The analyse and sensitivity stages: one study table + one set of settings → the study-level table with
+``yi, vi, weight`` and one pooled row in the output contract's shape (``results/summary/pooled.csv``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import effects as ef
+from . import pooling as po
+from . import studies as st
+from .subgroups import subgroup_analysis
+
+POOLED_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "method", "tau2_estimator", "ci_method",
+                  "k", "n_participants", "estimate", "ci_low", "ci_high", "se", "p", "tau2", "i2", "q", "q_df",
+                  "q_p", "pi_low", "pi_high", "tau2_ci_low", "tau2_ci_high", "h2", "stat", "scale", "trials",
+                  "note"]
+
+
+def effect_sizes(df, measure, zero_rule="revman", r_prepost=0.5):
+    """Add ``yi, vi`` (log scale for ratios, transformed scale for proportions) to a study table."""
+    df = df.copy()
+    fam = st._family(measure)
+    if df.empty:
+        df["yi"], df["vi"] = [], []
+        return df
+    if fam == "continuous":
+        args = (df.m1, df.sd1, df.n1, df.m2, df.sd2, df.n2)
+        df["yi"], df["vi"] = ef.md(*args) if measure == "MD" else ef.smd(*args)
+    elif fam == "binary":
+        yi, vi, keep = ef.two_by_two(df.ai, df.n1, df.ci, df.n2, measure, zero_rule)
+        df["yi"], df["vi"], df["estimable"] = yi, vi, keep
+    elif fam == "proportion":
+        df["yi"], df["vi"] = ef.proportion(df.xi, df.ni, measure)
+    else:
+        df["yi"], df["vi"] = ef.mean_change(df.m_pre, df.sd_pre, df.m_post, df.sd_post, df.ni, r_prepost)
+    return df
+
+
+def n_participants(df, measure):
+    fam = st._family(measure)
+    if df.empty:
+        return 0
+    if fam in ("continuous", "binary"):
+        return int(df.n1.sum() + df.n2.sum())
+    return int(df.ni.sum())
+
+
+def _natural(res_row, measure, ni):
+    """Estimate, CI and PI on the natural scale (ratios exponentiated, proportions back-transformed)."""
+    out = dict(res_row)
+    for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+        out[k] = float(ef.back_transform(res_row[k], measure if measure != "PR" else "MD", ni))
+    return out
+
+
+def pool(df, settings):
+    """Pool one study table under ``settings`` (measure, method, model, tau2_estimator, ci_method, zero_rule,
+    pi_method). Returns ``(studies_with_weights, pooled_fields)``; k = 0 gives NaNs and a note."""
+    measure = settings["measure"]
+    df = effect_sizes(df, measure, settings.get("zero_rule", "revman"), settings.get("r_prepost", 0.5))
+    est = df[df.get("estimable", pd.Series(True, index=df.index)).astype(bool)] if len(df) else df
+    base = {"measure": measure, "method": settings["method"],
+            "tau2_estimator": "FE" if settings["model"] == "fixed" else settings["tau2_estimator"],
+            "ci_method": settings["ci_method"], "scale": "log" if measure in ("RR", "OR") else "natural"}
+    if measure in st.PROPORTION:
+        base["scale"] = {"PLO": "logit", "PFT": "double arcsine", "PAS": "arcsine", "PR": "proportion"}[measure]
+    df["weight"] = np.nan
+    if est.empty:
+        base.update({"k": 0, "n_participants": 0, "note": "not estimable: no trial with usable data"})
+        return df, base
+    if settings["method"] == "MH" and measure in st.BINARY:
+        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, random=settings["model"] == "random",
+                         zero_rule=settings.get("zero_rule", "revman"))
+    else:
+        tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
+        res = po.random_effects(est.yi, est.vi, tau2_est, settings["ci_method"],
+                                pi_method=settings.get("pi_method", "metafor"),
+                                method="IV")
+    df.loc[est.index, "weight"] = res.weights
+    row = res.as_row()
+    row["method"] = settings["method"] if settings["method"] == "MH" and measure in st.BINARY else "IV"
+    ni = est.ni if "ni" in est else None
+    row = _natural(row, measure, ni)
+    row.update({k: v for k, v in base.items() if k in ("measure", "ci_method", "scale")})
+    row["k"] = int(res.k)
+    row["n_participants"] = n_participants(est, measure)
+    row["trials"] = ";".join(est.trial_id)
+    return df, row
+
+
+def leave_one_out(df, settings):
+    """One pooled row per omitted trial (Viechtbauer & Cheung 2010; metafor ``leave1out``)."""
+    rows = []
+    for i in df.index:
+        _, r = pool(df.drop(index=i), settings)
+        r["omitted"] = df.loc[i, "trial_id"]
+        rows.append(r)
+    return rows
+
+
+def subgroups(df, settings, by, dose_cut=None):
+    """Per-subgroup pools and the RevMan test for subgroup differences, from a table that already has yi/vi."""
+    d = df.dropna(subset=["yi", "vi"]).copy()
+    if by == "dose":
+        d = d.dropna(subset=["dose_mg_kg"])
+        d["group"] = np.where(d.dose_mg_kg < dose_cut, f"< {dose_cut:g} mg/kg", f">= {dose_cut:g} mg/kg")
+    else:
+        d["group"] = d[by]
+    if d.empty or d["group"].nunique() < 2:
+        return None, {"subgroup": by, "note": f"fewer than two {by} subgroups with data"}
+    tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
+    per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), tau2_est, settings["ci_method"])
+    return per, {"subgroup": by, **test}

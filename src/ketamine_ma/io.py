@@ -1,0 +1,65 @@
+"""Deterministic, atomic output writing and the user-error exit used by every pipeline script."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .ledger import LedgerError
+from .rm5 import Rm5Error
+
+
+class SpecError(ValueError):
+    """A review spec or config value the pipeline cannot honour; the message names the file and key."""
+
+
+USER_ERRORS = (LedgerError, Rm5Error, SpecError)
+
+
+def _atomic(path, write):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(df: pd.DataFrame, path):
+    """Write ``df`` as CSV with full float precision, atomically (no half-written results)."""
+    _atomic(path, lambda fh: df.to_csv(fh, index=False, lineterminator="\n", float_format="%.10g"))
+
+
+def write_json(obj, path):
+    _atomic(path, lambda fh: fh.write(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"))
+
+
+def write_text(text, path):
+    _atomic(path, lambda fh: fh.write(text))
+
+
+def read_csv(path):
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def run(main, snakemake):
+    """Run a stage; a user's mistake ends with one clear message and exit 1, not a traceback."""
+    log = Path(snakemake.log[0]) if snakemake.log else None
+    try:
+        main(snakemake)
+    except USER_ERRORS as e:
+        msg = f"ERROR: {e}\n"
+        sys.stderr.write(msg)
+        if log:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(msg)
+        sys.exit(1)

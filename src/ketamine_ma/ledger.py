@@ -1,0 +1,293 @@
+"""The evidence ledger (``data/raw/``): table schemas, loading, and the evidence checks.
+
+Schemas are pandera ``DataFrameSchema`` objects, one per table (layout documented in ``data/raw/README.md``).
+``load_ledger`` reads every table, validates it, and checks what one table cannot: ids unique, every trial
+referenced exists, every ``verified`` number appears in its quote, events ≤ n, CI bounds in order. Any failure
+raises ``LedgerError`` with one message naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
+TABLES = ("trials", "membership", "extraction", "published", "conflicts")
+TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
+STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
+              "percent", "p_value", "t_value")
+ARMS = ("ketamine", "control", "total", "baseline", "difference")
+SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
+
+
+class LedgerError(ValueError):
+    """A defect in a ledger table; the message names file, line and column."""
+
+
+def _text(required=True, isin=None, regex=None, unique=False):
+    checks = []
+    if isin is not None:
+        checks.append(pa.Check.isin(list(isin), error=f"must be one of: {', '.join(isin)}"))
+    if regex is not None:
+        checks.append(pa.Check.str_matches(regex, error=f"must match the pattern {regex}"))
+    if required:
+        checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="must not be empty"))
+    return pa.Column(str, checks=checks, nullable=not required, unique=unique)
+
+
+def _num(required=False, ge=None, le=None):
+    checks = []
+    if ge is not None:
+        checks.append(pa.Check.ge(ge, error=f"must be >= {ge}"))
+    if le is not None:
+        checks.append(pa.Check.le(le, error=f"must be <= {le}"))
+    return pa.Column(float, checks=checks, nullable=not required, coerce=True)
+
+
+# A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
+# figures found nowhere else, and then the row says source_kind "secondary".
+SOURCE = {"source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"), "locator": _text(), "quote": _text()}
+
+SCHEMAS = {
+    "trials": pa.DataFrameSchema(
+        {
+            "trial_id": _text(regex=TRIAL_ID, unique=True),
+            "first_author": _text(),
+            "year": _num(required=True, ge=1950, le=2030),
+            "title": _text(required=False),
+            "journal": _text(required=False),
+            "doi": _text(required=False),
+            "pmid": _text(required=False, regex=r"^\d+$"),
+            "design": _text(isin=("parallel", "crossover", "cohort", "single-arm", "case-series")),
+            "randomised": _text(required=False, isin=("yes", "no")),
+            "condition": _text(),
+            "pain_type": _text(isin=("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear")),
+            "crps": _text(isin=("yes", "no")),
+            "route": _text(),
+            "regimen": _text(),
+            "dose_mg_kg": _num(ge=0, le=50),
+            "control": _text(required=False),
+            "country": _text(required=False),
+            **SOURCE,
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "membership": pa.DataFrameSchema(
+        {
+            "review": _text(isin=REVIEWS),
+            "trial_id": _text(regex=TRIAL_ID),
+            "status": _text(isin=("confirmed", "candidate")),
+            **SOURCE,
+            "reason": _text(),
+            "review_says": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+        unique=["review", "trial_id"],
+    ),
+    "extraction": pa.DataFrameSchema(
+        {
+            "extract_id": _text(unique=True),
+            "trial_id": _text(regex=TRIAL_ID),
+            "outcome": _text(regex=r"^[a-z][a-z0-9_]*$"),
+            "timepoint": _text(required=False),
+            "time_days": _num(ge=-365, le=3650),
+            "arm": _text(isin=ARMS),
+            "statistic": _text(isin=STATISTICS),
+            "qualifier": _text(required=False, isin=("<", ">", "<=", ">=")),
+            "value": _num(required=True),
+            "scale": _text(isin=SCALES),
+            **SOURCE,
+            "status": _text(isin=("verified", "derived", "ambiguous")),
+            "derivation": _text(required=False),
+            "notes": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "published": pa.DataFrameSchema(
+        {
+            "review": _text(isin=REVIEWS),
+            "result_id": _text(regex=r"^[a-z0-9_.]+$"),
+            "outcome": _text(),
+            "timepoint": _text(required=False),
+            "analysis": _text(),
+            "measure": _text(required=False, isin=("MD", "SMD", "RR", "OR", "RD", "proportion", "mean_change",
+                                                   "p_only")),
+            "estimate": _num(),
+            "ci_low": _num(),
+            "ci_high": _num(),
+            "scale": _text(required=False, isin=("natural", "percent")),
+            "p": _text(required=False, regex=r"^\s*[<>]?=?\s*\d*\.?\d+$"),
+            "k": _num(ge=1),
+            "n": _num(ge=1),
+            "i2": _num(ge=0, le=100),
+            "model": _text(required=False),
+            **SOURCE,
+            "source_kind": _text(isin=("primary", "secondary")),
+        },
+        strict=True,
+        ordered=True,
+        unique=["review", "result_id"],
+    ),
+    "conflicts": pa.DataFrameSchema(
+        {
+            "conflict_id": _text(unique=True),
+            "trial_id": _text(required=False, regex=TRIAL_ID),
+            "field": _text(),
+            "value_a": _text(),
+            "source_a": _text(),
+            "quote_a": _text(),
+            "value_b": _text(),
+            "source_b": _text(),
+            "quote_b": _text(),
+            "note": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+    ),
+}
+
+
+def _where(path, index, column):
+    line = f"line {int(index) + 2}" if index is not None and not pd.isna(index) else "header"
+    col = f", column '{column}'" if column is not None and not pd.isna(column) else ""
+    return f"{path}, {line}{col}"
+
+
+def _read(path):
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise LedgerError(f"{path}: not UTF-8 encoded (byte {e.start}); save the file as UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise LedgerError(f"{path}: the file is empty (no header row)") from None
+    except pd.errors.ParserError as e:
+        raise LedgerError(f"{path}: malformed CSV ({e})") from None
+    if df.empty:
+        raise LedgerError(f"{path}: the table has a header but no rows")
+    return df.replace({"": None})
+
+
+def validate_table(df, name, path):
+    """Validate one table against its schema; return the coerced DataFrame or raise ``LedgerError``."""
+    schema = SCHEMAS[name]
+    expected = list(schema.columns)
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        raise LedgerError(f"{path}, header: missing column(s) {', '.join(missing)}; expected {', '.join(expected)}")
+    extra = [c for c in df.columns if c not in expected]
+    if extra:
+        raise LedgerError(f"{path}, header: unknown column(s) {', '.join(extra)}; expected {', '.join(expected)}")
+    try:
+        return schema.validate(df, lazy=True)
+    except SchemaErrors as err:
+        fc = err.failure_cases
+        first = fc.iloc[0]
+        index = first.get("index")
+        column = first.get("column")
+        value = first.get("failure_case")
+        check = str(first.get("check"))
+        check = {"not_nullable": "must not be empty", "field_uniqueness": "is a duplicate (must be unique)",
+                 "multiple_fields_uniqueness": "duplicates another row's key"}.get(check, check)
+        if check.startswith("coerce_dtype"):
+            check = "is not a number" if schema.columns[column].dtype.type is not str else check
+        if column is not None and not pd.isna(column) and index is not None and not pd.isna(index):
+            value = df.loc[int(index), column]
+        more = f" ({len(fc) - 1} more problem(s) in this file)" if len(fc) > 1 else ""
+        raise LedgerError(f"{_where(path, index, column)}: value {value!r} {check}{more}") from None
+
+
+_NUM = re.compile(r"(?<![\d.])([-\u2212\u2013]?)(\d+(?:[.,]\d+)*|\.\d+)")
+
+
+def numbers_in(text):
+    """All numbers printed in ``text``, as floats, reading a decimal comma both ways ("0,15" → 0.15; "1,080" →
+    1080 and 1.08). A leading minus (ASCII, Unicode minus or en dash) makes a signed reading as well."""
+    out = set()
+    for sign, tok in _NUM.findall(text):
+        readings = {tok.replace(",", ""), tok.replace(",", ".")} if "," in tok else {tok}
+        for r in readings:
+            try:
+                v = float(r)
+            except ValueError:
+                continue
+            out.add(v)
+            if sign:
+                out.add(-v)
+    return out
+
+
+def value_in_quote(value, quote):
+    """True when ``value`` is printed in ``quote`` (to 1e-9, sign included when negative)."""
+    return any(abs(value - v) <= 1e-9 * max(1.0, abs(value)) for v in numbers_in(quote))
+
+
+def check_evidence(tables, paths):
+    """Cross-table and evidence checks; raise ``LedgerError`` on the first defect."""
+    trials = set(tables["trials"]["trial_id"])
+    for name in ("membership", "extraction", "conflicts"):
+        df = tables[name]
+        for i, tid in df["trial_id"].items():
+            if tid is not None and not pd.isna(tid) and tid not in trials:
+                raise LedgerError(f"{_where(paths[name], i, 'trial_id')}: trial {tid!r} is not in trials.csv")
+    x = tables["extraction"]
+    for i, row in x.iterrows():
+        if row["status"] == "verified" and not value_in_quote(row["value"], row["quote"]):
+            raise LedgerError(
+                f"{_where(paths['extraction'], i, 'value')}: verified value {row['value']:g} does not appear in its "
+                f"quote {row['quote']!r}"
+            )
+        if row["statistic"] in ("sd", "se", "pm") and row["value"] <= 0:
+            raise LedgerError(f"{_where(paths['extraction'], i, 'value')}: {row['statistic']} must be > 0, "
+                              f"got {row['value']:g}")
+        if row["statistic"] == "n" and row["value"] < 1:
+            raise LedgerError(f"{_where(paths['extraction'], i, 'value')}: n must be >= 1, got {row['value']:g}")
+        if row["statistic"] in ("events", "percent") and row["value"] < 0:
+            raise LedgerError(f"{_where(paths['extraction'], i, 'value')}: {row['statistic']} must be >= 0")
+        if row["status"] == "derived" and not row["derivation"]:
+            raise LedgerError(f"{_where(paths['extraction'], i, 'derivation')}: a derived value must say how")
+    key = ["trial_id", "outcome", "timepoint", "arm"]
+    for _, g in x.groupby(key, dropna=False):
+        stats_ = dict(zip(g["statistic"], g["value"], strict=False))
+        rows = dict(zip(g["statistic"], g.index, strict=False))
+        if "events" in stats_ and "n" in stats_ and stats_["events"] > stats_["n"]:
+            raise LedgerError(f"{_where(paths['extraction'], rows['events'], 'value')}: events "
+                              f"{stats_['events']:g} exceed n {stats_['n']:g} for the same trial, outcome, time, arm")
+        if "ci_low" in stats_ and "ci_high" in stats_ and stats_["ci_low"] > stats_["ci_high"]:
+            raise LedgerError(f"{_where(paths['extraction'], rows['ci_low'], 'value')}: CI lower bound "
+                              f"{stats_['ci_low']:g} exceeds upper bound {stats_['ci_high']:g}")
+    p = tables["published"]
+    for i, row in p.iterrows():
+        lo, hi = row["ci_low"], row["ci_high"]
+        if not (pd.isna(lo) or pd.isna(hi)) and lo > hi:
+            raise LedgerError(f"{_where(paths['published'], i, 'ci_low')}: CI lower bound {lo:g} exceeds {hi:g}")
+        for col in ("estimate", "ci_low", "ci_high"):
+            if not pd.isna(row[col]) and not value_in_quote(row[col], row["quote"]):
+                raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
+
+
+def load_ledger(raw_dir):
+    """Read, validate and cross-check every ledger table in ``raw_dir``; return a dict of DataFrames."""
+    raw_dir = Path(raw_dir)
+    paths, tables = {}, {}
+    for name in TABLES:
+        path = raw_dir / f"{name}.csv"
+        if not path.exists():
+            raise LedgerError(f"{path}: missing ledger table")
+        paths[name] = path
+        tables[name] = validate_table(_read(path), name, path)
+    check_evidence(tables, paths)
+    return tables
+
+
+def n_verified_in_quote(extraction):
+    """How many ``verified`` rows have their value in the quote (all of them, in a valid ledger)."""
+    v = extraction[extraction["status"] == "verified"]
+    return int(np.sum([value_in_quote(a, b) for a, b in zip(v["value"], v["quote"], strict=True)]))

@@ -1,0 +1,171 @@
+"""Stage functions behind the Snakemake scripts: plain inputs (paths, dicts) in, DataFrames out."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import analysis as an
+from . import studies as st
+from .ledger import TABLES, load_ledger
+from .io import SpecError
+from .rm5 import read_rm5
+
+PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
+
+
+def extract(raw_dir):
+    """Validate the ledger; return its tables (the extract stage's output)."""
+    return load_ledger(raw_dir)
+
+
+def load_processed_ledger(paths):
+    return {name: pd.read_csv(paths[name], keep_default_na=True) for name in TABLES}
+
+
+def import_rm5(path, spec):
+    """Conformance reviews (extract stage): a RevMan 5 file → its study rows (long) and published figures."""
+    analyses, studies = read_rm5(path)
+    published = []
+    for key, a in spec["analyses"].items():
+        aid = a["rm5_analysis"]
+        if aid not in set(analyses.analysis_id):
+            raise SpecError(f"config/reviews/{spec['review']}.yaml, analyses.{key}.rm5_analysis: {aid!r} is not "
+                            f"in {path}; allowed: {', '.join(analyses.analysis_id)}")
+        meta = analyses.set_index("analysis_id").loc[aid]
+        for rid in a.get("published", []):
+            published.append({"review": spec["review"], "result_id": rid, "outcome": key, "timepoint": "",
+                              "analysis": "primary", "measure": meta.effect_measure,
+                              "estimate": repr(meta.effect_size), "ci_low": repr(meta.ci_start),
+                              "ci_high": repr(meta.ci_end), "scale": "natural", "p": repr(meta.p_z),
+                              "k": int(meta.studies), "n": int(meta.total_1 + meta.total_2), "i2": meta.i2,
+                              "model": f"{meta.method} {'random' if meta.random else 'fixed'}",
+                              "source": str(path), "locator": f"<{meta.type} ID={aid}>",
+                              "quote": f"EFFECT_SIZE={meta.effect_size!r} CI_START={meta.ci_start!r} "
+                                       f"CI_END={meta.ci_end!r}", "source_kind": "primary"})
+    return studies, pd.DataFrame(published)
+
+
+def rm5_tables(studies, spec):
+    """Study tables (clean stage) of a conformance review from its imported RevMan rows."""
+    out = {}
+    for key, a in spec["analyses"].items():
+        s = studies[studies.analysis_id == a["rm5_analysis"]]
+        t = pd.DataFrame({"study_id": s.study + " " + s.year.astype(str), "trial_id": s.study_ref,
+                          "membership": "confirmed", "design": "parallel", "crps": None, "pain_type": None,
+                          "dose_mg_kg": np.nan, "year": s.year.astype(int), "timepoint": "as in the rm5 file",
+                          "time_days": np.nan})
+        if a["measure"] in st.BINARY:
+            t = t.assign(ai=s.events_1, n1=s.total_1, ci=s.events_2, n2=s.total_2)
+        else:
+            t = t.assign(m1=s.mean_1, sd1=s.sd_1, n1=s.total_1, m2=s.mean_2, sd2=s.sd_2, n2=s.total_2)
+        out[key] = t.assign(extract_ids="rm5:" + a["rm5_analysis"], conversions="").reset_index(drop=True)
+    return out
+
+
+def clean(ledger, review, spec, variants):
+    """Per variant (``{"main": {...}, "candidates": {...}, ...}`` of membership/pm settings), the study table of
+    every analysis, plus exclusions and missing cells (for the main variant)."""
+    out, excl, miss = {}, [], []
+    for variant, v in variants.items():
+        for key, a in spec["analyses"].items():
+            t, e, m = st.build(ledger, review, key, a, v["membership"], v["pm_reading"])
+            out[(variant, key)] = t
+            if variant == "main":
+                excl.append(e)
+                miss.append(m)
+    cols_e = ["review", "analysis", "trial_id", "membership", "reason"]
+    cols_m = ["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]
+    excl = pd.concat(excl) if excl else pd.DataFrame(columns=cols_e)
+    miss = pd.concat(miss) if miss else pd.DataFrame(columns=cols_m)
+    return out, excl, miss
+
+
+def analyse(table, review, outcome, analysis, spec, settings):
+    """Pool one study table; returns ``(studies, pooled_row_frame)`` in the output contract's shape."""
+    studies, row = an.pool(table, settings)
+    row.update({"review": review, "outcome": outcome, "analysis": analysis,
+                "timepoint": spec.get("timepoint", {}).get("label", "any")})
+    pooled = pd.DataFrame([row]).reindex(columns=an.POOLED_COLUMNS)
+    return studies, pooled
+
+
+def settings_for(spec, overrides, config, analysis="primary"):
+    """Effective pooling settings of one analysis: spec, then config overrides, then the sensitivity change."""
+    s = {k: spec[k] for k in ("measure", "method", "model", "tau2_estimator", "ci_method")}
+    s.update(overrides or {})
+    s.update({"zero_rule": config["zero_rule"], "pi_method": config["prediction_interval"],
+              "r_prepost": config["prepost_correlation"]})
+    if analysis.startswith("tau2_"):
+        s.update({"model": "random", "tau2_estimator": analysis[5:]})
+    elif analysis == "knha":
+        s.update({"model": "random", "ci_method": "knha"})
+    elif analysis == "fixed":
+        s["model"] = "fixed"
+    elif analysis == "random":
+        s["model"] = "random"
+    elif analysis == "iv":
+        s["method"] = "IV"
+    return s
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def provenance(files, config):
+    """Checksums of inputs, package versions, git commit and the config (results/provenance.json)."""
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            versions[p] = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "data/raw", "config", "src", "workflow"],
+                                    capture_output=True, text=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = None, None
+    return {"inputs": {str(f): sha256(f) for f in sorted(map(str, files))}, "packages": versions,
+            "python": platform.python_version(), "git_commit": commit, "git_dirty": dirty, "config": config}
+
+
+def coverage(ledger, published, specs, exclusions, pooled):
+    """Per review: published k and N, trials confirmed/candidate, and per analysis the trials with usable data."""
+    rows = []
+    mem = ledger["membership"]
+    for review, spec in specs.items():
+        m = mem[mem.review == review]
+        pub = published[published.review == review]
+        scope = pub[pub.measure.isna() & pub.k.notna()]
+        for key in spec["analyses"]:
+            p = pooled[(pooled.review == review) & (pooled.outcome == key) & (pooled.analysis == "primary")]
+            e = exclusions[(exclusions.review == review) & (exclusions.analysis == key)]
+            rows.append({"review": review, "analysis": key,
+                         "published_k_review": scope.k.max() if len(scope) else np.nan,
+                         "published_n_review": scope.n.max() if len(scope) else np.nan,
+                         "trials_confirmed": int((m.status == "confirmed").sum()),
+                         "trials_candidate": int((m.status == "candidate").sum()),
+                         "trials_with_usable_data": int(p.k.iloc[0]) if len(p) else 0,
+                         "trials_excluded": len(e)})
+    return pd.DataFrame(rows)
+
+
+def published_of(ledger_published, rm5_published):
+    frames = [f for f in (ledger_published, *rm5_published) if f is not None and len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else ledger_published.iloc[0:0]
+
+
+def input_files(dirs):
+    return sorted(p for d in dirs for p in Path(d).rglob("*") if p.is_file())

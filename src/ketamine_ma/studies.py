@@ -1,0 +1,237 @@
+"""The clean stage: from ledger rows to one study table per analysis.
+
+For each trial a review includes (under the membership policy), pick the ledger rows of the analysis' outcome at
+the time point its rule selects, harmonise scales, derive what pooling needs (SDs from SEs, CIs or unlabelled
+"±" values read as config says), and either emit a study row or log why the trial could not be used together
+with the exact cells still missing. Every derivation is logged per study (PyMetaAnalysis-style provenance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import conversions as cv
+
+CONTINUOUS = ("MD", "SMD")
+BINARY = ("RR", "OR", "RD")
+PROPORTION = ("PR", "PLO", "PFT", "PAS")
+PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
+
+
+def required_cells(measure):
+    """(arm, statistic) cells an analysis of ``measure`` needs from each trial."""
+    if measure in CONTINUOUS:
+        return [(a, s) for a in ("ketamine", "control") for s in ("mean", "sd", "n")]
+    if measure in BINARY:
+        return [(a, s) for a in ("ketamine", "control") for s in ("events", "n")]
+    if measure in PROPORTION:
+        return [("ketamine", "events"), ("ketamine", "n")]
+    if measure == "MC":
+        return [("baseline", "mean"), ("baseline", "sd"), ("ketamine", "mean"), ("ketamine", "sd"), ("ketamine", "n")]
+    raise ValueError(f"unknown measure {measure!r}")
+
+
+@dataclass
+class Assembly:
+    """What could be assembled for one trial at one time point."""
+
+    cells: dict = field(default_factory=dict)
+    rows: list = field(default_factory=list)
+    log: list = field(default_factory=list)
+
+    def missing(self, measure):
+        return [c for c in required_cells(measure) if c not in self.cells]
+
+
+def _members(tables, review, policy):
+    m = tables["membership"]
+    m = m[m["review"] == review]
+    keep = ("confirmed",) if policy == "confirmed" else ("confirmed", "candidate")
+    return m[m["status"].isin(keep)]
+
+
+def _n_fallback(rows_all, arm):
+    """Arm size from the trial's `analysed` (preferred) or `randomised` rows when the outcome rows lack n."""
+    for outcome in ("analysed", "randomised"):
+        r = rows_all[(rows_all["outcome"] == outcome) & (rows_all["arm"] == arm) & (rows_all["statistic"] == "n")]
+        if len(r):
+            return r.iloc[0]
+    return None
+
+
+def assemble(rows, rows_all, measure, pm_reading):
+    """Resolve the cells of one trial at one time point; returns an ``Assembly``."""
+    a = Assembly()
+    arms = ("baseline", "ketamine") if measure == "MC" else ("ketamine", "control")
+    if measure in PROPORTION:
+        arms = ("ketamine",)
+    for arm in arms:
+        r = rows[rows["arm"] == arm]
+        stat = {s: g.iloc[0] for s, g in r.groupby("statistic")}
+        scale = next((x["scale"] for x in stat.values() if x["scale"] in PAIN_SCALES), None)
+
+        def put(name, value, row, how=None):
+            v = float(value)
+            if measure in CONTINUOUS + ("MC",) and name in ("mean", "sd") and scale == "vas_0_100":
+                v = cv.to_nrs(v, scale)
+                how = (how + "; " if how else "") + "rescaled VAS 0-100 to 0-10 (/10)"
+            a.cells[(arm, name)] = v
+            a.rows.append(row["extract_id"])
+            if how:
+                a.log.append(f"{arm} {name} = {v:.6g}: {how} [{row['extract_id']}]")
+
+        if "n" in stat:
+            put("n", stat["n"]["value"], stat["n"])
+        elif measure != "MC" or arm == "ketamine":
+            nb = _n_fallback(rows_all, arm if arm != "baseline" else "ketamine")
+            if nb is not None:
+                put("n", nb["value"], nb, f"n from the trial's {nb['outcome']} count")
+        if measure in BINARY + PROPORTION:
+            if "events" in stat:
+                put("events", stat["events"]["value"], stat["events"])
+            continue
+        if "mean" in stat:
+            put("mean", stat["mean"]["value"], stat["mean"])
+        n = a.cells.get((arm, "n"), a.cells.get(("ketamine", "n")))
+        if "sd" in stat:
+            put("sd", stat["sd"]["value"], stat["sd"])
+        elif "se" in stat and n:
+            put("sd", cv.sd_from_se(stat["se"]["value"], n), stat["se"], f"SD = SE x sqrt(n), n = {n:g}")
+        elif "pm" in stat and n:
+            row = stat["pm"]
+            if pm_reading == "sd":
+                put("sd", row["value"], row, "unlabelled '±' read as SD (config pm_reading: sd)")
+            else:
+                put("sd", cv.sd_from_se(row["value"], n), row,
+                    f"unlabelled '±' read as SE (config pm_reading: se), SD = SE x sqrt({n:g})")
+        elif "ci_low" in stat and "ci_high" in stat and n:
+            put("sd", cv.sd_from_ci(stat["ci_low"]["value"], stat["ci_high"]["value"], n), stat["ci_low"],
+                f"SD from 95% CI of the mean with t(n-1), n = {n:g}")
+            a.rows.append(stat["ci_high"]["extract_id"])
+        if scale is None and any(s in stat for s in ("mean", "sd")):
+            a.cells.pop((arm, "mean"), None)
+            a.log.append(f"{arm}: scale {r['scale'].iloc[0]!r} is not a 0-10 or 0-100 pain scale; not pooled")
+    return a
+
+
+def _time_groups(rows, tp):
+    """Candidate time points (label, days) of a trial's rows inside the window of ``tp``."""
+    if tp is None:
+        return [(label, g) for label, g in rows.groupby("timepoint", dropna=False, sort=False)]
+    d = rows["time_days"]
+    inside = rows[(d >= tp["min_days"]) & (d <= tp["max_days"])]
+    return [(label, g) for label, g in inside.groupby("timepoint", dropna=False, sort=False)]
+
+
+def build(tables, review, key, spec, policy="confirmed", pm_reading="sd"):
+    """Study table, exclusions and missing cells for analysis ``key`` of ``review``.
+
+    Returns ``(studies, exclusions, missing)`` DataFrames. ``studies`` has one row per usable trial with the
+    arm data, the ledger rows used (``extract_ids``) and the conversions applied (``conversions``).
+    """
+    measure = spec["measure"]
+    tp = spec.get("timepoint")
+    trials = tables["trials"].set_index("trial_id")
+    x = tables["extraction"]
+    studies, excl, missing = [], [], []
+    for _, mem in _members(tables, review, policy).iterrows():
+        tid = mem["trial_id"]
+        rows_all = x[x["trial_id"] == tid]
+        rows = rows_all[rows_all["outcome"].isin(spec["outcomes"])]
+        if measure == "MC":
+            base = rows[rows["arm"] == "baseline"]
+            rows = rows[rows["arm"] != "baseline"]
+        best, why = None, None
+        if rows.empty:
+            why = f"no ledger rows for outcome {'/'.join(spec['outcomes'])}"
+        else:
+            cands = []
+            for label, g in _time_groups(rows, tp):
+                g2 = pd.concat([g, base]) if measure == "MC" else g
+                a = assemble(g2, rows_all, measure, pm_reading)
+                days = g["time_days"].iloc[0]
+                cands.append((label, days, a))
+            usable = [c for c in cands if not c[2].missing(measure)]
+            if not cands:
+                why = f"no rows in the time window ({tp['label']}); rows are at: " + \
+                    "; ".join(sorted(set(str(t) for t in rows["timepoint"].fillna("unstated"))))
+            elif not usable:
+                label, days, a = min(cands, key=lambda c: len(c[2].missing(measure)))
+                why = f"incomplete data at '{label}'"
+                for arm, stat in a.missing(measure):
+                    missing.append({"review": review, "analysis": key, "trial_id": tid, "timepoint": label,
+                                    "arm": arm, "statistic": stat})
+            else:
+                best = _select(usable, tp, measure)
+        if best is None:
+            excl.append({"review": review, "analysis": key, "trial_id": tid, "membership": mem["status"],
+                         "reason": why})
+            if rows.empty:
+                for arm, stat in required_cells(measure):
+                    missing.append({"review": review, "analysis": key, "trial_id": tid,
+                                    "timepoint": tp["label"] if tp else "any", "arm": arm, "statistic": stat})
+            continue
+        label, days, a = best
+        t = trials.loc[tid]
+        row = {"study_id": f"{t['first_author']} {int(t['year'])}", "trial_id": tid, "membership": mem["status"],
+               "design": t["design"], "crps": t["crps"], "pain_type": t["pain_type"], "dose_mg_kg": t["dose_mg_kg"],
+               "year": int(t["year"]), "timepoint": label, "time_days": days}
+        row.update(_arm_columns(a.cells, measure))
+        if t["design"] == "crossover" and measure in CONTINUOUS + BINARY:
+            a.log.append("crossover trial analysed as if parallel (Cochrane Handbook s23.2.7: conservative)")
+        row["extract_ids"] = ";".join(sorted(set(a.rows)))
+        row["conversions"] = " | ".join(a.log)
+        studies.append(row)
+    cols = ["study_id", "trial_id", "membership", "design", "crps", "pain_type", "dose_mg_kg", "year", "timepoint",
+            "time_days", *ARM_COLUMNS[_family(measure)], "extract_ids", "conversions"]
+    return (pd.DataFrame(studies, columns=cols),
+            pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),
+            pd.DataFrame(missing, columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]))
+
+
+ARM_COLUMNS = {
+    "continuous": ["m1", "sd1", "n1", "m2", "sd2", "n2"],
+    "binary": ["ai", "n1", "ci", "n2"],
+    "proportion": ["xi", "ni"],
+    "change": ["m_pre", "sd_pre", "m_post", "sd_post", "ni"],
+}
+
+
+def _family(measure):
+    if measure in CONTINUOUS:
+        return "continuous"
+    if measure in BINARY:
+        return "binary"
+    if measure in PROPORTION:
+        return "proportion"
+    return "change"
+
+
+def _arm_columns(c, measure):
+    fam = _family(measure)
+    if fam == "continuous":
+        vals = [c[("ketamine", "mean")], c[("ketamine", "sd")], c[("ketamine", "n")],
+                c[("control", "mean")], c[("control", "sd")], c[("control", "n")]]
+    elif fam == "binary":
+        vals = [c[("ketamine", "events")], c[("ketamine", "n")], c[("control", "events")], c[("control", "n")]]
+    elif fam == "proportion":
+        vals = [c[("ketamine", "events")], c[("ketamine", "n")]]
+    else:
+        vals = [c[("baseline", "mean")], c[("baseline", "sd")], c[("ketamine", "mean")], c[("ketamine", "sd")],
+                c[("ketamine", "n")]]
+    return dict(zip(ARM_COLUMNS[fam], vals, strict=True))
+
+
+def _select(usable, tp, measure):
+    """Apply the spec's time-point rule to the usable candidates of one trial."""
+    if tp is None:
+        return usable[0]
+    rule = tp["select"]
+    if rule == "lowest_mean" and measure in CONTINUOUS:
+        return min(usable, key=lambda c: c[2].cells[("ketamine", "mean")])
+    if rule == "nearest" and "target_days" in tp:
+        return min(usable, key=lambda c: abs(c[1] - tp["target_days"]))
+    return min(usable, key=lambda c: c[1] if not np.isnan(c[1]) else np.inf)

@@ -1,0 +1,101 @@
+import yaml
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+min_version("9.4")
+
+ROOT = Path(workflow.basedir)
+ENV = "../envs/pipeline.yaml"
+
+
+validate(config, schema=str(ROOT / "config/schemas/config.schema.yaml"))
+
+
+def load_spec(review):
+    path = ROOT / "config" / "reviews" / f"{review}.yaml"
+    if not path.exists():
+        raise WorkflowError(f"config 'reviews': no spec file {path.relative_to(ROOT)} for review {review!r}")
+    spec = yaml.safe_load(path.read_text())
+    try:
+        validate(spec, schema=str(ROOT / "config/schemas/review.schema.yaml"))
+    except WorkflowError as e:
+        raise WorkflowError(f"{path.relative_to(ROOT)}: {e}")
+    if spec["review"] != review:
+        raise WorkflowError(f"{path.relative_to(ROOT)}: key 'review' is {spec['review']!r}, expected {review!r}")
+    return spec
+
+
+SPECS = {r: load_spec(r) for r in config["reviews"]}
+_known = sorted({k for s in SPECS.values() for k in s["analyses"]})
+for _o in config["outcomes"]:
+    if _o not in _known:
+        raise WorkflowError(
+            f"config 'outcomes': {_o!r} is not an analysis of the selected reviews; allowed: {', '.join(_known)}"
+        )
+
+
+def outcomes_of(review):
+    keys = list(SPECS[review]["analyses"])
+    return [k for k in keys if not config["outcomes"] or k in config["outcomes"]]
+
+
+def variants():
+    """Study-table variants the clean stage builds: the main reading plus the sensitivity readings."""
+    v = {"main": {"membership": config["membership"], "pm_reading": config["pm_reading"]}}
+    sens = config["sensitivity"]
+    if sens.get("candidates") and config["membership"] == "confirmed":
+        v["candidates"] = {"membership": "confirmed+candidate", "pm_reading": config["pm_reading"]}
+    if sens.get("pm_alternative"):
+        other = "se" if config["pm_reading"] == "sd" else "sd"
+        v["pm_alt"] = {"membership": config["membership"], "pm_reading": other}
+    return v
+
+
+def sensitivity_analyses(review, outcome):
+    """Names of the sensitivity analyses that apply to one analysis of one review, from config."""
+    a = {**SPECS[review]["analyses"][outcome], **config["overrides"]}
+    sens = config["sensitivity"]
+    names = [f"tau2_{e}" for e in sens.get("tau2_estimators", []) if a["model"] == "fixed" or e != a["tau2_estimator"]]
+    if sens.get("knapp_hartung") and a["ci_method"] != "knha":
+        names.append("knha")
+    if sens.get("fixed_effect"):
+        names.append("fixed" if a["model"] == "random" else "random")
+    if sens.get("inverse_variance") and a["method"] == "MH":
+        names.append("iv")
+    names += [v for v in variants() if v != "main"]
+    return names
+
+
+def table(review, variant, outcome):
+    return f"data/processed/{review}/{variant}/{outcome}.csv"
+
+
+def final_outputs():
+    out = [
+        "results/summary/pooled.csv",
+        "results/reproduction.csv",
+        "results/ledger/coverage.csv",
+        "results/provenance.json",
+        "results/report/index.html",
+    ]
+    for r in SPECS:
+        for o in outcomes_of(r):
+            out.append(f"results/figures/{r}/{o}.forest.svg")
+    return out
+
+
+def pooled_files():
+    files = []
+    for r in SPECS:
+        for o in outcomes_of(r):
+            files.append(f"results/{r}/{o}/primary/pooled.csv")
+            files += [f"results/{r}/{o}/{a}/pooled.csv" for a in sensitivity_analyses(r, o)]
+            if config["sensitivity"].get("leave_one_out"):
+                files.append(f"results/{r}/{o}/leave_one_out/pooled.csv")
+    return files
+
+
+def rm5_reviews():
+    return [r for r, s in SPECS.items() if s["source"] == "rm5"]

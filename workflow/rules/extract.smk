@@ -1,0 +1,35 @@
+LEDGER_TABLES = ["trials", "membership", "extraction", "published", "conflicts"]
+
+
+rule extract_ledger:
+    input:
+        expand("data/raw/{table}.csv", table=LEDGER_TABLES),
+    output:
+        tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        report="results/ledger/validation.txt",
+    log:
+        "logs/extract/ledger.log",
+    benchmark:
+        "benchmarks/extract/ledger.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/extract_ledger.py"
+
+
+rule import_rm5:
+    input:
+        rm5=lambda w: SPECS[w.review]["rm5"],
+    output:
+        studies="data/processed/conformance/{review}/studies.csv",
+        published="data/processed/conformance/{review}/published.csv",
+    params:
+        spec=lambda w: SPECS[w.review],
+    log:
+        "logs/extract/rm5_{review}.log",
+    benchmark:
+        "benchmarks/extract/rm5_{review}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/import_rm5.py"

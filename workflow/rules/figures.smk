@@ -1,0 +1,17 @@
+rule forest_plot:
+    input:
+        studies="results/{review}/{outcome}/primary/studies.csv",
+        pooled="results/{review}/{outcome}/primary/pooled.csv",
+    output:
+        svg="results/figures/{review}/{outcome}.forest.svg",
+        png="results/figures/{review}/{outcome}.forest.png",
+    params:
+        label=lambda w: SPECS[w.review]["analyses"][w.outcome]["label"],
+    log:
+        "logs/figures/{review}/{outcome}.log",
+    benchmark:
+        "benchmarks/figures/{review}/{outcome}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/forest_plot.py"

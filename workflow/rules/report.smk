@@ -1,0 +1,87 @@
+def published_inputs():
+    files = ["data/processed/ledger/published.csv"]
+    files += [f"data/processed/conformance/{r}/published.csv" for r in rm5_reviews()]
+    return files
+
+
+rule reproduction:
+    input:
+        published=published_inputs(),
+        pooled="results/summary/pooled.csv",
+        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
+        missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+    output:
+        "results/reproduction.csv",
+    params:
+        specs=SPECS,
+    log:
+        "logs/report/reproduction.log",
+    benchmark:
+        "benchmarks/report/reproduction.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/reproduction.py"
+
+
+rule coverage:
+    input:
+        ledger=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        pooled="results/summary/pooled.csv",
+        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
+        missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+    output:
+        coverage="results/ledger/coverage.csv",
+        missing="results/ledger/missing_cells.csv",
+        exclusions="results/ledger/exclusions.csv",
+    params:
+        specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
+    log:
+        "logs/report/coverage.log",
+    benchmark:
+        "benchmarks/report/coverage.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/coverage.py"
+
+
+rule provenance:
+    input:
+        raw=sorted(str(p) for p in Path("data/raw").rglob("*") if p.is_file()),
+        config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
+    output:
+        "results/provenance.json",
+    params:
+        config=config,
+    log:
+        "logs/report/provenance.log",
+    benchmark:
+        "benchmarks/report/provenance.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/provenance.py"
+
+
+rule report:
+    input:
+        pooled="results/summary/pooled.csv",
+        reproduction="results/reproduction.csv",
+        coverage="results/ledger/coverage.csv",
+        missing="results/ledger/missing_cells.csv",
+        provenance="results/provenance.json",
+        figures=[f"results/figures/{r}/{o}.forest.svg" for r in SPECS for o in outcomes_of(r)],
+        studies=[f"results/{r}/{o}/primary/studies.csv" for r in SPECS for o in outcomes_of(r)],
+    output:
+        "results/report/index.html",
+    params:
+        specs=SPECS,
+    log:
+        "logs/report/report.log",
+    benchmark:
+        "benchmarks/report/report.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,30 @@
+"""Clean stage: one study table per analysis and variant, the exclusion log and the missing cells."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma import io, stages
+
+
+def main(smk):
+    spec, review = smk.params.spec, smk.params.review
+    spec = {**spec, "analyses": {k: spec["analyses"][k] for k in smk.params.outcomes}}
+    if spec["source"] == "rm5":
+        tables = stages.rm5_tables(pd.read_csv(smk.input.rm5_studies), spec)
+        out = {(v, k): t for v in smk.params.variants for k, t in tables.items()}
+        excl = pd.DataFrame(columns=["review", "analysis", "trial_id", "membership", "reason"])
+        miss = pd.DataFrame(columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"])
+    else:
+        ledger = stages.load_processed_ledger(dict(zip(stages.TABLES, smk.input.ledger, strict=True)))
+        out, excl, miss = stages.clean(ledger, review, spec, smk.params.variants)
+    for (variant, key), t in out.items():
+        io.write_csv(t, f"data/processed/{review}/{variant}/{key}.csv")
+    io.write_csv(excl, smk.output.exclusions)
+    io.write_csv(miss, smk.output.missing)
+    Path(smk.log[0]).write_text(
+        "".join(f"{v}/{k}: {len(t)} usable trial(s)\n" for (v, k), t in sorted(out.items()))
+    )
+
+
+io.run(main, snakemake)  # noqa: F821

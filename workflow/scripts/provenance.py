@@ -1,0 +1,14 @@
+"""results/provenance.json: input checksums, package versions, git commit, config."""
+
+from pathlib import Path
+
+from ketamine_ma import io, stages
+
+
+def main(smk):
+    prov = stages.provenance(list(smk.input.raw) + list(smk.input.config), dict(smk.params.config))
+    io.write_json(prov, smk.output[0])
+    Path(smk.log[0]).write_text(f"{len(prov['inputs'])} input checksums\n")
+
+
+io.run(main, snakemake)  # noqa: F821

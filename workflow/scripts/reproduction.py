@@ -1,0 +1,22 @@
+"""The reproduction report: published figures against our estimates."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma import io
+from ketamine_ma.reproduction import reproduce
+
+
+def main(smk):
+    published = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in smk.input.published])
+    published = published.replace({"": None})
+    pooled = pd.read_csv(smk.input.pooled)
+    excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
+    miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
+    rep = reproduce(published, smk.params.specs, pooled, excl, miss)
+    io.write_csv(rep, smk.output[0])
+    Path(smk.log[0]).write_text(rep.status.value_counts().to_string() + "\n")
+
+
+io.run(main, snakemake)  # noqa: F821
