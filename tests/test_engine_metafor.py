@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import COMMITTED, read_reference
+
 from ketamine_ma import effects as ef
 from ketamine_ma import pooling as po
 from ketamine_ma import subgroups as sg

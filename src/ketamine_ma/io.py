@@ -36,7 +36,7 @@ def _atomic(path, write):
 
 def write_csv(df: pd.DataFrame, path):
     """Write ``df`` as CSV with full float precision, atomically (no half-written results)."""
-    _atomic(path, lambda fh: df.to_csv(fh, index=False, lineterminator="\n", float_format="%.10g"))
+    _atomic(path, lambda fh: df.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g"))
 
 
 def write_json(obj, path):

@@ -51,7 +51,11 @@ def _num(required=False, ge=None, le=None):
 
 # A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
 # figures found nowhere else, and then the row says source_kind "secondary".
-SOURCE = {"source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"), "locator": _text(), "quote": _text()}
+SOURCE = {
+    "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"),
+    "locator": _text(),
+    "quote": _text(),
+}
 
 SCHEMAS = {
     "trials": pa.DataFrameSchema(

@@ -43,9 +43,12 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
         if o.k == 0 or pd.isna(o.estimate):
             need = "; ".join(sorted({f"{t}: {a} {s}" for t, a, s in zip(m.trial_id, m.arm, m.statistic,
                                                                           strict=True)})[:12])
-            need = need or "the review's included trials"
-            row.update(status="not_reproducible",
-                       reason=f"no usable trial data ({len(e)} member trial(s) lack it); needed: {need}")
+            if len(e):
+                reason = f"no usable trial data: {len(e)} included trial(s) lack it; needed: {need}"
+            else:
+                reason = ("no trial is confirmed as included in this review, so nothing can be pooled under the "
+                          "membership policy; needed: the review's list of included trials")
+            row.update(status="not_reproducible", reason=reason)
             rows.append(row)
             continue
         if pd.isna(p.estimate) or p.estimate == "":
@@ -54,8 +57,8 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
             rows.append(row)
             continue
         scale = 100.0 if p.scale == "percent" else 1.0
-        ok = all(within_rounding(ov * scale, pv) for ov, pv in
-                 ((o.estimate, p.estimate), (o.ci_low, p.ci_low), (o.ci_high, p.ci_high)) if not pd.isna(pv) and pv != "")
+        pairs = ((o.estimate, p.estimate), (o.ci_low, p.ci_low), (o.ci_high, p.ci_high))
+        ok = all(within_rounding(ov * scale, pv) for ov, pv in pairs if not pd.isna(pv) and pv != "")
         row["abs_diff_estimate"] = abs(o.estimate * scale - float(p.estimate))
         k_pub = float(p.k) if not (pd.isna(p.k) or p.k == "") else np.nan
         if ok and (np.isnan(k_pub) or k_pub == o.k):

@@ -13,8 +13,8 @@ import pandas as pd
 
 from . import analysis as an
 from . import studies as st
-from .ledger import TABLES, load_ledger
 from .io import SpecError
+from .ledger import TABLES, load_ledger
 from .rm5 import read_rm5
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
@@ -42,13 +42,13 @@ def import_rm5(path, spec):
         for rid in a.get("published", []):
             published.append({"review": spec["review"], "result_id": rid, "outcome": key, "timepoint": "",
                               "analysis": "primary", "measure": meta.effect_measure,
-                              "estimate": repr(meta.effect_size), "ci_low": repr(meta.ci_start),
-                              "ci_high": repr(meta.ci_end), "scale": "natural", "p": repr(meta.p_z),
+                              "estimate": repr(float(meta.effect_size)), "ci_low": repr(float(meta.ci_start)),
+                              "ci_high": repr(float(meta.ci_end)), "scale": "natural", "p": repr(float(meta.p_z)),
                               "k": int(meta.studies), "n": int(meta.total_1 + meta.total_2), "i2": meta.i2,
                               "model": f"{meta.method} {'random' if meta.random else 'fixed'}",
                               "source": str(path), "locator": f"<{meta.type} ID={aid}>",
-                              "quote": f"EFFECT_SIZE={meta.effect_size!r} CI_START={meta.ci_start!r} "
-                                       f"CI_END={meta.ci_end!r}", "source_kind": "primary"})
+                              "quote": f"EFFECT_SIZE={float(meta.effect_size)!r} CI_START={float(meta.ci_start)!r} "
+                                       f"CI_END={float(meta.ci_end)!r}", "source_kind": "primary"})
     return studies, pd.DataFrame(published)
 
 

@@ -9,6 +9,7 @@ with the exact cells still missing. Every derivation is logged per study (PyMeta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,18 @@ def _n_fallback(rows_all, arm):
     return None
 
 
+def _put(a, measure, arm, scale, name, value, row, how=None):
+    """Record one resolved cell, rescaling VAS 0-100 pain values to 0-10, and log how it was obtained."""
+    v = float(value)
+    if measure in CONTINUOUS + ("MC",) and name in ("mean", "sd") and scale == "vas_0_100":
+        v = cv.to_nrs(v, scale)
+        how = (how + "; " if how else "") + "rescaled VAS 0-100 to 0-10 (/10)"
+    a.cells[(arm, name)] = v
+    a.rows.append(row["extract_id"])
+    if how:
+        a.log.append(f"{arm} {name} = {v:.6g}: {how} [{row['extract_id']}]")
+
+
 def assemble(rows, rows_all, measure, pm_reading):
     """Resolve the cells of one trial at one time point; returns an ``Assembly``."""
     a = Assembly()
@@ -72,16 +85,7 @@ def assemble(rows, rows_all, measure, pm_reading):
         r = rows[rows["arm"] == arm]
         stat = {s: g.iloc[0] for s, g in r.groupby("statistic")}
         scale = next((x["scale"] for x in stat.values() if x["scale"] in PAIN_SCALES), None)
-
-        def put(name, value, row, how=None):
-            v = float(value)
-            if measure in CONTINUOUS + ("MC",) and name in ("mean", "sd") and scale == "vas_0_100":
-                v = cv.to_nrs(v, scale)
-                how = (how + "; " if how else "") + "rescaled VAS 0-100 to 0-10 (/10)"
-            a.cells[(arm, name)] = v
-            a.rows.append(row["extract_id"])
-            if how:
-                a.log.append(f"{arm} {name} = {v:.6g}: {how} [{row['extract_id']}]")
+        put = partial(_put, a, measure, arm, scale)
 
         if "n" in stat:
             put("n", stat["n"]["value"], stat["n"])

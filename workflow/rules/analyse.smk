@@ -5,18 +5,19 @@ rule analyse:
         studies="results/{review}/{outcome}/primary/studies.csv",
         pooled="results/{review}/{outcome}/primary/pooled.csv",
         subgroups="results/{review}/{outcome}/primary/subgroups.csv",
-    params:
-        spec=lambda w: SPECS[w.review]["analyses"][w.outcome],
-        overrides=config["overrides"],
-        settings=lambda w: {
-            k: config[k] for k in ("zero_rule", "prediction_interval", "prepost_correlation")
-        },
     log:
         "logs/analyse/{review}/{outcome}.log",
     benchmark:
         "benchmarks/analyse/{review}/{outcome}.tsv"
     conda:
         ENV
+    params:
+        spec=lambda w: SPECS[w.review]["analyses"][w.outcome],
+        overrides=config["overrides"],
+        settings=lambda w: {
+            k: config[k]
+            for k in ("zero_rule", "prediction_interval", "prepost_correlation")
+        },
     script:
         "../scripts/analyse.py"
 

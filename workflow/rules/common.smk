@@ -16,14 +16,18 @@ validate(config, schema=str(ROOT / "config/schemas/config.schema.yaml"))
 def load_spec(review):
     path = ROOT / "config" / "reviews" / f"{review}.yaml"
     if not path.exists():
-        raise WorkflowError(f"config 'reviews': no spec file {path.relative_to(ROOT)} for review {review!r}")
+        raise WorkflowError(
+            f"config 'reviews': no spec file {path.relative_to(ROOT)} for review {review!r}"
+        )
     spec = yaml.safe_load(path.read_text())
     try:
         validate(spec, schema=str(ROOT / "config/schemas/review.schema.yaml"))
     except WorkflowError as e:
         raise WorkflowError(f"{path.relative_to(ROOT)}: {e}")
     if spec["review"] != review:
-        raise WorkflowError(f"{path.relative_to(ROOT)}: key 'review' is {spec['review']!r}, expected {review!r}")
+        raise WorkflowError(
+            f"{path.relative_to(ROOT)}: key 'review' is {spec['review']!r}, expected {review!r}"
+        )
     return spec
 
 
@@ -43,10 +47,15 @@ def outcomes_of(review):
 
 def variants():
     """Study-table variants the clean stage builds: the main reading plus the sensitivity readings."""
-    v = {"main": {"membership": config["membership"], "pm_reading": config["pm_reading"]}}
+    v = {
+        "main": {"membership": config["membership"], "pm_reading": config["pm_reading"]}
+    }
     sens = config["sensitivity"]
     if sens.get("candidates") and config["membership"] == "confirmed":
-        v["candidates"] = {"membership": "confirmed+candidate", "pm_reading": config["pm_reading"]}
+        v["candidates"] = {
+            "membership": "confirmed+candidate",
+            "pm_reading": config["pm_reading"],
+        }
     if sens.get("pm_alternative"):
         other = "se" if config["pm_reading"] == "sd" else "sd"
         v["pm_alt"] = {"membership": config["membership"], "pm_reading": other}
@@ -57,7 +66,11 @@ def sensitivity_analyses(review, outcome):
     """Names of the sensitivity analyses that apply to one analysis of one review, from config."""
     a = {**SPECS[review]["analyses"][outcome], **config["overrides"]}
     sens = config["sensitivity"]
-    names = [f"tau2_{e}" for e in sens.get("tau2_estimators", []) if a["model"] == "fixed" or e != a["tau2_estimator"]]
+    names = [
+        f"tau2_{e}"
+        for e in sens.get("tau2_estimators", [])
+        if a["model"] == "fixed" or e != a["tau2_estimator"]
+    ]
     if sens.get("knapp_hartung") and a["ci_method"] != "knha":
         names.append("knha")
     if sens.get("fixed_effect"):
@@ -91,7 +104,9 @@ def pooled_files():
     for r in SPECS:
         for o in outcomes_of(r):
             files.append(f"results/{r}/{o}/primary/pooled.csv")
-            files += [f"results/{r}/{o}/{a}/pooled.csv" for a in sensitivity_analyses(r, o)]
+            files += [
+                f"results/{r}/{o}/{a}/pooled.csv" for a in sensitivity_analyses(r, o)
+            ]
             if config["sensitivity"].get("leave_one_out"):
                 files.append(f"results/{r}/{o}/leave_one_out/pooled.csv")
     return files
@@ -99,3 +114,19 @@ def pooled_files():
 
 def rm5_reviews():
     return [r for r, s in SPECS.items() if s["source"] == "rm5"]
+
+
+def clean_inputs(review):
+    if SPECS[review]["source"] == "rm5":
+        return {"rm5_studies": f"data/processed/conformance/{review}/studies.csv"}
+    return {"ledger": expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES)}
+
+
+def clean_outputs(review):
+    return [table(review, v, o) for v in variants() for o in outcomes_of(review)]
+
+
+def published_inputs():
+    files = ["data/processed/ledger/published.csv"]
+    files += [f"data/processed/conformance/{r}/published.csv" for r in rm5_reviews()]
+    return files

@@ -23,13 +23,13 @@ rule import_rm5:
     output:
         studies="data/processed/conformance/{review}/studies.csv",
         published="data/processed/conformance/{review}/published.csv",
-    params:
-        spec=lambda w: SPECS[w.review],
     log:
         "logs/extract/rm5_{review}.log",
     benchmark:
         "benchmarks/extract/rm5_{review}.tsv"
     conda:
         ENV
+    params:
+        spec=lambda w: SPECS[w.review],
     script:
         "../scripts/import_rm5.py"

@@ -5,13 +5,13 @@ rule forest_plot:
     output:
         svg="results/figures/{review}/{outcome}.forest.svg",
         png="results/figures/{review}/{outcome}.forest.png",
-    params:
-        label=lambda w: SPECS[w.review]["analyses"][w.outcome]["label"],
     log:
         "logs/figures/{review}/{outcome}.log",
     benchmark:
         "benchmarks/figures/{review}/{outcome}.tsv"
     conda:
         ENV
+    params:
+        label=lambda w: SPECS[w.review]["analyses"][w.outcome]["label"],
     script:
         "../scripts/forest_plot.py"

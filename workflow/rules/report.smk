@@ -1,9 +1,3 @@
-def published_inputs():
-    files = ["data/processed/ledger/published.csv"]
-    files += [f"data/processed/conformance/{r}/published.csv" for r in rm5_reviews()]
-    return files
-
-
 rule reproduction:
     input:
         published=published_inputs(),
@@ -12,14 +6,14 @@ rule reproduction:
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
     output:
         "results/reproduction.csv",
-    params:
-        specs=SPECS,
     log:
         "logs/report/reproduction.log",
     benchmark:
         "benchmarks/report/reproduction.tsv"
     conda:
         ENV
+    params:
+        specs=SPECS,
     script:
         "../scripts/reproduction.py"
 
@@ -34,14 +28,14 @@ rule coverage:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         exclusions="results/ledger/exclusions.csv",
-    params:
-        specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
     log:
         "logs/report/coverage.log",
     benchmark:
         "benchmarks/report/coverage.tsv"
     conda:
         ENV
+    params:
+        specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
     script:
         "../scripts/coverage.py"
 
@@ -52,14 +46,14 @@ rule provenance:
         config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
     output:
         "results/provenance.json",
-    params:
-        config=config,
     log:
         "logs/report/provenance.log",
     benchmark:
         "benchmarks/report/provenance.tsv"
     conda:
         ENV
+    params:
+        config=config,
     script:
         "../scripts/provenance.py"
 
@@ -71,17 +65,25 @@ rule report:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         provenance="results/provenance.json",
-        figures=[f"results/figures/{r}/{o}.forest.svg" for r in SPECS for o in outcomes_of(r)],
-        studies=[f"results/{r}/{o}/primary/studies.csv" for r in SPECS for o in outcomes_of(r)],
+        figures=[
+            f"results/figures/{r}/{o}.forest.svg"
+            for r in SPECS
+            for o in outcomes_of(r)
+        ],
+        studies=[
+            f"results/{r}/{o}/primary/studies.csv"
+            for r in SPECS
+            for o in outcomes_of(r)
+        ],
     output:
         "results/report/index.html",
-    params:
-        specs=SPECS,
     log:
         "logs/report/report.log",
     benchmark:
         "benchmarks/report/report.tsv"
     conda:
         ENV
+    params:
+        specs=SPECS,
     script:
         "../scripts/report.py"

@@ -10,13 +10,31 @@ for _review in SPECS:
                 f"sensitivity_{_review}_{_outcome}"
             input:
                 unpack(
-                    lambda w, r=_review, o=_outcome: {v: table(r, v, o) for v in variants()}
+                    lambda w, r=_review, o=_outcome: {
+                        v: table(r, v, o) for v in variants()
+                    }
                 ),
             output:
-                studies=[f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names]
-                + ([f"results/{_review}/{_outcome}/leave_one_out/studies.csv"] if _loo else []),
+                studies=[
+                    f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names
+                ]
+                + (
+                    [f"results/{_review}/{_outcome}/leave_one_out/studies.csv"]
+                    if _loo
+                    else []
+                ),
                 pooled=[f"results/{_review}/{_outcome}/{a}/pooled.csv" for a in _names]
-                + ([f"results/{_review}/{_outcome}/leave_one_out/pooled.csv"] if _loo else []),
+                + (
+                    [f"results/{_review}/{_outcome}/leave_one_out/pooled.csv"]
+                    if _loo
+                    else []
+                ),
+            log:
+                f"logs/sensitivity/{_review}/{_outcome}.log",
+            benchmark:
+                f"benchmarks/sensitivity/{_review}/{_outcome}.tsv"
+            conda:
+                ENV
             params:
                 review=_review,
                 outcome=_outcome,
@@ -25,13 +43,12 @@ for _review in SPECS:
                 spec=SPECS[_review]["analyses"][_outcome],
                 overrides=config["overrides"],
                 settings={
-                    k: config[k] for k in ("zero_rule", "prediction_interval", "prepost_correlation")
+                    k: config[k]
+                    for k in (
+                        "zero_rule",
+                        "prediction_interval",
+                        "prepost_correlation",
+                    )
                 },
-            log:
-                f"logs/sensitivity/{_review}/{_outcome}.log",
-            benchmark:
-                f"benchmarks/sensitivity/{_review}/{_outcome}.tsv"
-            conda:
-                ENV
             script:
                 "../scripts/sensitivity.py"

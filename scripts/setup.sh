@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a fresh Debian machine with Python 3.11, pip and root:
+# the Python virtual environment with pinned packages, and R + metafor for the oracle tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(metafor); library(metadat)' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      r-base-core r-cran-metafor r-cran-metadat >/dev/null
+  else
+    echo "note: R/metafor not installed (needs root and apt-get); the oracle tests will use the committed values" >&2
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+touch .venv/.setup-done

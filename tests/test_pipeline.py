@@ -1,0 +1,133 @@
+"""The whole DAG, end to end, in a temporary copy of the project (issue 2's output contract), plus the
+conformance review that must reproduce RevMan's stored results, and config errors that stop before any job."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+CONTRACT_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "method", "tau2_estimator",
+                    "ci_method", "k", "n_participants", "estimate", "ci_low", "ci_high", "se", "p", "tau2", "i2",
+                    "q", "q_df", "q_p", "pi_low", "pi_high"]
+
+
+def copy_project(dst):
+    for name in ("Snakefile", "config", "workflow", "data/raw"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name)
+        else:
+            (dst / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst / name)
+    return dst
+
+
+def smk(cwd, *args):
+    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = copy_project(tmp_path_factory.mktemp("pipeline"))
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    res = smk(work, "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    assert res.returncode == 0, res.stderr[-4000:]
+    return work
+
+
+def test_contract_files_exist_and_are_not_empty(run):
+    for f in ("results/summary/pooled.csv", "results/provenance.json", "results/reproduction.csv",
+              "results/ledger/coverage.csv", "results/ledger/missing_cells.csv", "results/report/index.html"):
+        assert (run / f).stat().st_size > 0, f
+
+
+def test_pooled_has_contract_columns_and_a_study_table_per_row(run):
+    pooled = pd.read_csv(run / "results/summary/pooled.csv")
+    assert set(CONTRACT_COLUMNS) <= set(pooled.columns)
+    assert set(pooled.review) == {"orhurhu2019", "zhao2018", "pereira2022", "update16", "fleiss1993"}
+    for _, r in pooled.iterrows():
+        studies = run / "results" / r.review / r.outcome / r.analysis / "studies.csv"
+        t = pd.read_csv(studies)
+        assert {"study_id", "yi", "vi"} <= set(t.columns), studies
+        if r.analysis != "leave_one_out":
+            assert len(t.dropna(subset=["yi"])) == r.k, studies
+
+
+def test_conformance_review_reproduces_revman(run):
+    rep = pd.read_csv(run / "results/reproduction.csv")
+    f = rep[rep.review == "fleiss1993"]
+    assert len(f) == 1 and (f.status == "reproduced").all(), f.to_dict("records")
+    pooled = pd.read_csv(run / "results/summary/pooled.csv")
+    row = pooled[(pooled.review == "fleiss1993") & (pooled.analysis == "primary")].iloc[0]
+    # RevMan's stored values in data/raw/conformance/Fleiss1993.rm5 (CMP-001.01).
+    assert row.estimate == pytest.approx(0.8968655609130709, rel=1e-12)
+    assert row.ci_low == pytest.approx(0.8405144008917793, rel=1e-12)
+    assert row.q == pytest.approx(9.946055983220074, rel=1e-12)
+    assert row.i2 == pytest.approx(39.67458045558399, rel=1e-12)
+    assert row.k == 7
+
+
+def test_every_published_figure_has_a_status(run):
+    rep = pd.read_csv(run / "results/reproduction.csv")
+    raw = pd.read_csv(ROOT / "data/raw/published.csv")
+    assert len(rep[rep.review != "fleiss1993"]) == len(raw)
+    assert set(rep.status) <= {"reproduced", "partial", "not_reproducible"}
+    assert rep.reason.notna().all()
+
+
+def test_provenance_records_checksums_versions_commit(run):
+    prov = json.loads((run / "results/provenance.json").read_text())
+    assert "data/raw/extraction.csv" in prov["inputs"] and "config/config.yaml" in prov["inputs"]
+    assert all(len(v) == 64 for v in prov["inputs"].values())
+    assert prov["packages"]["PyMARE"] == "0.0.12"
+    assert prov["config"]["reviews"][0] == "orhurhu2019"
+
+
+def test_rerun_has_nothing_to_do(run):
+    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    assert res.returncode == 0
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_editing_one_review_reruns_only_that_review(run):
+    spec = run / "config/reviews/zhao2018.yaml"
+    spec.write_text(spec.read_text().replace("measure: PLO", "measure: PFT"))
+    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    out = res.stdout + res.stderr
+    assert "clean_zhao2018" in out
+    for other in ("clean_orhurhu2019", "clean_pereira2022", "clean_update16", "sensitivity_update16_pain"):
+        assert other not in out
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["reviews=[orhurhu2019,nosuchreview]"], "nosuchreview"),
+        (["reveiws=[zhao2018]"], "reveiws"),
+        (["overrides={tau2_estimator: XX}"], "XX"),
+        (["prepost_correlation=high"], "prepost_correlation"),
+        (["outcomes=[no_such_outcome]"], "no_such_outcome"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tmp_path, args, needle):
+    work = copy_project(tmp_path)
+    res = smk(work, "-n", "--config", *args)
+    assert res.returncode != 0
+    err = res.stdout + res.stderr
+    assert needle in err
+    assert "Traceback" not in err
+    assert not (work / "results").exists()
+
+
+def test_one_review_via_command_line(tmp_path):
+    work = copy_project(tmp_path)
+    res = smk(work, "-n", "--config", "reviews=[zhao2018]")
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = res.stdout + res.stderr
+    assert "clean_zhao2018" in out and "clean_pereira2022" not in out
