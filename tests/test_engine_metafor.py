@@ -14,6 +14,7 @@ from conftest import COMMITTED, read_reference
 
 from ketamine_ma import effects as ef
 from ketamine_ma import pooling as po
+from ketamine_ma import sensitivity as sens
 from ketamine_ma import subgroups as sg
 
 FIX = Path(__file__).parent / "reference" / "fixtures"
@@ -72,6 +73,14 @@ def ours_for(fx, analysis):
         per, test = sg.subgroup_analysis(yi, vi, d.alloc.to_numpy())
         return {"estimate": per.estimate, "se": per.se, "tau2": per.tau2, "q_between": test["q_between"],
                 "q_between_p": test["p"]}
+    if head in ("LOO", "CUMUL", "EGGER"):
+        yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
+        if head == "EGGER":
+            return sens.egger(yi, vi)
+        method = rest[-1]
+        fits = sens.leave_one_out(yi, vi, method) if head == "LOO" else sens.cumulative(yi, vi, d.year, method)[1]
+        return {"estimate": [f.estimate for f in fits], "se": [f.se for f in fits],
+                "tau2": [f.tau2 for f in fits], "q": [f.q for f in fits]}
     if head == "METAREG":
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
         return sg.meta_regression(yi, vi, d.ablat.to_numpy(), rest[1])

@@ -43,6 +43,7 @@ def run(tmp_path_factory):
 
 def test_contract_files_exist_and_are_not_empty(run):
     for f in ("results/summary/pooled.csv", "results/provenance.json", "results/reproduction.csv",
+              "results/audit_published.csv",
               "results/ledger/coverage.csv", "results/ledger/missing_cells.csv", "results/report/index.html"):
         assert (run / f).stat().st_size > 0, f
 
@@ -131,3 +132,10 @@ def test_one_review_via_command_line(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     out = res.stdout + res.stderr
     assert "clean_zhao2018" in out and "clean_pereira2022" not in out
+
+
+def test_audit_covers_every_published_figure(run):
+    audit = pd.read_csv(run / "results/audit_published.csv")
+    assert set(audit.p_check) <= {"consistent", "inconsistent", "not_checkable"}
+    fleiss = audit[audit.review == "fleiss1993"].iloc[0]
+    assert fleiss.p_check == "consistent"

@@ -69,8 +69,12 @@ def pool(df, settings):
     if est.empty:
         base.update({"k": 0, "n_participants": 0, "note": "not estimable: no trial with usable data"})
         return df, base
-    if settings["method"] == "MH" and measure in st.BINARY:
-        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, random=settings["model"] == "random",
+    random = settings["model"] == "random"
+    # RevMan's M-H random effects is defined for DL with a Wald CI only; other estimators and Knapp-Hartung
+    # pool the study estimates by inverse variance instead, and the row says so (method "IV").
+    revman_mh = not random or (settings["tau2_estimator"] == "DL" and settings["ci_method"] == "wald")
+    if settings["method"] == "MH" and measure in st.BINARY and revman_mh:
+        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, random=random,
                          zero_rule=settings.get("zero_rule", "revman"))
     else:
         tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
@@ -79,7 +83,7 @@ def pool(df, settings):
                                 method="IV")
     df.loc[est.index, "weight"] = res.weights
     row = res.as_row()
-    row["method"] = settings["method"] if settings["method"] == "MH" and measure in st.BINARY else "IV"
+    row["method"] = res.method
     ni = est.ni if "ni" in est else None
     row = _natural(row, measure, ni)
     row.update({k: v for k, v in base.items() if k in ("measure", "ci_method", "scale")})
@@ -90,13 +94,31 @@ def pool(df, settings):
 
 
 def leave_one_out(df, settings):
-    """One pooled row per omitted trial (Viechtbauer & Cheung 2010; metafor ``leave1out``)."""
+    """One pooled row per omitted trial (Viechtbauer & Cheung 2010; metafor ``leave1out``), each pooled exactly
+    as the primary analysis (Mantel-Haenszel included); needs k >= 3."""
     rows = []
-    for i in df.index:
+    for i in df.index if len(df) >= 3 else []:
         _, r = pool(df.drop(index=i), settings)
         r["omitted"] = df.loc[i, "trial_id"]
         rows.append(r)
     return rows
+
+
+def cumulative(df, settings):
+    """Cumulative pooling by publication year (ties in table order; metafor ``cumul``): row j pools the first j."""
+    d = df.sort_values("year", kind="stable")
+    rows = []
+    for j in range(1, len(d) + 1):
+        _, r = pool(d.iloc[:j], settings)
+        r["added"] = d.iloc[j - 1]["trial_id"]
+        rows.append(r)
+    return rows
+
+
+DESIGN_FILTERS = {
+    "exclude_crossover": ("design", lambda s: s != "crossover"),
+    "randomised_only": ("randomised", lambda s: s == "yes"),
+}
 
 
 def subgroups(df, settings, by, dose_cut=None):

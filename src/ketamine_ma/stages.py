@@ -58,7 +58,8 @@ def rm5_tables(studies, spec):
     for key, a in spec["analyses"].items():
         s = studies[studies.analysis_id == a["rm5_analysis"]]
         t = pd.DataFrame({"study_id": s.study + " " + s.year.astype(str), "trial_id": s.study_ref,
-                          "membership": "confirmed", "design": "parallel", "crps": None, "pain_type": None,
+                          "membership": "confirmed", "design": "parallel", "randomised": "yes", "crps": None,
+                          "pain_type": None,
                           "dose_mg_kg": np.nan, "year": s.year.astype(int), "timepoint": "as in the rm5 file",
                           "time_days": np.nan})
         if a["measure"] in st.BINARY:

@@ -181,7 +181,8 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd"):
         label, days, a = best
         t = trials.loc[tid]
         row = {"study_id": f"{t['first_author']} {int(t['year'])}", "trial_id": tid, "membership": mem["status"],
-               "design": t["design"], "crps": t["crps"], "pain_type": t["pain_type"], "dose_mg_kg": t["dose_mg_kg"],
+               "design": t["design"], "randomised": t["randomised"], "crps": t["crps"],
+               "pain_type": t["pain_type"], "dose_mg_kg": t["dose_mg_kg"],
                "year": int(t["year"]), "timepoint": label, "time_days": days}
         row.update(_arm_columns(a.cells, measure))
         if t["design"] == "crossover" and measure in CONTINUOUS + BINARY:
@@ -189,7 +190,8 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd"):
         row["extract_ids"] = ";".join(sorted(set(a.rows)))
         row["conversions"] = " | ".join(a.log)
         studies.append(row)
-    cols = ["study_id", "trial_id", "membership", "design", "crps", "pain_type", "dose_mg_kg", "year", "timepoint",
+    cols = ["study_id", "trial_id", "membership", "design", "randomised", "crps", "pain_type", "dose_mg_kg", "year",
+            "timepoint",
             "time_days", *ARM_COLUMNS[_family(measure)], "extract_ids", "conversions"]
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),

@@ -125,6 +125,20 @@ for (m in c("DL", "REML")) {
   emit("dat_bcg", an, "coef", mr$b[, 1]); emit("dat_bcg", an, "se", mr$se)
   emit("dat_bcg", an, "qm", mr$QM); emit("dat_bcg", an, "qm_p", mr$QMp); emit("dat_bcg", an, "tau2", mr$tau2)
 }
+# Leave-one-out, cumulative (by year) and the classical Egger test on dat.bcg log RR.
+for (m in c("DL", "REML")) {
+  res <- rma(yi, vi, data = es, method = m, control = ctrl)
+  l1 <- leave1out(res)
+  an <- paste0("LOO_", m)
+  emit("dat_bcg", an, "estimate", l1$estimate); emit("dat_bcg", an, "se", l1$se)
+  emit("dat_bcg", an, "tau2", l1$tau2); emit("dat_bcg", an, "q", l1$Q)
+  cu <- cumul(res, order = es$year)
+  an <- paste0("CUMUL_year_", m)
+  emit("dat_bcg", an, "estimate", cu$estimate); emit("dat_bcg", an, "se", cu$se)
+}
+eg <- regtest(rma(yi, vi, data = es, method = "DL"), model = "lm")
+emit("dat_bcg", "EGGER_lm", "t", eg$zval); emit("dat_bcg", "EGGER_lm", "p", eg$pval)
+emit("dat_bcg", "EGGER_lm", "limit", eg$est)
 # Pre/post mean change (measure "MC") with a stated correlation.
 mc <- escalc("MC", m1i = c(6.1, 7.4, 5.9), m2i = c(3.2, 4.0, 4.4), sd1i = c(1.5, 2.0, 1.1),
              sd2i = c(2.2, 2.5, 1.9), ni = c(12, 30, 18), ri = c(0.5, 0.5, 0.5))

@@ -78,6 +78,11 @@ def sensitivity_analyses(review, outcome):
     if sens.get("inverse_variance") and a["method"] == "MH":
         names.append("iv")
     names += [v for v in variants() if v != "main"]
+    names += [
+        n
+        for n in ("exclude_crossover", "randomised_only", "leave_one_out", "cumulative")
+        if sens.get(n)
+    ]
     return names
 
 
@@ -89,6 +94,7 @@ def final_outputs():
     out = [
         "results/summary/pooled.csv",
         "results/reproduction.csv",
+        "results/audit_published.csv",
         "results/ledger/coverage.csv",
         "results/provenance.json",
         "results/report/index.html",

@@ -87,3 +87,20 @@ rule report:
         specs=SPECS,
     script:
         "../scripts/report.py"
+
+
+rule audit_published:
+    input:
+        published=published_inputs(),
+    output:
+        "results/audit_published.csv",
+    log:
+        "logs/report/audit_published.log",
+    benchmark:
+        "benchmarks/report/audit_published.tsv"
+    conda:
+        ENV
+    params:
+        reviews=list(SPECS),
+    script:
+        "../scripts/audit_published.py"

@@ -3,7 +3,7 @@
 for _review in SPECS:
     for _outcome in outcomes_of(_review):
         _names = sensitivity_analyses(_review, _outcome)
-        _loo = bool(config["sensitivity"].get("leave_one_out"))
+        _egger = bool(config["sensitivity"].get("small_study"))
 
         rule:
             name:
@@ -17,16 +17,11 @@ for _review in SPECS:
             output:
                 studies=[
                     f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names
-                ]
-                + (
-                    [f"results/{_review}/{_outcome}/leave_one_out/studies.csv"]
-                    if _loo
-                    else []
-                ),
-                pooled=[f"results/{_review}/{_outcome}/{a}/pooled.csv" for a in _names]
-                + (
-                    [f"results/{_review}/{_outcome}/leave_one_out/pooled.csv"]
-                    if _loo
+                ],
+                pooled=[f"results/{_review}/{_outcome}/{a}/pooled.csv" for a in _names],
+                egger=(
+                    [f"results/{_review}/{_outcome}/small_study/egger.csv"]
+                    if _egger
                     else []
                 ),
             log:
@@ -39,7 +34,7 @@ for _review in SPECS:
                 review=_review,
                 outcome=_outcome,
                 analyses=_names,
-                leave_one_out=_loo,
+                small_study=_egger,
                 spec=SPECS[_review]["analyses"][_outcome],
                 overrides=config["overrides"],
                 settings={

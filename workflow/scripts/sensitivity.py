@@ -5,6 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from ketamine_ma import analysis, io, stages
+from ketamine_ma import sensitivity as sens
+
+MULTI = {"leave_one_out": (analysis.leave_one_out, "omitted"), "cumulative": (analysis.cumulative, "added")}
 
 
 def main(smk):
@@ -13,25 +16,32 @@ def main(smk):
               "prepost_correlation": p.settings["prepost_correlation"]}
     tables = {v: pd.read_csv(smk.input[v]) for v in smk.input.keys()}
     base = f"results/{p.review}/{p.outcome}"
+    timepoint = p.spec.get("timepoint", {}).get("label", "any")
+    primary = stages.settings_for(p.spec, p.overrides, config)
     log = []
     for name in p.analyses:
-        variant = name if name in tables else "main"
-        settings = stages.settings_for(p.spec, p.overrides, config, name)
-        studies, pooled = stages.analyse(tables[variant], p.review, p.outcome, name, p.spec, settings)
+        if name in MULTI:
+            fn, col = MULTI[name]
+            studies, _ = stages.analyse(tables["main"], p.review, p.outcome, name, p.spec, primary)
+            rows = [{**r, "review": p.review, "outcome": p.outcome, "analysis": name, "timepoint": timepoint}
+                    for r in fn(tables["main"], primary)]
+            pooled = pd.DataFrame(rows).reindex(columns=analysis.POOLED_COLUMNS + [col])
+        else:
+            table = tables[name] if name in tables else tables["main"]
+            if name in analysis.DESIGN_FILTERS:
+                column, keep = analysis.DESIGN_FILTERS[name]
+                table = table[keep(table[column])]
+            settings = stages.settings_for(p.spec, p.overrides, config, name)
+            studies, pooled = stages.analyse(table, p.review, p.outcome, name, p.spec, settings)
         io.write_csv(studies, f"{base}/{name}/studies.csv")
         io.write_csv(pooled, f"{base}/{name}/pooled.csv")
-        log.append(f"{name}: k={pooled.k.iloc[0]}")
-    if p.leave_one_out:
-        settings = stages.settings_for(p.spec, p.overrides, config)
-        studies, _ = stages.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, settings)
-        rows = analysis.leave_one_out(tables["main"], settings) if len(tables["main"]) >= 3 else []
-        for r in rows:
-            r.update({"review": p.review, "outcome": p.outcome, "analysis": "leave_one_out",
-                      "timepoint": p.spec.get("timepoint", {}).get("label", "any")})
-        cols = analysis.POOLED_COLUMNS + ["omitted"]
-        io.write_csv(studies, f"{base}/leave_one_out/studies.csv")
-        io.write_csv(pd.DataFrame(rows).reindex(columns=cols), f"{base}/leave_one_out/pooled.csv")
-        log.append(f"leave_one_out: {len(rows)} pools (needs k >= 3)")
+        log.append(f"{name}: {len(pooled)} pooled row(s)")
+    if p.small_study:
+        main_studies, _ = stages.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, primary)
+        d = main_studies.dropna(subset=["yi", "vi"])
+        res = sens.egger(d.yi, d.vi)
+        io.write_csv(pd.DataFrame([{"review": p.review, "outcome": p.outcome, "k": len(d), **res}]),
+                     smk.output.egger[0])
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 

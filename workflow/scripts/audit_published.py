@@ -1,0 +1,22 @@
+"""Audit every published figure's p-value and CI symmetry (results/audit_published.csv)."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma import io
+from ketamine_ma.audit import audit_row
+
+
+def main(smk):
+    pub = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in smk.input.published])
+    pub = pub[pub.review.isin(smk.params.reviews)]
+    rows = [{"review": r.review, "result_id": r.result_id, "measure": r.measure, "estimate": r.estimate,
+             "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
+             **audit_row(r.estimate, r.ci_low, r.ci_high, r.p, r.measure)} for r in pub.itertuples()]
+    out = pd.DataFrame(rows)
+    io.write_csv(out, smk.output[0])
+    Path(smk.log[0]).write_text(out.p_check.value_counts().to_string() + "\n")
+
+
+io.run(main, snakemake)  # noqa: F821
