@@ -248,7 +248,8 @@ def random_effects(
     est_, se, lo, hi, stat, p, pil, pih, w = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
     note = ""
     if k == 1:
-        q = q_p = i2 = h2 = t2lo = t2hi = pil = pih = float("nan")
+        # As metafor reports a single study: Q = 0 (p = 1), I² = 0, H² = 1, the PI equal to the CI, a z test.
+        q, q_p, i2, h2, t2lo, t2hi = 0.0, 1.0, 0.0, 1.0, float("nan"), float("nan")
         note = "k = 1: single study; no heterogeneity can be estimated"
     else:
         q = het.cochran_q(yi, vi)
@@ -354,12 +355,20 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
         a, b, c, d = raw[0], raw[1] - raw[0], raw[2], raw[3] - raw[2]
     else:
         a, b, c, d, _ = correct_zero_cells(ai, n1i, ci, n2i, measure, zero_rule)
-    a, b, c, d, yi, vi = (x[keep] for x in (a, b, c, d, yi, vi))
-    k = int(keep.sum())
-    if k == 0:
-        raise ValueError("no estimable studies (all double-zero)")
+    a, b, c, d = (x[keep] for x in (a, b, c, d))
     rd_var = "sato" if zero_rule == "metafor" else "greenland-robins"
+    if not keep.any():
+        raise ValueError("no estimable studies (all double-zero)")
     y_mh, v_mh = mantel_haenszel(a, b, c, d, measure, rd_variance=rd_var)
+    # metafor's rma.mh (drop00=TRUE) leaves double-zero studies out of Q but keeps their tables in the MH step.
+    if zero_rule == "metafor":
+        n1, n2 = np.asarray(n1i, float)[keep], np.asarray(n2i, float)[keep]
+        a0, c0 = np.asarray(ai, float)[keep], np.asarray(ci, float)[keep]
+        in_q = ~(((a0 == 0) & (c0 == 0)) | ((a0 == n1) & (c0 == n2)))
+    else:
+        in_q = np.ones(int(keep.sum()), dtype=bool)
+    yi, vi = yi[keep][in_q], vi[keep][in_q]
+    k = int(in_q.sum())
     q = het.cochran_q(yi, vi, mu=y_mh) if k > 1 else float("nan")
     i2 = het.i2_h2(q, k - 1)[0] if k > 1 else float("nan")
     q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else float("nan")
@@ -399,7 +408,8 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
     res.tau2, res.q, res.q_p, res.i2 = t2, q, q_p, i2
     res.h2 = q / (k - 1) if k > 1 else float("nan")
     res.pi_low, res.pi_high = (pil, pih) if k > 1 else (float("nan"), float("nan"))
-    res.weights = 100 * wr / wr.sum()
+    res.weights = np.zeros(in_q.size)
+    res.weights[in_q] = 100 * wr / wr.sum()
     return res
 
 

@@ -76,9 +76,11 @@ for (f in sort(list.files(fixdir, pattern = "\\.csv$", full.names = TRUE))) {
       emit(fx, an, "q", mh$QE); emit(fx, an, "q_p", mh$QEp); emit(fx, an, "i2", mh$I2)
       # RevMan 5 "M-H, Random": DL tau2 from the MH-centred Q (rma.mh's QE), then IV random effects.
       if (meas != "RD") {
-        mc <- rma.mh(ai = d$ai, bi = bi, ci = d$ci, di = di, measure = meas, add = c(1/2, 1/2),
+        # RevMan excludes double-zero studies ("not estimable") from the whole analysis, MH step included.
+        ok <- !((d$ai == 0 & d$ci == 0) | (bi == 0 & di == 0))
+        mc <- rma.mh(ai = d$ai[ok], bi = bi[ok], ci = d$ci[ok], di = di[ok], measure = meas, add = c(1/2, 1/2),
                      to = c("only0", "only0"))
-        ec <- escalc(meas, ai = d$ai, bi = bi, ci = d$ci, di = di, drop00 = TRUE)
+        ec <- escalc(meas, ai = d$ai[ok], bi = bi[ok], ci = d$ci[ok], di = di[ok])
         wi <- 1 / ec$vi; k <- sum(!is.na(ec$yi))
         t2 <- max(0, (mc$QE - (k - 1)) / (sum(wi, na.rm = TRUE) - sum(wi^2, na.rm = TRUE) / sum(wi, na.rm = TRUE)))
         rr <- rma(ec$yi, ec$vi, tau2 = t2, method = "DL")
