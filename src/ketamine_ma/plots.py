@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -36,7 +37,8 @@ def _save(fig, svg, png):
     plt.close(fig)
 
 
-def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
+def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=("Ketamine", "Control"),
+           lower_is_better=True):
     """Forest plot: per study the arm data, weight and estimate [95% CI]; squares sized by weight; the pooled
     diamond; heterogeneity and overall-effect lines; direction labels."""
     measure = pooled.measure
@@ -75,16 +77,22 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
         ax.axvline(ref, color="grey", lw=0.6)
     if ratio:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xticks([t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo.min() / 1.5 <= t <= hi.max() * 1.5])
     ax.set_ylim(-0.8, k + 0.8)
     ax.set_yticks([])
     ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
                    "MC": "Mean change from baseline"}.get(measure, "Proportion"))
     if measure in ("MD", "SMD", "RR", "OR", "RD"):
-        left, right = ("Favours ketamine", "Favours control") if measure in ("MD", "SMD") else \
-            ("Favours control", "Favours ketamine")
+        left, right = (f"Favours {arms[0].lower()}", f"Favours {arms[1].lower()}")
+        if not lower_is_better:
+            left, right = right, left
         fig.text(0.60, 0.12, left, ha="center", fontsize=7)
         fig.text(0.76, 0.12, right, ha="center", fontsize=7)
-    heads = ["Study", "Ketamine", "Control" if measure not in ("MC", "PLO", "PFT", "PAS", "PR") else "",
+    single = measure in ("MC", "PLO", "PFT", "PAS", "PR")
+    heads = ["Study", "Baseline" if measure == "MC" else arms[0], "" if single and measure != "MC" else
+             (arms[0] if measure == "MC" else arms[1]),
              "Weight", "Estimate [95% CI]"]
     xs = [0.01, 0.17, 0.36, 0.82, 0.88]
     ytop = 0.84 + 0.02
@@ -104,4 +112,49 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
            f"(P = {pooled.q_p:.2f}); I² = {pooled.i2:.0f}%") if k > 1 else "Heterogeneity: not applicable (k = 1)"
     fig.text(0.01, 0.08, het, fontsize=7)
     fig.text(0.01, 0.03, f"Test for overall effect: Z = {abs(pooled.stat):.2f} (P = {pooled.p:.2g})", fontsize=7)
+    _save(fig, svg, png)
+
+
+def _when(timepoint):
+    """A short time-point tag for labels ("" when the review did not state one)."""
+    t = "" if pd.isna(timepoint) else str(timepoint)
+    return "" if not t or t.startswith("not stated") else f", {t[:28]}"
+
+
+def umbrella_forest(table: pd.DataFrame, svg, png):
+    """The reviews' own pooled figures side by side, one panel per measure (MD, ratios, event rates)."""
+    panels = [("MD", "Mean difference (0-10 scale)", False), ("ratio", "Risk ratio (adverse effects, responders)",
+                                                                True), ("proportion", "Event rate (%)", False)]
+    t = table.assign(panel=np.where(table.measure.isin(RATIO), "ratio", table.measure))
+    used = [p for p in panels if (t.panel == p[0]).any()]
+    heights = [max(1, (t.panel == p[0]).sum()) for p in used]
+    fig, axes = plt.subplots(len(used), 1, figsize=(9, 1.2 + 0.35 * sum(heights)),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (key, xlabel, log) in zip(axes[:, 0], used, strict=True):
+        d = t[t.panel == key].reset_index(drop=True)
+        y = np.arange(len(d), 0, -1)
+        ax.hlines(y, d.ci_low, d.ci_high, color="black", lw=0.8)
+        ax.scatter(d.estimate, y, marker="D", color="#2b5d8a", zorder=3)
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{r.review}: {r.outcome}{_when(r.timepoint)} (review k = {r.k_review:g})"
+                            for r in d.itertuples()])
+        ax.set_ylim(0.4, len(d) + 0.6)
+        if key != "proportion":
+            ax.axvline(1.0 if log else 0.0, color="grey", lw=0.6)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+    fig.suptitle("Published pooled figures of the four reviews (as printed; see results/umbrella/umbrella.csv)")
+    fig.tight_layout()
+    _save(fig, svg, png)
+
+
+def overlap_heatmap(mat: pd.DataFrame, cca: float, title: str, svg, png):
+    """Trial × review overlap: shared trials per pair of reviews, with the corrected covered area."""
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    sns.heatmap(mat, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+    ax.set_title(f"{title}\nCCA = {cca:.3f}" if not np.isnan(cca) else title)
+    fig.tight_layout()
     _save(fig, svg, png)

@@ -48,7 +48,7 @@ def render(inputs, specs) -> str:
     cov = pd.read_csv(inputs.coverage)
     miss = pd.read_csv(inputs.missing)
     prov = json.loads(Path(inputs.provenance).read_text())
-    ledger = pd.read_csv("data/processed/ledger/extraction.csv")
+    ledger = pd.read_csv(inputs.extraction)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Ketamine meta-analyses re-run</title>"
              f"<style>{CSS}</style></head><body><h1>IV ketamine for chronic pain: four meta-analyses re-run</h1>",
              "<p>Every pooled number links to the study table that produced it; each study row names its ledger "

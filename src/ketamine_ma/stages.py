@@ -160,7 +160,9 @@ def coverage(ledger, published, specs, exclusions, pooled):
                          "trials_candidate": int((m.status == "candidate").sum()),
                          "trials_with_usable_data": int(p.k.iloc[0]) if len(p) else 0,
                          "trials_excluded": len(e)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["review", "analysis", "published_k_review", "published_n_review",
+                                       "trials_confirmed", "trials_candidate", "trials_with_usable_data",
+                                       "trials_excluded"])
 
 
 def published_of(ledger_published, rm5_published):

@@ -1,6 +1,7 @@
 rule analyse:
     input:
         table=lambda w: table(w.review, "main", w.outcome),
+        code=PACKAGE_CODE,
     output:
         studies="results/{review}/{outcome}/primary/studies.csv",
         pooled="results/{review}/{outcome}/primary/pooled.csv",
@@ -25,6 +26,7 @@ rule analyse:
 rule summarise:
     input:
         pooled=pooled_files(),
+        code=PACKAGE_CODE,
     output:
         "results/summary/pooled.csv",
     log:

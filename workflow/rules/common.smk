@@ -8,6 +8,10 @@ min_version("9.4")
 
 ROOT = Path(workflow.basedir)
 ENV = "../envs/pipeline.yaml"
+# The package's code is an input of every rule, so an edit to the statistics reruns what depends on it.
+PACKAGE_CODE = sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "src/ketamine_ma").glob("*.py")
+)
 
 
 validate(config, schema=str(ROOT / "config/schemas/config.schema.yaml"))
@@ -99,6 +103,8 @@ def final_outputs():
         "results/provenance.json",
         "results/report/index.html",
     ]
+    if any(s["source"] == "ledger" for s in SPECS.values()):
+        out.append("results/umbrella/umbrella.csv")
     for r in SPECS:
         for o in outcomes_of(r):
             out.append(f"results/figures/{r}/{o}.forest.svg")

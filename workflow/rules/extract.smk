@@ -4,6 +4,7 @@ LEDGER_TABLES = ["trials", "membership", "extraction", "published", "conflicts"]
 rule extract_ledger:
     input:
         expand("data/raw/{table}.csv", table=LEDGER_TABLES),
+        code=PACKAGE_CODE,
     output:
         tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
         report="results/ledger/validation.txt",
@@ -20,6 +21,7 @@ rule extract_ledger:
 rule import_rm5:
     input:
         rm5=lambda w: SPECS[w.review]["rm5"],
+        code=PACKAGE_CODE,
     output:
         studies="data/processed/conformance/{review}/studies.csv",
         published="data/processed/conformance/{review}/published.csv",

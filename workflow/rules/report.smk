@@ -4,6 +4,7 @@ rule reproduction:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+        code=PACKAGE_CODE,
     output:
         "results/reproduction.csv",
     log:
@@ -24,6 +25,7 @@ rule coverage:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+        code=PACKAGE_CODE,
     output:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
@@ -44,6 +46,7 @@ rule provenance:
     input:
         raw=sorted(str(p) for p in Path("data/raw").rglob("*") if p.is_file()),
         config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
+        code=PACKAGE_CODE,
     output:
         "results/provenance.json",
     log:
@@ -65,6 +68,7 @@ rule report:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         provenance="results/provenance.json",
+        extraction="data/processed/ledger/extraction.csv",
         figures=[
             f"results/figures/{r}/{o}.forest.svg"
             for r in SPECS
@@ -75,6 +79,7 @@ rule report:
             for r in SPECS
             for o in outcomes_of(r)
         ],
+        code=PACKAGE_CODE,
     output:
         "results/report/index.html",
     log:
@@ -92,6 +97,7 @@ rule report:
 rule audit_published:
     input:
         published=published_inputs(),
+        code=PACKAGE_CODE,
     output:
         "results/audit_published.csv",
     log:
@@ -104,3 +110,27 @@ rule audit_published:
         reviews=list(SPECS),
     script:
         "../scripts/audit_published.py"
+
+
+rule umbrella:
+    input:
+        published="data/processed/ledger/published.csv",
+        membership="data/processed/ledger/membership.csv",
+        code=PACKAGE_CODE,
+    output:
+        table="results/umbrella/umbrella.csv",
+        overlap="results/umbrella/overlap.csv",
+        forest_svg="results/figures/umbrella.forest.svg",
+        forest_png="results/figures/umbrella.forest.png",
+        overlap_svg="results/figures/overlap.svg",
+        overlap_png="results/figures/overlap.png",
+    log:
+        "logs/report/umbrella.log",
+    benchmark:
+        "benchmarks/report/umbrella.tsv"
+    conda:
+        ENV
+    params:
+        reviews=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+    script:
+        "../scripts/umbrella.py"

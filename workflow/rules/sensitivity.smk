@@ -14,6 +14,7 @@ for _review in SPECS:
                         v: table(r, v, o) for v in variants()
                     }
                 ),
+                code=PACKAGE_CODE,
             output:
                 studies=[
                     f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names

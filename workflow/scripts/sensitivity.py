@@ -14,7 +14,7 @@ def main(smk):
     p = smk.params
     config = {"zero_rule": p.settings["zero_rule"], "prediction_interval": p.settings["prediction_interval"],
               "prepost_correlation": p.settings["prepost_correlation"]}
-    tables = {v: pd.read_csv(smk.input[v]) for v in smk.input.keys()}
+    tables = {v: pd.read_csv(smk.input[v]) for v in smk.input.keys() if v != "code"}
     base = f"results/{p.review}/{p.outcome}"
     timepoint = p.spec.get("timepoint", {}).get("label", "any")
     primary = stages.settings_for(p.spec, p.overrides, config)

@@ -1,0 +1,28 @@
+"""The four reviews side by side: umbrella table and forest plot, trial overlap with the CCA."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma import io, plots
+from ketamine_ma.umbrella import overlap, umbrella_table
+
+
+def main(smk):
+    pub, mem = pd.read_csv(smk.input.published), pd.read_csv(smk.input.membership)
+    reviews = smk.params.reviews
+    table = umbrella_table(pub, mem, reviews)
+    io.write_csv(table, smk.output.table)
+    rows = []
+    for label, statuses in (("confirmed", ("confirmed",)), ("confirmed+candidate", ("confirmed", "candidate"))):
+        mat, cca = overlap(mem, reviews, statuses)
+        rows.append(mat.reset_index(names="review").assign(membership=label, cca=cca))
+        if label == "confirmed+candidate":
+            plots.overlap_heatmap(mat, cca, "Trials shared between reviews (confirmed + candidate)",
+                                  smk.output.overlap_svg, smk.output.overlap_png)
+    io.write_csv(pd.concat(rows), smk.output.overlap)
+    plots.umbrella_forest(table, smk.output.forest_svg, smk.output.forest_png)
+    Path(smk.log[0]).write_text(f"{len(table)} published figures\n")
+
+
+io.run(main, snakemake)  # noqa: F821
