@@ -69,7 +69,8 @@ def audit_row(estimate, lo, hi, p_text, measure):
         elif op.startswith(">"):
             ok = p_hi > pv
         else:
-            ok = p_lo - half_p <= pv <= p_hi + half_p
+            # 1e-6 relative slack: values stored to full precision (RevMan files) differ in the last bits.
+            ok = p_lo * (1 - 1e-6) - half_p <= pv <= p_hi * (1 + 1e-6) + half_p
         out["p_check"] = "consistent" if ok else "inconsistent"
         out["arithmetic"] += f"; printed p {p_text}"
     tol = max(halves[1], halves[2]) * (2 if measure not in RATIO else 2 / min(vals[1], vals[2]))
