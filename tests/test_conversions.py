@@ -67,3 +67,24 @@ def test_vas_to_nrs():
     assert cv.to_nrs(55, "vas_0_100") == pytest.approx(5.5)
     with pytest.raises(ValueError):
         cv.to_nrs(3, "percent_relief")
+
+
+def test_multi_arm_binary_arms_are_summed():
+    import pandas as pd
+
+    from ketamine_ma.studies import assemble
+
+    rows = pd.DataFrame(
+        [
+            {"extract_id": f"x{i}", "trial_id": "t2000", "outcome": "nausea", "arm": arm, "statistic": st,
+             "value": v, "scale": "count"}
+            for i, (arm, st, v) in enumerate([("ketamine", "events", 4), ("ketamine", "n", 20),
+                                              ("ketamine_2", "events", 7), ("ketamine_2", "n", 20),
+                                              ("control", "events", 2), ("control", "n", 20)])
+        ]
+    )
+    combined = assemble(rows, rows, "RR", "sd", "combine")
+    assert combined.cells[("ketamine", "events")] == 11 and combined.cells[("ketamine", "n")] == 40
+    first = assemble(rows, rows, "RR", "sd", "first")
+    assert first.cells[("ketamine", "events")] == 4 and first.cells[("ketamine", "n")] == 20
+    assert not first.missing("RR") and any("not used" in line for line in first.log)

@@ -76,7 +76,7 @@ def clean(ledger, review, spec, variants):
     out, excl, miss = {}, [], []
     for variant, v in variants.items():
         for key, a in spec["analyses"].items():
-            t, e, m = st.build(ledger, review, key, a, v["membership"], v["pm_reading"])
+            t, e, m = st.build(ledger, review, key, a, v["membership"], v["pm_reading"], v["multi_arm"])
             out[(variant, key)] = t
             if variant == "main":
                 excl.append(e)

@@ -75,12 +75,13 @@ def _put(a, measure, arm, scale, name, value, row, how=None):
         a.log.append(f"{arm} {name} = {v:.6g}: {how} [{row['extract_id']}]")
 
 
-def assemble(rows, rows_all, measure, pm_reading):
+def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
     """Resolve the cells of one trial at one time point; returns an ``Assembly``."""
     a = Assembly()
     arms = ("baseline", "ketamine") if measure == "MC" else ("ketamine", "control")
     if measure in PROPORTION:
         arms = ("ketamine",)
+    arms += tuple(f"{b}_2" for b in arms if (rows["arm"] == f"{b}_2").any())
     for arm in arms:
         r = rows[rows["arm"] == arm]
         stat = {s: g.iloc[0] for s, g in r.groupby("statistic")}
@@ -99,7 +100,7 @@ def assemble(rows, rows_all, measure, pm_reading):
             continue
         if "mean" in stat:
             put("mean", stat["mean"]["value"], stat["mean"])
-        n = a.cells.get((arm, "n"), a.cells.get(("ketamine", "n")))
+        n = a.cells.get((arm, "n"), a.cells.get(("ketamine", "n")) if arm == "baseline" else None)
         if "sd" in stat:
             put("sd", stat["sd"]["value"], stat["sd"])
         elif "se" in stat and n:
@@ -118,7 +119,35 @@ def assemble(rows, rows_all, measure, pm_reading):
         if scale is None and any(s in stat for s in ("mean", "sd")):
             a.cells.pop((arm, "mean"), None)
             a.log.append(f"{arm}: scale {r['scale'].iloc[0]!r} is not a 0-10 or 0-100 pain scale; not pooled")
+    _merge_second_arms(a, measure, multi_arm)
     return a
+
+
+def _merge_second_arms(a, measure, multi_arm):
+    """Multi-arm trials (Cochrane Handbook v6.4 §23.3.4): combine a second ketamine/control arm with the first
+    into one group (events and n summed; means and SDs by Table 6.5.a), or keep only the first arm."""
+    for base in ("ketamine", "control"):
+        second = {k[1]: v for k, v in a.cells.items() if k[0] == f"{base}_2"}
+        if not second:
+            continue
+        for k in [k for k in a.cells if k[0] == f"{base}_2"]:
+            del a.cells[k]
+        first = {s: a.cells.get((base, s)) for s in ("n", "events", "mean", "sd")}
+        if multi_arm == "first":
+            a.log.append(f"second {base} arm not used (config multi_arm: first)")
+            continue
+        if measure in BINARY + PROPORTION and first["n"] and "n" in second and first["events"] is not None \
+                and "events" in second:
+            a.cells[(base, "events")] = first["events"] + second["events"]
+            a.cells[(base, "n")] = first["n"] + second["n"]
+            a.log.append(f"{base} arms combined (Handbook s23.3.4): events and n summed")
+        elif all(first[s] is not None for s in ("n", "mean", "sd")) and all(s in second for s in ("n", "mean", "sd")):
+            n, m, sd = cv.combine_arms(first["n"], first["mean"], first["sd"], second["n"], second["mean"],
+                                       second["sd"])
+            a.cells.update({(base, "n"): n, (base, "mean"): m, (base, "sd"): sd})
+            a.log.append(f"{base} arms combined (Handbook Table 6.5.a): n = {n:g}, mean = {m:.4g}, SD = {sd:.4g}")
+        else:
+            a.log.append(f"second {base} arm incomplete; first arm used alone")
 
 
 def _time_groups(rows, tp):
@@ -130,7 +159,7 @@ def _time_groups(rows, tp):
     return [(label, g) for label, g in inside.groupby("timepoint", dropna=False, sort=False)]
 
 
-def build(tables, review, key, spec, policy="confirmed", pm_reading="sd"):
+def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_arm="combine"):
     """Study table, exclusions and missing cells for analysis ``key`` of ``review``.
 
     Returns ``(studies, exclusions, missing)`` DataFrames. ``studies`` has one row per usable trial with the
@@ -155,7 +184,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd"):
             cands = []
             for label, g in _time_groups(rows, tp):
                 g2 = pd.concat([g, base]) if measure == "MC" else g
-                a = assemble(g2, rows_all, measure, pm_reading)
+                a = assemble(g2, rows_all, measure, pm_reading, multi_arm)
                 days = g["time_days"].iloc[0]
                 cands.append((label, days, a))
             usable = [c for c in cands if not c[2].missing(measure)]

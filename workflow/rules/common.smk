@@ -51,18 +51,16 @@ def outcomes_of(review):
 
 def variants():
     """Study-table variants the clean stage builds: the main reading plus the sensitivity readings."""
-    v = {
-        "main": {"membership": config["membership"], "pm_reading": config["pm_reading"]}
-    }
+    main = {k: config[k] for k in ("membership", "pm_reading", "multi_arm")}
+    v = {"main": main}
     sens = config["sensitivity"]
     if sens.get("candidates") and config["membership"] == "confirmed":
-        v["candidates"] = {
-            "membership": "confirmed+candidate",
-            "pm_reading": config["pm_reading"],
-        }
+        v["candidates"] = {**main, "membership": "confirmed+candidate"}
     if sens.get("pm_alternative"):
-        other = "se" if config["pm_reading"] == "sd" else "sd"
-        v["pm_alt"] = {"membership": config["membership"], "pm_reading": other}
+        v["pm_alt"] = {
+            **main,
+            "pm_reading": "se" if config["pm_reading"] == "sd" else "sd",
+        }
     return v
 
 
