@@ -35,6 +35,7 @@ def test_number_reading():
     assert 0.15 in numbers_in("Ketamine (0,15 mg/kg)")
     assert -1.83 in numbers_in("difference, \u22121.83 points")
     assert 1080 in numbers_in("1,080 patients")
+    assert {4, 119, 11} <= numbers_in("1,Aronson,1948,4,119,11,128,44,random")
     assert not value_in_quote(2.7, "ketamine 2.68 ± 0.51")
 
 

@@ -36,7 +36,7 @@ def smk(cwd, *args):
 def run(tmp_path_factory):
     work = copy_project(tmp_path_factory.mktemp("pipeline"))
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    res = smk(work, "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    res = smk(work, "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
     assert res.returncode == 0, res.stderr[-4000:]
     return work
 
@@ -51,7 +51,7 @@ def test_contract_files_exist_and_are_not_empty(run):
 def test_pooled_has_contract_columns_and_a_study_table_per_row(run):
     pooled = pd.read_csv(run / "results/summary/pooled.csv")
     assert set(CONTRACT_COLUMNS) <= set(pooled.columns)
-    assert set(pooled.review) == {"orhurhu2019", "zhao2018", "pereira2022", "update16", "fleiss1993"}
+    assert set(pooled.review) == {"orhurhu2019", "zhao2018", "pereira2022", "update16", "fleiss1993", "bcg"}
     for _, r in pooled.iterrows():
         studies = run / "results" / r.review / r.outcome / r.analysis / "studies.csv"
         t = pd.read_csv(studies)
@@ -60,10 +60,10 @@ def test_pooled_has_contract_columns_and_a_study_table_per_row(run):
             assert len(t.dropna(subset=["yi"])) == r.k, studies
 
 
-def test_conformance_review_reproduces_revman(run):
+def test_conformance_reviews_reproduce_every_figure(run):
     rep = pd.read_csv(run / "results/reproduction.csv")
-    f = rep[rep.review == "fleiss1993"]
-    assert len(f) == 1 and (f.status == "reproduced").all(), f.to_dict("records")
+    conf = rep[rep.review.isin(["fleiss1993", "bcg"])]
+    assert len(conf) == 5 and (conf.status == "reproduced").all(), conf.to_dict("records")
     pooled = pd.read_csv(run / "results/summary/pooled.csv")
     row = pooled[(pooled.review == "fleiss1993") & (pooled.analysis == "primary")].iloc[0]
     # RevMan's stored values in data/raw/conformance/Fleiss1993.rm5 (CMP-001.01).
@@ -72,12 +72,15 @@ def test_conformance_review_reproduces_revman(run):
     assert row.q == pytest.approx(9.946055983220074, rel=1e-12)
     assert row.i2 == pytest.approx(39.67458045558399, rel=1e-12)
     assert row.k == 7
+    # metafor's documented DL result for dat.bcg (tau2 0.3088, I2 92.1173 in its metan comparison test).
+    bcg = pooled[(pooled.review == "bcg") & (pooled.outcome == "rr_dl") & (pooled.analysis == "primary")].iloc[0]
+    assert round(bcg.tau2, 4) == 0.3088 and round(bcg.i2, 4) == 92.1173
 
 
 def test_every_published_figure_has_a_status(run):
     rep = pd.read_csv(run / "results/reproduction.csv")
     raw = pd.read_csv(ROOT / "data/raw/published.csv")
-    assert len(rep[rep.review != "fleiss1993"]) == len(raw)
+    assert len(rep[~rep.review.isin(["fleiss1993", "bcg"])]) == len(raw)
     assert set(rep.status) <= {"reproduced", "partial", "not_reproducible"}
     assert rep.reason.notna().all()
 
@@ -91,7 +94,7 @@ def test_provenance_records_checksums_versions_commit(run):
 
 
 def test_rerun_has_nothing_to_do(run):
-    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
     assert res.returncode == 0
     assert "Nothing to be done" in res.stdout + res.stderr
 
@@ -99,7 +102,7 @@ def test_rerun_has_nothing_to_do(run):
 def test_editing_one_review_reruns_only_that_review(run):
     spec = run / "config/reviews/zhao2018.yaml"
     spec.write_text(spec.read_text().replace("measure: PLO", "measure: PFT"))
-    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993]")
+    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
     out = res.stdout + res.stderr
     assert "clean_zhao2018" in out
     for other in ("clean_orhurhu2019", "clean_pereira2022", "clean_update16", "sensitivity_update16_pain"):
@@ -139,3 +142,21 @@ def test_audit_covers_every_published_figure(run):
     assert set(audit.p_check) <= {"consistent", "inconsistent", "not_checkable"}
     fleiss = audit[audit.review == "fleiss1993"].iloc[0]
     assert fleiss.p_check == "consistent"
+
+
+def test_switching_an_analysis_off_removes_exactly_its_outputs(tmp_path):
+    work = copy_project(tmp_path)
+    cfg = work / "config/config.yaml"
+
+    def targets():
+        res = subprocess.run([SNAKEMAKE, "--summary", "--cores", "1", "--config", "reviews=[zhao2018]"], cwd=work,
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr[-2000:]
+        return {line.split("\t")[0] for line in res.stdout.splitlines()[1:] if line}
+
+    full = targets()
+    cfg.write_text(cfg.read_text().replace("leave_one_out: true", "leave_one_out: false"))
+    off = targets()
+    removed = full - off
+    assert removed and all("/leave_one_out/" in f for f in removed)
+    assert off <= full

@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
+CONFORMANCE = ("fleiss1993", "bcg")
 TABLES = ("trials", "membership", "extraction", "published", "conflicts")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
@@ -117,7 +118,7 @@ SCHEMAS = {
     ),
     "published": pa.DataFrameSchema(
         {
-            "review": _text(isin=REVIEWS),
+            "review": _text(isin=REVIEWS + CONFORMANCE),
             "result_id": _text(regex=r"^[a-z0-9_.]+$"),
             "outcome": _text(),
             "timepoint": _text(required=False),
@@ -212,11 +213,12 @@ _NUM = re.compile(r"(?<![\d.])([-\u2212\u2013]?)(\d+(?:[.,]\d+)*|\.\d+)")
 
 
 def numbers_in(text):
-    """All numbers printed in ``text``, as floats, reading a decimal comma both ways ("0,15" → 0.15; "1,080" →
-    1080 and 1.08). A leading minus (ASCII, Unicode minus or en dash) makes a signed reading as well."""
+    """All numbers printed in ``text``, as floats, reading a comma every way ("0,15" → 0.15; "1,080" → 1080 and
+    1.08; "4,119" also → 4 and 119). A leading minus (ASCII, Unicode minus or en dash) adds a signed reading."""
     out = set()
     for sign, tok in _NUM.findall(text):
-        readings = {tok.replace(",", ""), tok.replace(",", ".")} if "," in tok else {tok}
+        # A comma may be a thousands separator, a decimal comma, or a list/CSV separator: read all three ways.
+        readings = {tok.replace(",", ""), tok.replace(",", "."), *tok.split(",")} if "," in tok else {tok}
         for r in readings:
             try:
                 v = float(r)

@@ -14,7 +14,7 @@ import pandas as pd
 from . import analysis as an
 from . import studies as st
 from .io import SpecError
-from .ledger import TABLES, load_ledger
+from .ledger import TABLES, LedgerError, _read, load_ledger, validate_table, value_in_quote
 from .rm5 import read_rm5
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
@@ -30,7 +30,7 @@ def load_processed_ledger(paths):
 
 
 def import_rm5(path, spec):
-    """Conformance reviews (extract stage): a RevMan 5 file → its study rows (long) and published figures."""
+    """Conformance reviews (extract stage): a RevMan 5 file → its study rows and published figures."""
     analyses, studies = read_rm5(path)
     published = []
     for key, a in spec["analyses"].items():
@@ -49,24 +49,47 @@ def import_rm5(path, spec):
                               "source": str(path), "locator": f"<{meta.type} ID={aid}>",
                               "quote": f"EFFECT_SIZE={float(meta.effect_size)!r} CI_START={float(meta.ci_start)!r} "
                                        f"CI_END={float(meta.ci_end)!r}", "source_kind": "primary"})
-    return studies, pd.DataFrame(published)
+    norm = pd.DataFrame({"analysis_id": studies.analysis_id, "study_id": studies.study + " " + studies.year,
+                         "trial_id": studies.study_ref, "year": studies.year.astype(int)})
+    for ours, theirs in (("ai", "events_1"), ("n1", "total_1"), ("ci", "events_2"), ("n2", "total_2"),
+                         ("m1", "mean_1"), ("sd1", "sd_1"), ("m2", "mean_2"), ("sd2", "sd_2")):
+        norm[ours] = studies.get(theirs)
+    norm["source"], norm["quote"] = str(path), "RevMan 5 file"
+    return norm, pd.DataFrame(published)
 
 
-def rm5_tables(studies, spec):
-    """Study tables (clean stage) of a conformance review from its imported RevMan rows."""
+def import_table(studies_path, published_path, spec):
+    """Conformance reviews from a published data table: 2×2 counts per study (tpos/tneg/cpos/cneg), every
+    value checked against its row's quote, and the published results checked like the ledger's."""
+    raw = pd.read_csv(studies_path)
+    for i, r in raw.iterrows():
+        for col in ("tpos", "tneg", "cpos", "cneg"):
+            if not value_in_quote(float(r[col]), str(r["quote"])):
+                raise LedgerError(f"{studies_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
+    studies = pd.DataFrame({"analysis_id": "", "study_id": raw.study_id, "trial_id": raw.study_id,
+                            "year": raw.year, "ai": raw.tpos, "n1": raw.tpos + raw.tneg, "ci": raw.cpos,
+                            "n2": raw.cpos + raw.cneg, "source": raw.source, "quote": raw.quote})
+    published = validate_table(_read(published_path), "published", published_path)
+    for i, r in published.iterrows():
+        for col in ("estimate", "ci_low", "ci_high"):
+            if not value_in_quote(r[col], r["quote"]):
+                raise LedgerError(f"{published_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
+    published = pd.read_csv(published_path, dtype=str, keep_default_na=False)
+    return studies, published[published.review == spec["review"]]
+
+
+def conformance_tables(studies, spec):
+    """Study tables (clean stage) of a conformance review from its imported rows."""
     out = {}
     for key, a in spec["analyses"].items():
-        s = studies[studies.analysis_id == a["rm5_analysis"]]
-        t = pd.DataFrame({"study_id": s.study + " " + s.year.astype(str), "trial_id": s.study_ref,
-                          "membership": "confirmed", "design": "parallel", "randomised": "yes", "crps": None,
-                          "pain_type": None,
-                          "dose_mg_kg": np.nan, "year": s.year.astype(int), "timepoint": "as in the rm5 file",
+        s = studies[studies.analysis_id == a["rm5_analysis"]] if a.get("rm5_analysis") else studies
+        t = pd.DataFrame({"study_id": s.study_id, "trial_id": s.trial_id, "membership": "confirmed",
+                          "design": "parallel", "randomised": "yes", "crps": None, "pain_type": None,
+                          "dose_mg_kg": np.nan, "year": s.year.astype(int), "timepoint": "as published",
                           "time_days": np.nan})
-        if a["measure"] in st.BINARY:
-            t = t.assign(ai=s.events_1, n1=s.total_1, ci=s.events_2, n2=s.total_2)
-        else:
-            t = t.assign(m1=s.mean_1, sd1=s.sd_1, n1=s.total_1, m2=s.mean_2, sd2=s.sd_2, n2=s.total_2)
-        out[key] = t.assign(extract_ids="rm5:" + a["rm5_analysis"], conversions="").reset_index(drop=True)
+        cols = ["ai", "n1", "ci", "n2"] if a["measure"] in st.BINARY else ["m1", "sd1", "n1", "m2", "sd2", "n2"]
+        t = t.assign(**{c: s[c] for c in cols})
+        out[key] = t.assign(extract_ids="conformance:" + key, conversions="").reset_index(drop=True)
     return out
 
 

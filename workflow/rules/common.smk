@@ -122,13 +122,22 @@ def pooled_files():
     return files
 
 
-def rm5_reviews():
-    return [r for r, s in SPECS.items() if s["source"] == "rm5"]
+def conformance_reviews():
+    return [r for r, s in SPECS.items() if s["source"] in ("rm5", "table")]
+
+
+def conformance_inputs(wildcards):
+    spec = SPECS[wildcards.review]
+    if spec["source"] == "rm5":
+        return {"rm5": spec["rm5"]}
+    return {"studies": spec["studies"], "published": spec["published_table"]}
 
 
 def clean_inputs(review):
-    if SPECS[review]["source"] == "rm5":
-        return {"rm5_studies": f"data/processed/conformance/{review}/studies.csv"}
+    if SPECS[review]["source"] in ("rm5", "table"):
+        return {
+            "conformance_studies": f"data/processed/conformance/{review}/studies.csv"
+        }
     return {"ledger": expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES)}
 
 
@@ -138,5 +147,7 @@ def clean_outputs(review):
 
 def published_inputs():
     files = ["data/processed/ledger/published.csv"]
-    files += [f"data/processed/conformance/{r}/published.csv" for r in rm5_reviews()]
+    files += [
+        f"data/processed/conformance/{r}/published.csv" for r in conformance_reviews()
+    ]
     return files

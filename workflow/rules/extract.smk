@@ -18,20 +18,20 @@ rule extract_ledger:
         "../scripts/extract_ledger.py"
 
 
-rule import_rm5:
+rule import_conformance:
     input:
-        rm5=lambda w: SPECS[w.review]["rm5"],
+        unpack(conformance_inputs),
         code=PACKAGE_CODE,
     output:
         studies="data/processed/conformance/{review}/studies.csv",
         published="data/processed/conformance/{review}/published.csv",
     log:
-        "logs/extract/rm5_{review}.log",
+        "logs/extract/conformance_{review}.log",
     benchmark:
-        "benchmarks/extract/rm5_{review}.tsv"
+        "benchmarks/extract/conformance_{review}.tsv"
     conda:
         ENV
     params:
         spec=lambda w: SPECS[w.review],
     script:
-        "../scripts/import_rm5.py"
+        "../scripts/import_conformance.py"

@@ -10,8 +10,9 @@ from ketamine_ma import io, stages
 def main(smk):
     spec, review = smk.params.spec, smk.params.review
     spec = {**spec, "analyses": {k: spec["analyses"][k] for k in smk.params.outcomes}}
-    if spec["source"] == "rm5":
-        tables = stages.rm5_tables(pd.read_csv(smk.input.rm5_studies), spec)
+    if spec["source"] in ("rm5", "table"):
+        studies = pd.read_csv(smk.input.conformance_studies, keep_default_na=False, na_values=[""])
+        tables = stages.conformance_tables(studies.fillna({"analysis_id": ""}), spec)
         out = {(v, k): t for v in smk.params.variants for k, t in tables.items()}
         excl = pd.DataFrame(columns=["review", "analysis", "trial_id", "membership", "reason"])
         miss = pd.DataFrame(columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"])
