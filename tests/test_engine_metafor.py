@@ -73,10 +73,18 @@ def ours_for(fx, analysis):
         per, test = sg.subgroup_analysis(yi, vi, d.alloc.to_numpy())
         return {"estimate": per.estimate, "se": per.se, "tau2": per.tau2, "q_between": test["q_between"],
                 "q_between_p": test["p"]}
-    if head in ("LOO", "CUMUL", "EGGER"):
+    if head in ("LOO", "CUMUL", "EGGER", "INFLUENCE", "TRIMFILL"):
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
         if head == "EGGER":
             return sens.egger(yi, vi)
+        if head == "INFLUENCE":
+            rows = pd.DataFrame(sens.influence(yi, vi, "REML"))
+            return {"rstudent": rows.rstudent, "dffits": rows.dffits, "cook.d": rows.cook_d, "cov.r": rows.cov_r,
+                    "tau2.del": rows.tau2_del, "QE.del": rows.q_del, "hat": rows.hat, "weight": rows.weight,
+                    "dfbetas": rows.dfbetas}
+        if head == "TRIMFILL":
+            tf = sens.trim_and_fill(yi, vi, "FE" if rest[0] == "EE" else rest[0])
+            return {"k0": tf["k0"], "estimate": tf["fit"].estimate, "se": tf["fit"].se, "tau2": tf["fit"].tau2}
         method = rest[-1]
         fits = sens.leave_one_out(yi, vi, method) if head == "LOO" else sens.cumulative(yi, vi, d.year, method)[1]
         return {"estimate": [f.estimate for f in fits], "se": [f.se for f in fits],
@@ -102,6 +110,8 @@ REFERENCE = read_reference(COMMITTED)
 LOOSER = {
     # PyMARE's ML/REML optimiser stops at xtol 1e-6 (PyMARE validation/metafor README: ~3e-5 relative).
     "METAREG_ablat_REML": 1e-4,
+    # metafor's trimfill() refits the filled data with its default REML threshold (1e-5), not the tightened one.
+    "TRIMFILL_REML": 1e-5,
 }
 
 

@@ -49,3 +49,92 @@ def egger(yi, vi):
     note = "" if k >= MIN_K_SMALL_STUDY else f"k = {k} < {MIN_K_SMALL_STUDY}: too few studies to interpret"
     return {"t": float(t), "df": k - 2, "p": float(2 * stats.t.sf(abs(t), k - 2)), "limit": float(b[0]),
             "note": note}
+
+
+INFLUENCE_COLUMNS = ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight", "dfbetas"]
+
+
+def small_study(yi, vi, tau2_estimator="DL"):
+    """Egger's test and trim-and-fill in one row; below 10 studies both are reported as not interpretable
+    (Cochrane Handbook v6.4 §13.3.5.4) and trim-and-fill is not run."""
+    k = len(yi)
+    row = {"k": k, **{f"egger_{key}": v for key, v in egger(yi, vi).items()}}
+    if k >= MIN_K_SMALL_STUDY:
+        tf = trim_and_fill(yi, vi, tau2_estimator)
+        row.update({"trimfill_k0": tf["k0"], "trimfill_side": tf["side"], "trimfill_estimate": tf["fit"].estimate,
+                    "trimfill_ci_low": tf["fit"].ci_low, "trimfill_ci_high": tf["fit"].ci_high})
+    else:
+        row["trimfill_note"] = f"not run: k = {k} < {MIN_K_SMALL_STUDY}"
+    return row
+
+
+def influence(yi, vi, tau2_estimator="REML"):
+    """Case-deletion diagnostics for a random-effects model (Viechtbauer & Cheung 2010; metafor
+    ``influence.rma.uni``): per study the externally studentised residual, DFFITS, Cook's distance, the
+    covariance ratio, τ² and Q without the study, the hat value and the weight (%)."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    if len(yi) < 3:
+        return []
+    full = random_effects(yi, vi, tau2_estimator, tau2_ci=False)
+    w = 1 / (vi + full.tau2)
+    hat = w / w.sum()
+    out = []
+    for i, fit in enumerate(leave_one_out(yi, vi, tau2_estimator)):
+        resid = yi[i] - fit.estimate
+        dfbeta = full.estimate - fit.estimate
+        out.append({
+            "rstudent": resid / np.sqrt(vi[i] + fit.tau2 + fit.se**2),
+            "dffits": dfbeta / np.sqrt(hat[i] * (fit.tau2 + vi[i])),
+            "cook_d": dfbeta**2 / full.se**2,
+            "cov_r": fit.se**2 / full.se**2,
+            "tau2_del": fit.tau2,
+            "q_del": fit.q,
+            "hat": hat[i],
+            "weight": 100 * hat[i],
+            "dfbetas": dfbeta / np.sqrt(1 / np.sum(1 / (vi + fit.tau2))),
+        })
+    return out
+
+
+def trim_and_fill(yi, vi, tau2_estimator="DL", side=None, max_iter=100):
+    """Duval & Tweedie (2000) trim-and-fill with the L0 estimator, as metafor's ``trimfill.rma.uni``: the side
+    of the missing studies follows the sign of the slope of yᵢ on √vᵢ unless given; returns the number filled,
+    the side, the filled (yi, vi) and the refitted pool."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    k = len(yi)
+    if side is None:
+        X = np.column_stack([np.ones(k), np.sqrt(vi)])
+        t2 = 0.0 if tau2_estimator == "FE" else _mr_tau2(yi, vi, X, tau2_estimator)
+        wt = 1 / (vi + t2)
+        slope = np.linalg.solve(X.T @ (wt[:, None] * X), X.T @ (wt * yi))[1]
+        side = "right" if slope < 0 else "left"
+    # The studies trimmed are the extreme ones opposite the missing side: flip so they are the largest.
+    sign = -1.0 if side == "right" else 1.0
+    order = np.argsort(sign * yi, kind="stable")
+    y, v = sign * yi[order], vi[order]
+    k0, prev, it = 0, -1, 0
+    while k0 != prev:
+        prev = k0
+        mu = random_effects(y[: k - k0], v[: k - k0], tau2_estimator, tau2_ci=False).estimate
+        c = y - mu
+        ranks = stats.rankdata(np.abs(c)) * np.sign(c)
+        sr = ranks[ranks > 0].sum()
+        k0 = int(max(0, np.round((4 * sr - k * (k + 1)) / (2 * k - 1))))
+        it += 1
+        if it > max_iter:
+            raise RuntimeError("trim-and-fill did not converge")
+    y_fill = 2 * mu - y[k - k0:]
+    v_fill = v[k - k0:]
+    yy = np.concatenate([yi, sign * y_fill])
+    vv = np.concatenate([vi, v_fill])
+    return {"k0": k0, "side": side, "yi_fill": sign * y_fill, "vi_fill": v_fill,
+            "fit": random_effects(yy, vv, tau2_estimator, tau2_ci=False)}
+
+
+def _mr_tau2(yi, vi, X, estimator):
+    """τ² of a meta-regression on X (used only for the side of trim-and-fill)."""
+    from .subgroups import meta_regression
+
+    if estimator in ("DL", "REML", "ML"):
+        return meta_regression(yi, vi, X[:, 1:], estimator)["tau2"]
+    return meta_regression(yi, vi, X[:, 1:], "DL")["tau2"]

@@ -141,6 +141,17 @@ for (m in c("DL", "REML")) {
 eg <- regtest(rma(yi, vi, data = es, method = "DL"), model = "lm")
 emit("dat_bcg", "EGGER_lm", "t", eg$zval); emit("dat_bcg", "EGGER_lm", "p", eg$pval)
 emit("dat_bcg", "EGGER_lm", "limit", eg$est)
+inf <- influence(rma(yi, vi, data = es, method = "REML", control = ctrl))$inf
+for (q in c("rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight"))
+  emit("dat_bcg", "INFLUENCE_REML", q, inf[[q]])
+emit("dat_bcg", "INFLUENCE_REML", "dfbetas", influence(rma(yi, vi, data = es, method = "REML",
+                                                           control = ctrl))$dfbs$intrcpt)
+for (m in c("DL", "REML", "EE")) {
+  tf <- trimfill(rma(yi, vi, data = es, method = m, control = ctrl))
+  an <- paste0("TRIMFILL_", m)
+  emit("dat_bcg", an, "k0", tf$k0); emit("dat_bcg", an, "estimate", tf$b[1]); emit("dat_bcg", an, "se", tf$se)
+  emit("dat_bcg", an, "tau2", tf$tau2)
+}
 # Pre/post mean change (measure "MC") with a stated correlation.
 mc <- escalc("MC", m1i = c(6.1, 7.4, 5.9), m2i = c(3.2, 4.0, 4.4), sd1i = c(1.5, 2.0, 1.1),
              sd2i = c(2.2, 2.5, 1.9), ni = c(12, 30, 18), ri = c(0.5, 0.5, 0.5))

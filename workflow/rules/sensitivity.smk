@@ -4,6 +4,7 @@ for _review in SPECS:
     for _outcome in outcomes_of(_review):
         _names = sensitivity_analyses(_review, _outcome)
         _egger = bool(config["sensitivity"].get("small_study"))
+        _influence = bool(config["sensitivity"].get("influence"))
 
         rule:
             name:
@@ -20,9 +21,12 @@ for _review in SPECS:
                     f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names
                 ],
                 pooled=[f"results/{_review}/{_outcome}/{a}/pooled.csv" for a in _names],
-                egger=(
-                    [f"results/{_review}/{_outcome}/small_study/egger.csv"]
-                    if _egger
+                small_study=(
+                    [f"results/{_review}/{_outcome}/small_study.csv"] if _egger else []
+                ),
+                influence=(
+                    [f"results/{_review}/{_outcome}/influence.csv"]
+                    if _influence
                     else []
                 ),
             log:
@@ -36,6 +40,7 @@ for _review in SPECS:
                 outcome=_outcome,
                 analyses=_names,
                 small_study=_egger,
+                influence=_influence,
                 spec=SPECS[_review]["analyses"][_outcome],
                 overrides=config["overrides"],
                 settings={

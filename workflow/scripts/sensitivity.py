@@ -36,12 +36,16 @@ def main(smk):
         io.write_csv(studies, f"{base}/{name}/studies.csv")
         io.write_csv(pooled, f"{base}/{name}/pooled.csv")
         log.append(f"{name}: {len(pooled)} pooled row(s)")
+    main_studies, _ = stages.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, primary)
+    d = main_studies.dropna(subset=["yi", "vi"])
+    est = "FE" if primary["model"] == "fixed" else primary["tau2_estimator"]
     if p.small_study:
-        main_studies, _ = stages.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, primary)
-        d = main_studies.dropna(subset=["yi", "vi"])
-        res = sens.egger(d.yi, d.vi)
-        io.write_csv(pd.DataFrame([{"review": p.review, "outcome": p.outcome, "k": len(d), **res}]),
-                     smk.output.egger[0])
+        io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, est)]).assign(review=p.review, outcome=p.outcome),
+                     smk.output.small_study[0])
+    if p.influence:
+        rows = sens.influence(d.yi, d.vi, est) if len(d) >= 3 else []
+        io.write_csv(pd.DataFrame(rows, columns=sens.INFLUENCE_COLUMNS).assign(trial_id=list(d.trial_id)[:len(rows)]),
+                     smk.output.influence[0])
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 
