@@ -11,6 +11,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -4,13 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages: R + metafor (oracle tests) and Chromium (the report is tested as a reader opens it).
+need=()
 if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(metafor); library(metadat)' >/dev/null 2>&1; then
+  need+=(r-base-core r-cran-metafor r-cran-metadat)
+fi
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      r-base-core r-cran-metafor r-cran-metadat >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "note: R/metafor not installed (needs root and apt-get); the oracle tests will use the committed values" >&2
+    echo "note: cannot install ${need[*]} (needs root and apt-get); tests needing them are skipped" >&2
   fi
 fi
 

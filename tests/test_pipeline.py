@@ -2,6 +2,7 @@
 conformance review that must reproduce RevMan's stored results, and config errors that stop before any job."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ CONTRACT_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "me
 
 
 def copy_project(dst):
-    for name in ("Snakefile", "config", "workflow", "data/raw"):
+    for name in ("Snakefile", "config", "workflow", "data/raw", "notebooks", "src"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dst / name)
@@ -160,3 +161,35 @@ def test_switching_an_analysis_off_removes_exactly_its_outputs(tmp_path):
     removed = full - off
     assert removed and all("/leave_one_out/" in f for f in removed)
     assert off <= full
+
+
+def test_report_opens_in_chromium_with_every_figure_and_link(run):
+    """Open the report as a reader would, offline, in headless Chromium (Debian's, installed by scripts/setup.sh)."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; scripts/setup.sh installs it")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    index = run / "results/report/index.html"
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(index.as_uri())
+        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                               ".map(i => i.getAttribute('src'))")
+        n_images = page.evaluate("document.images.length")
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+        ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
+        page.screenshot(path=str(run / "results/report/screenshot.png"), full_page=False)
+        browser.close()
+    assert n_images > 10 and broken == []
+    internal = [h for h in hrefs if not h.startswith(("http://", "https://"))]
+    assert len(internal) > 50
+    dangling = [h for h in internal if (h.startswith("#") and h[1:] not in ids)
+                or (not h.startswith("#") and not (index.parent / h.split("#")[0]).resolve().exists())]
+    assert dangling == []
+    assert (run / "results/report/screenshot.png").stat().st_size > 10_000

@@ -158,3 +158,90 @@ def overlap_heatmap(mat: pd.DataFrame, cca: float, title: str, svg, png):
     ax.set_title(f"{title}\nCCA = {cca:.3f}" if not np.isnan(cca) else title)
     fig.tight_layout()
     _save(fig, svg, png)
+
+
+def _placeholder(fig, text):
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
+
+
+def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, label: str, svg, png):
+    """Contour-enhanced funnel plot (Peters et al. 2008): estimates against their SE with the 90/95/99%
+    significance contours around 0 (log scale for ratios), the pooled estimate, and Egger's line when k ≥ 10."""
+    s = studies.dropna(subset=["yi", "vi"]) if len(studies) else studies
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    if len(s) < 2:
+        ax.set_axis_off()
+        _placeholder(fig, f"{label}\nFunnel plot needs at least 2 studies (k = {len(s)}).")
+        _save(fig, svg, png)
+        return
+    se = np.sqrt(s.vi.to_numpy())
+    top = se.max() * 1.1
+    grid = np.linspace(0, top, 50)
+    for z, shade in ((2.576, "#f0f0f0"), (1.96, "#d9d9d9"), (1.645, "#bdbdbd")):
+        ax.fill_betweenx(grid, -z * grid, z * grid, color=shade, zorder=0)
+    ax.scatter(s.yi, se, color="#2b5d8a", zorder=3)
+    centre = pooled.estimate if pooled.measure not in RATIO else np.log(pooled.estimate)
+    if pooled.measure in ("PLO", "PFT", "PAS"):
+        centre = np.average(s.yi, weights=1 / s.vi)
+    ax.plot([centre - 1.96 * top, centre, centre + 1.96 * top], [top, 0, top], color="black", lw=0.7, ls="--")
+    if small_study and len(s) >= 10 and not pd.isna(small_study.get("egger_limit")):
+        # Egger's regression line y = b0 + b1·SE, drawn from its limit b0 at SE = 0.
+        b1 = small_study["egger_slope"]
+        ax.plot([small_study["egger_limit"], small_study["egger_limit"] + b1 * top], [0, top], color="#b2182b",
+                lw=0.8, label=f"Egger's line (p = {small_study['egger_p']:.2g})")
+        ax.legend(fontsize=7)
+    ax.set_ylim(top, 0)
+    ax.set_ylabel("Standard error")
+    ax.set_xlabel("log " + pooled.measure if pooled.measure in RATIO else f"{pooled.measure} (analysis scale)")
+    ax.set_title(f"{label}\nshaded: p > 0.10, 0.05, 0.01 contours", fontsize=8)
+    fig.tight_layout()
+    _save(fig, svg, png)
+
+
+def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
+    """Leave-one-out (left) and cumulative-by-year (right) pooled estimates with their CIs."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.3 * max(len(loo), len(cumul), 1)))
+    for ax, df, col, title in ((axes[0], loo, "omitted", "Leave one out: omitting"),
+                               (axes[1], cumul, "added", "Cumulative by year: adding")):
+        df = df.dropna(subset=["estimate"]) if len(df) else df
+        if df.empty:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"{title.split(':')[0]}: not available (too few studies)", ha="center",
+                    transform=ax.transAxes, fontsize=8)
+            continue
+        y = np.arange(len(df), 0, -1)
+        ax.hlines(y, df.ci_low, df.ci_high, color="black", lw=0.8)
+        ax.scatter(df.estimate, y, marker="s", color="#2b5d8a", zorder=3)
+        ax.axvline(pooled.estimate, color="grey", lw=0.6, ls="--")
+        ax.set_yticks(y)
+        ax.set_yticklabels(df[col].astype(str))
+        if pooled.measure in RATIO:
+            ax.set_xscale("log")
+        ax.set_title(title, fontsize=8)
+    fig.suptitle(label, fontsize=9)
+    fig.tight_layout()
+    _save(fig, svg, png)
+
+
+def flow(counts: dict, review: str, svg, png):
+    """A PRISMA 2020-style flow of trials: included by the review → found in the ledger → with usable data →
+    pooled, one box per stage with its count and what is lost between stages."""
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    ax.set_axis_off()
+    boxes = [
+        f"Trials the review included (published k): {counts['published_k']}",
+        f"Trials in the ledger for this review: {counts['confirmed'] + counts['candidate']}\n"
+        f"({counts['confirmed']} confirmed, {counts['candidate']} candidate)",
+        f"Counted under the membership policy ({counts['policy']}): {counts['members']}",
+        f"With usable data for at least one analysis: {counts['usable']}",
+        f"Pooled in the primary analyses: {counts['pooled_text']}",
+    ]
+    ys = np.linspace(0.9, 0.1, len(boxes))
+    for y, text in zip(ys, boxes, strict=True):
+        ax.text(0.5, y, text, ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.5", "fc": "#eef3f8", "ec": "#2b5d8a"}, transform=ax.transAxes)
+    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+        ax.annotate("", xy=(0.5, y1 + 0.06), xytext=(0.5, y0 - 0.06), xycoords="axes fraction",
+                    arrowprops={"arrowstyle": "->"})
+    ax.set_title(f"{review}: from the review's trials to what could be pooled", fontsize=9)
+    _save(fig, svg, png)

@@ -32,12 +32,13 @@ def cumulative(yi, vi, order, tau2_estimator="DL", ci_method="wald"):
 
 
 def egger(yi, vi):
-    """Classical Egger regression test: returns dict ``t, df, p, limit`` or a note when k < 10 (the limit is the
-    intercept, the estimate as SE → 0)."""
+    """Classical Egger regression test: returns dict ``t, df, p, limit, slope`` and a note when k < 10 (``limit``
+    is the intercept, the estimate as SE → 0; ``slope`` the coefficient of SE)."""
     yi, vi = np.asarray(yi, float), np.asarray(vi, float)
     k = len(yi)
     if k < 3:
-        return {"t": np.nan, "df": k - 2, "p": np.nan, "limit": np.nan, "note": f"k = {k}: no test possible"}
+        return {"t": np.nan, "df": k - 2, "p": np.nan, "limit": np.nan, "slope": np.nan,
+                "note": f"k = {k}: no test possible"}
     X = np.column_stack([np.ones(k), np.sqrt(vi)])
     w = 1 / vi
     xtwx = X.T @ (w[:, None] * X)
@@ -48,7 +49,7 @@ def egger(yi, vi):
     t = b[1] / se[1]
     note = "" if k >= MIN_K_SMALL_STUDY else f"k = {k} < {MIN_K_SMALL_STUDY}: too few studies to interpret"
     return {"t": float(t), "df": k - 2, "p": float(2 * stats.t.sf(abs(t), k - 2)), "limit": float(b[0]),
-            "note": note}
+            "slope": float(b[1]), "note": note}
 
 
 INFLUENCE_COLUMNS = ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight", "dfbetas"]

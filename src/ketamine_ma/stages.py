@@ -195,3 +195,16 @@ def published_of(ledger_published, rm5_published):
 
 def input_files(dirs):
     return sorted(p for d in dirs for p in Path(d).rglob("*") if p.is_file())
+
+
+def flow_counts(review, membership, published, pooled, policy, analyses):
+    """Counts for the flow diagram of one review."""
+    m = membership[membership.review == review]
+    members = m if policy == "confirmed+candidate" else m[m.status == "confirmed"]
+    scope = published[(published.review == review) & published.measure.isna() & published.k.notna()]
+    p = pooled[(pooled.review == review) & (pooled.analysis == "primary") & pooled.outcome.isin(analyses)]
+    used = {t for ts in p.trials.dropna() for t in str(ts).split(";")}
+    return {"published_k": int(scope.k.max()) if len(scope) else "not reported",
+            "confirmed": int((m.status == "confirmed").sum()), "candidate": int((m.status == "candidate").sum()),
+            "policy": policy, "members": len(members), "usable": len(used),
+            "pooled_text": "; ".join(f"{o}: k = {int(k)}" for o, k in zip(p.outcome, p.k, strict=True)) or "none"}

@@ -36,6 +36,12 @@ def load_spec(review):
 
 
 SPECS = {r: load_spec(r) for r in config["reviews"]}
+
+
+wildcard_constraints:
+    review="|".join(SPECS),
+
+
 _known = sorted({k for s in SPECS.values() for k in s["analyses"]})
 for _o in config["outcomes"]:
     if _o not in _known:
@@ -102,11 +108,31 @@ def final_outputs():
         "results/report/index.html",
     ]
     if any(s["source"] == "ledger" for s in SPECS.values()):
-        out.append("results/umbrella/umbrella.csv")
+        out += ["results/umbrella/umbrella.csv", "results/notebooks/cross_review.html"]
+    out += [f"results/notebooks/{r}.html" for r in SPECS]
     for r in SPECS:
+        if SPECS[r]["source"] == "ledger":
+            out.append(f"results/figures/{r}.flow.svg")
         for o in outcomes_of(r):
             out.append(f"results/figures/{r}/{o}.forest.svg")
     return out
+
+
+def figure_inputs(wildcards):
+    """Inputs of one analysis' figures: the primary pool plus whichever sensitivity outputs config enables."""
+    r, o = wildcards.review, wildcards.outcome
+    sens = config["sensitivity"]
+    files = {
+        "studies": f"results/{r}/{o}/primary/studies.csv",
+        "pooled": f"results/{r}/{o}/primary/pooled.csv",
+    }
+    if sens.get("small_study"):
+        files["small_study"] = f"results/{r}/{o}/small_study.csv"
+    if sens.get("leave_one_out"):
+        files["loo"] = f"results/{r}/{o}/leave_one_out/pooled.csv"
+    if sens.get("cumulative"):
+        files["cumulative"] = f"results/{r}/{o}/cumulative/pooled.csv"
+    return files
 
 
 def pooled_files():
@@ -150,4 +176,31 @@ def published_inputs():
     files += [
         f"data/processed/conformance/{r}/published.csv" for r in conformance_reviews()
     ]
+    return files
+
+
+def report_extras():
+    """Figures, captions and notebooks the report embeds or links."""
+    files = [f"results/notebooks/{r}.html" for r in SPECS]
+    for r in SPECS:
+        if SPECS[r]["source"] == "ledger":
+            files.append(f"results/figures/{r}.flow.svg")
+        for o in outcomes_of(r):
+            files += [
+                f"results/figures/{r}/{o}.{kind}"
+                for kind in (
+                    "forest.svg",
+                    "funnel.svg",
+                    "sensitivity.svg",
+                    "captions.json",
+                )
+            ]
+            files.append(f"results/{r}/{o}/primary/studies.csv")
+    if any(s["source"] == "ledger" for s in SPECS.values()):
+        files += [
+            "results/umbrella/umbrella.csv",
+            "results/figures/umbrella.forest.svg",
+            "results/figures/overlap.svg",
+            "results/notebooks/cross_review.html",
+        ]
     return files

@@ -1,11 +1,15 @@
-rule forest_plot:
+rule figures:
     input:
-        studies="results/{review}/{outcome}/primary/studies.csv",
-        pooled="results/{review}/{outcome}/primary/pooled.csv",
+        unpack(figure_inputs),
         code=PACKAGE_CODE,
     output:
-        svg="results/figures/{review}/{outcome}.forest.svg",
-        png="results/figures/{review}/{outcome}.forest.png",
+        forest_svg="results/figures/{review}/{outcome}.forest.svg",
+        forest_png="results/figures/{review}/{outcome}.forest.png",
+        funnel_svg="results/figures/{review}/{outcome}.funnel.svg",
+        funnel_png="results/figures/{review}/{outcome}.funnel.png",
+        sens_svg="results/figures/{review}/{outcome}.sensitivity.svg",
+        sens_png="results/figures/{review}/{outcome}.sensitivity.png",
+        captions="results/figures/{review}/{outcome}.captions.json",
     log:
         "logs/figures/{review}/{outcome}.log",
     benchmark:
@@ -13,10 +17,29 @@ rule forest_plot:
     conda:
         ENV
     params:
-        label=lambda w: SPECS[w.review]["analyses"][w.outcome]["label"],
+        spec=lambda w: SPECS[w.review]["analyses"][w.outcome],
         arms=lambda w: SPECS[w.review].get("arms", ["Ketamine", "Control"]),
-        lower_is_better=lambda w: SPECS[w.review]["analyses"][w.outcome].get(
-            "lower_is_better", True
-        ),
     script:
-        "../scripts/forest_plot.py"
+        "../scripts/figures.py"
+
+
+rule flow_diagram:
+    input:
+        membership="data/processed/ledger/membership.csv",
+        published="data/processed/ledger/published.csv",
+        pooled="results/summary/pooled.csv",
+        code=PACKAGE_CODE,
+    output:
+        svg="results/figures/{review}.flow.svg",
+        png="results/figures/{review}.flow.png",
+    log:
+        "logs/figures/{review}_flow.log",
+    benchmark:
+        "benchmarks/figures/{review}_flow.tsv"
+    conda:
+        ENV
+    params:
+        policy=config["membership"],
+        analyses=lambda w: outcomes_of(w.review),
+    script:
+        "../scripts/flow_diagram.py"

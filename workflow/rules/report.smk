@@ -65,20 +65,13 @@ rule report:
     input:
         pooled="results/summary/pooled.csv",
         reproduction="results/reproduction.csv",
+        audit="results/audit_published.csv",
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         provenance="results/provenance.json",
         extraction="data/processed/ledger/extraction.csv",
-        figures=[
-            f"results/figures/{r}/{o}.forest.svg"
-            for r in SPECS
-            for o in outcomes_of(r)
-        ],
-        studies=[
-            f"results/{r}/{o}/primary/studies.csv"
-            for r in SPECS
-            for o in outcomes_of(r)
-        ],
+        conflicts="data/processed/ledger/conflicts.csv",
+        extras=report_extras(),
         code=PACKAGE_CODE,
     output:
         "results/report/index.html",

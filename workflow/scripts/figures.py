@@ -1,0 +1,26 @@
+"""Figures of one analysis: forest, funnel and leave-one-out/cumulative plots, with their captions."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma import io, plots
+from ketamine_ma.captions import analysis_caption
+
+
+def main(smk):
+    w, spec = smk.wildcards, smk.params.spec
+    studies, pooled = pd.read_csv(smk.input.studies), pd.read_csv(smk.input.pooled).iloc[0]
+    label = spec["label"]
+    plots.forest(studies, pooled, label, smk.output.forest_svg, smk.output.forest_png, smk.params.arms,
+                 spec.get("lower_is_better", True))
+    small = pd.read_csv(smk.input.small_study).iloc[0].to_dict() if "small_study" in smk.input.keys() else None
+    plots.funnel(studies, pooled, small, label, smk.output.funnel_svg, smk.output.funnel_png)
+    loo = pd.read_csv(smk.input.loo) if "loo" in smk.input.keys() else pd.DataFrame()
+    cumul = pd.read_csv(smk.input.cumulative) if "cumulative" in smk.input.keys() else pd.DataFrame()
+    plots.influence_plot(loo, cumul, pooled, label, smk.output.sens_svg, smk.output.sens_png)
+    io.write_json(analysis_caption(w.review, w.outcome, spec, studies, pooled), smk.output.captions)
+    Path(smk.log[0]).write_text(f"{len(studies)} studies\n")
+
+
+io.run(main, snakemake)  # noqa: F821
