@@ -208,3 +208,13 @@ def flow_counts(review, membership, published, pooled, policy, analyses):
             "confirmed": int((m.status == "confirmed").sum()), "candidate": int((m.status == "candidate").sum()),
             "policy": policy, "members": len(members), "usable": len(used),
             "pooled_text": "; ".join(f"{o}: k = {int(k)}" for o, k in zip(p.outcome, p.k, strict=True)) or "none"}
+
+
+def verify_checksums(path):
+    """Before analysis: the raw tables must be the bytes the extract stage validated (sha256), or stop."""
+    import json
+
+    for f, digest in json.loads(Path(path).read_text()).items():
+        if not Path(f).exists() or sha256(f) != digest:
+            raise LedgerError(f"{f}: changed since the extract stage validated it (sha256 {digest[:12]}...); "
+                              "rerun so the extract stage validates it again")

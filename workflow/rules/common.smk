@@ -164,7 +164,10 @@ def clean_inputs(review):
         return {
             "conformance_studies": f"data/processed/conformance/{review}/studies.csv"
         }
-    return {"ledger": expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES)}
+    return {
+        "ledger": expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        "checksums": "data/processed/ledger/checksums.json",
+    }
 
 
 def clean_outputs(review):

@@ -8,6 +8,7 @@ rule extract_ledger:
     output:
         tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
         report="results/ledger/validation.txt",
+        checksums="data/processed/ledger/checksums.json",
     log:
         "logs/extract/ledger.log",
     benchmark:

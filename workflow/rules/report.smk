@@ -25,11 +25,18 @@ rule coverage:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+        tables=[
+            table(r, "main", o)
+            for r in SPECS
+            if SPECS[r]["source"] == "ledger"
+            for o in outcomes_of(r)
+        ],
         code=PACKAGE_CODE,
     output:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         exclusions="results/ledger/exclusions.csv",
+        trial_exclusions="results/ledger/trial_exclusions.csv",
     log:
         "logs/report/coverage.log",
     benchmark:
@@ -38,6 +45,7 @@ rule coverage:
         ENV
     params:
         specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
+        policy=config["membership"],
     script:
         "../scripts/coverage.py"
 

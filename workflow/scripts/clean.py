@@ -17,6 +17,7 @@ def main(smk):
         excl = pd.DataFrame(columns=["review", "analysis", "trial_id", "membership", "reason"])
         miss = pd.DataFrame(columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"])
     else:
+        stages.verify_checksums(smk.input.checksums)
         ledger = stages.load_processed_ledger(dict(zip(stages.TABLES, smk.input.ledger, strict=True)))
         out, excl, miss = stages.clean(ledger, review, spec, smk.params.variants)
     for (variant, key), t in out.items():

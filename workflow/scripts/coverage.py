@@ -1,21 +1,30 @@
-"""Ledger coverage: what each review has, and the exact cells still missing."""
+"""Ledger coverage, the exact cells still missing, and the conservation check: every ledger row is pooled or
+excluded with a reason (results/ledger/exclusions.csv), or the run fails."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io, stages
+from ketamine_ma import conservation, io, stages
 
 
 def main(smk):
     ledger = stages.load_processed_ledger(dict(zip(stages.TABLES, smk.input.ledger, strict=True)))
-    excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
+    trial_excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
-    cov = stages.coverage(ledger, ledger["published"], smk.params.specs, excl, pd.read_csv(smk.input.pooled))
+    cov = stages.coverage(ledger, ledger["published"], smk.params.specs, trial_excl, pd.read_csv(smk.input.pooled))
+    used = {i for f in smk.input.tables for ids in pd.read_csv(f).extract_ids.dropna() for i in ids.split(";")}
+    x = ledger["extraction"]
+    if not smk.params.specs:
+        x = x.iloc[0:0]
+    fates = conservation.row_fates(x, ledger["membership"], smk.params.specs, smk.params.policy, used, trial_excl)
+    conservation.check(x, used & set(x.extract_id), fates)
     io.write_csv(cov, smk.output.coverage)
     io.write_csv(miss, smk.output.missing)
-    io.write_csv(excl, smk.output.exclusions)
-    Path(smk.log[0]).write_text(f"{len(miss)} missing cells, {len(excl)} exclusions\n")
+    io.write_csv(fates, smk.output.exclusions)
+    io.write_csv(trial_excl, smk.output.trial_exclusions)
+    Path(smk.log[0]).write_text(f"{len(x)} ledger rows: {len(used & set(x.extract_id))} pooled, {len(fates)} "
+                                f"excluded with a reason; {len(miss)} missing cells\n")
 
 
 io.run(main, snakemake)  # noqa: F821

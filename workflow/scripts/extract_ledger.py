@@ -9,6 +9,8 @@ def main(smk):
     tables = stages.extract(Path(smk.input[0]).parent)
     for name, path in zip(stages.TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
+    io.write_json({str(f): stages.sha256(f) for f in smk.input if str(f).startswith("data/raw/")},
+                  smk.output.checksums)
     summary = "".join(f"{n}: {len(t)} rows valid\n" for n, t in tables.items())
     io.write_text("Ledger validation passed.\n" + summary, smk.output.report)
     Path(smk.log[0]).write_text(summary)
