@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_pipeline import copy_project, smk
 
 from ketamine_ma.ledger import LedgerError, load_ledger
-from test_pipeline import copy_project, smk
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -44,7 +44,6 @@ def ci_reversed(df):
         hi = df[(df.statistic == "ci_high") & (df.trial_id == r.trial_id) & (df.outcome == r.outcome)
                 & (df.timepoint == r.timepoint) & (df.arm == r.arm)]
         if len(hi):
-            j = hi.index[0]
             df.loc[i, ["value", "status", "derivation"]] = [str(float(r.value) + 1000), "derived", "test"]
             return i + 2, "value"
     pytest.skip("no CI pair in the ledger")
