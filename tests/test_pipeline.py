@@ -1,6 +1,7 @@
 """The whole DAG, end to end, in a temporary copy of the project (issue 2's output contract), plus the
 conformance review that must reproduce RevMan's stored results, and config errors that stop before any job."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -102,8 +103,12 @@ def test_rerun_has_nothing_to_do(run):
 
 def test_editing_one_review_reruns_only_that_review(run):
     spec = run / "config/reviews/zhao2018.yaml"
-    spec.write_text(spec.read_text().replace("measure: PLO", "measure: PFT"))
-    res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
+    original = spec.read_text()
+    spec.write_text(original.replace("measure: PLO", "measure: PFT"))
+    try:
+        res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
+    finally:
+        spec.write_text(original)
     out = res.stdout + res.stderr
     assert "clean_zhao2018" in out
     for other in ("clean_orhurhu2019", "clean_pereira2022", "clean_update16", "sensitivity_update16_pain"):
@@ -193,3 +198,17 @@ def test_report_opens_in_chromium_with_every_figure_and_link(run):
                 or (not h.startswith("#") and not (index.parent / h.split("#")[0]).resolve().exists())]
     assert dangling == []
     assert (run / "results/report/screenshot.png").stat().st_size > 10_000
+
+
+def test_forced_rerun_is_byte_identical(run):
+    """snakemake --forceall twice gives identical files under results/ (figures and notebooks included)."""
+    def digests():
+        return {p.relative_to(run): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (run / "results").rglob("*") if p.is_file() and p.name != "screenshot.png"}
+
+    before = digests()
+    res = smk(run, "--forceall", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
+    assert res.returncode == 0, res.stderr[-3000:]
+    after = digests()
+    assert len(before) > 100 and before.keys() == after.keys()
+    assert [str(p) for p in before if before[p] != after[p]] == []
