@@ -31,7 +31,8 @@ def copy_project(dst):
 
 
 def smk(cwd, *args):
-    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=cwd, capture_output=True, text=True)
+    cores = [] if "--workflow-profile" in args else ["--cores", "2"]
+    return subprocess.run([SNAKEMAKE, *cores, *args], cwd=cwd, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
