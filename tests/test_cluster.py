@@ -2,7 +2,6 @@
 its own detached process, so nothing may rely on shared in-process state (issue 7)."""
 
 import pandas as pd
-
 from test_pipeline import copy_project, smk
 
 
