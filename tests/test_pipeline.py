@@ -213,3 +213,14 @@ def test_forced_rerun_is_byte_identical(run):
     after = digests()
     assert len(before) > 100 and before.keys() == after.keys()
     assert [str(p) for p in before if before[p] != after[p]] == []
+
+
+def test_review_without_published_figures_runs(tmp_path):
+    """A review that publishes nothing (here: BCG with its published table emptied) still runs to the report."""
+    work = copy_project(tmp_path)
+    pub = work / "data/raw/conformance/bcg_published.csv"
+    pub.write_text(pub.read_text().splitlines()[0] + "\n")
+    res = smk(work, "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert pd.read_csv(work / "results/reproduction.csv").empty
+    assert (work / "results/report/index.html").stat().st_size > 0

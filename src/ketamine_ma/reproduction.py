@@ -18,6 +18,12 @@ def within_rounding(ours, printed):
     return abs(ours - pub) <= 0.5 * 10 ** (-decimals(printed)) + 1e-12
 
 
+COLUMNS = ["review", "result_id", "outcome", "analysis", "measure", "published_estimate", "published_ci_low",
+           "published_ci_high", "published_p", "published_k", "published_n", "published_i2", "source_kind",
+           "our_estimate", "our_ci_low", "our_ci_high", "our_p", "our_k", "our_n", "our_i2", "abs_diff_estimate",
+           "status", "reason"]
+
+
 def reproduce(published_raw, specs, pooled, exclusions, missing):
     """One row per published figure of the selected reviews (``published_raw`` read as strings)."""
     link = {(r, rid): key for r, spec in specs.items() for key, a in spec["analyses"].items()
@@ -69,4 +75,4 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
                        + (f" of {int(k_pub)} published" if not np.isnan(k_pub) else "")
                        + f"; missing or unusable: {lacking}")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
