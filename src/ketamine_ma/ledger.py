@@ -1,6 +1,7 @@
 """The evidence ledger (``data/raw/``): table schemas, loading, and the evidence checks.
 
-Schemas are pandera ``DataFrameSchema`` objects, one per table (layout documented in ``data/raw/README.md``).
+Schemas are pandera ``DataFrameSchema`` objects, one per table (``ledger_schemas``; layout documented in
+``data/raw/README.md``).
 ``load_ledger`` reads every table, validates it, and checks what one table cannot: ids unique, every trial
 referenced exists, every ``verified`` number appears in its quote, events ≤ n, CI bounds in order. Any failure
 raises ``LedgerError`` with one message naming the file, the line and the column.
@@ -13,8 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
 CONFORMANCE = ("fleiss1993", "bcg")
@@ -30,143 +29,13 @@ class LedgerError(ValueError):
     """A defect in a ledger table; the message names file, line and column."""
 
 
-def _text(required=True, isin=None, regex=None, unique=False):
-    checks = []
-    if isin is not None:
-        checks.append(pa.Check.isin(list(isin), error=f"must be one of: {', '.join(isin)}"))
-    if regex is not None:
-        checks.append(pa.Check.str_matches(regex, error=f"must match the pattern {regex}"))
-    if required:
-        checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="must not be empty"))
-    return pa.Column(str, checks=checks, nullable=not required, unique=unique)
-
-
-def _num(required=False, ge=None, le=None):
-    checks = []
-    if ge is not None:
-        checks.append(pa.Check.ge(ge, error=f"must be >= {ge}"))
-    if le is not None:
-        checks.append(pa.Check.le(le, error=f"must be <= {le}"))
-    return pa.Column(float, checks=checks, nullable=not required, coerce=True)
-
-
-# A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
-# figures found nowhere else, and then the row says source_kind "secondary".
-SOURCE = {
-    "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"),
-    "locator": _text(),
-    "quote": _text(),
-}
-
-SCHEMAS = {
-    "trials": pa.DataFrameSchema(
-        {
-            "trial_id": _text(regex=TRIAL_ID, unique=True),
-            "first_author": _text(),
-            "year": _num(required=True, ge=1950, le=2030),
-            "title": _text(required=False),
-            "journal": _text(required=False),
-            "doi": _text(required=False),
-            "pmid": _text(required=False, regex=r"^\d+$"),
-            "design": _text(isin=("parallel", "crossover", "cohort", "single-arm", "case-series")),
-            "randomised": _text(required=False, isin=("yes", "no")),
-            "condition": _text(),
-            "pain_type": _text(isin=("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear")),
-            "crps": _text(isin=("yes", "no")),
-            "route": _text(),
-            "regimen": _text(),
-            "dose_mg_kg": _num(ge=0, le=50),
-            "control": _text(required=False),
-            "country": _text(required=False),
-            **SOURCE,
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "membership": pa.DataFrameSchema(
-        {
-            "review": _text(isin=REVIEWS),
-            "trial_id": _text(regex=TRIAL_ID),
-            "status": _text(isin=("confirmed", "candidate")),
-            **SOURCE,
-            "reason": _text(),
-            "review_says": _text(required=False),
-        },
-        strict=True,
-        ordered=True,
-        unique=["review", "trial_id"],
-    ),
-    "extraction": pa.DataFrameSchema(
-        {
-            "extract_id": _text(unique=True),
-            "trial_id": _text(regex=TRIAL_ID),
-            "outcome": _text(regex=r"^[a-z][a-z0-9_]*$"),
-            "timepoint": _text(required=False),
-            "time_days": _num(ge=-365, le=3650),
-            "arm": _text(isin=ARMS),
-            "statistic": _text(isin=STATISTICS),
-            "qualifier": _text(required=False, isin=("<", ">", "<=", ">=")),
-            "value": _num(required=True),
-            "scale": _text(isin=SCALES),
-            **SOURCE,
-            "status": _text(isin=("verified", "derived", "ambiguous")),
-            "derivation": _text(required=False),
-            "notes": _text(required=False),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "published": pa.DataFrameSchema(
-        {
-            "review": _text(isin=REVIEWS + CONFORMANCE),
-            "result_id": _text(regex=r"^[a-z0-9_.]+$"),
-            "outcome": _text(),
-            "timepoint": _text(required=False),
-            "analysis": _text(),
-            "measure": _text(required=False, isin=("MD", "SMD", "RR", "OR", "RD", "proportion", "mean_change",
-                                                   "p_only")),
-            "estimate": _num(),
-            "ci_low": _num(),
-            "ci_high": _num(),
-            "scale": _text(required=False, isin=("natural", "percent")),
-            "p": _text(required=False, regex=r"^\s*[<>]?=?\s*\d*\.?\d+$"),
-            "k": _num(ge=1),
-            "n": _num(ge=1),
-            "i2": _num(ge=0, le=100),
-            "model": _text(required=False),
-            **SOURCE,
-            "source_kind": _text(isin=("primary", "secondary")),
-        },
-        strict=True,
-        ordered=True,
-        unique=["review", "result_id"],
-    ),
-    "conflicts": pa.DataFrameSchema(
-        {
-            "conflict_id": _text(unique=True),
-            "trial_id": _text(required=False, regex=TRIAL_ID),
-            "field": _text(),
-            "value_a": _text(),
-            "source_a": _text(),
-            "quote_a": _text(),
-            "value_b": _text(),
-            "source_b": _text(),
-            "quote_b": _text(),
-            "note": _text(required=False),
-        },
-        strict=True,
-        ordered=True,
-    ),
-}
-
-
 def _where(path, index, column):
     line = f"line {int(index) + 2}" if index is not None and not pd.isna(index) else "header"
     col = f", column '{column}'" if column is not None and not pd.isna(column) else ""
     return f"{path}, {line}{col}"
 
 
-def _read(path):
+def read_table(path):
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as e:
@@ -182,6 +51,11 @@ def _read(path):
 
 def validate_table(df, name, path):
     """Validate one table against its schema; return the coerced DataFrame or raise ``LedgerError``."""
+    # pandera is imported only by the stages that validate tables (it adds ~0.5 s to every interpreter start).
+    from pandera.errors import SchemaErrors
+
+    from .ledger_schemas import SCHEMAS
+
     schema = SCHEMAS[name]
     expected = list(schema.columns)
     missing = [c for c in expected if c not in df.columns]
@@ -288,7 +162,7 @@ def load_ledger(raw_dir):
         if not path.exists():
             raise LedgerError(f"{path}: missing ledger table")
         paths[name] = path
-        tables[name] = validate_table(_read(path), name, path)
+        tables[name] = validate_table(read_table(path), name, path)
     check_evidence(tables, paths)
     return tables
 

@@ -14,7 +14,7 @@ import pandas as pd
 from . import analysis as an
 from . import studies as st
 from .io import SpecError
-from .ledger import TABLES, LedgerError, _read, load_ledger, validate_table, value_in_quote
+from .ledger import TABLES, LedgerError, load_ledger, read_table, validate_table, value_in_quote
 from .rm5 import read_rm5
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
@@ -71,7 +71,7 @@ def import_table(studies_path, published_path, spec):
                             "n2": raw.cpos + raw.cneg, "source": raw.source, "quote": raw.quote})
     header_only = pd.read_csv(published_path).empty  # generated (benchmark) reviews publish nothing
     published = (pd.read_csv(published_path) if header_only
-                 else validate_table(_read(published_path), "published", published_path))
+                 else validate_table(read_table(published_path), "published", published_path))
     for i, r in published.iterrows():
         for col in ("estimate", "ci_low", "ci_high"):
             if not value_in_quote(r[col], r["quote"]):

@@ -1,0 +1,135 @@
+"""pandera schemas of the ledger tables (imported lazily by ``ledger.validate_table``)."""
+
+import pandera.pandas as pa
+
+from .ledger import ARMS, CONFORMANCE, REVIEWS, SCALES, STATISTICS, TRIAL_ID
+
+
+def _text(required=True, isin=None, regex=None, unique=False):
+    checks = []
+    if isin is not None:
+        checks.append(pa.Check.isin(list(isin), error=f"must be one of: {', '.join(isin)}"))
+    if regex is not None:
+        checks.append(pa.Check.str_matches(regex, error=f"must match the pattern {regex}"))
+    if required:
+        checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="must not be empty"))
+    return pa.Column(str, checks=checks, nullable=not required, unique=unique)
+
+
+def _num(required=False, ge=None, le=None):
+    checks = []
+    if ge is not None:
+        checks.append(pa.Check.ge(ge, error=f"must be >= {ge}"))
+    if le is not None:
+        checks.append(pa.Check.le(le, error=f"must be <= {le}"))
+    return pa.Column(float, checks=checks, nullable=not required, coerce=True)
+
+
+# A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
+# figures found nowhere else, and then the row says source_kind "secondary".
+SOURCE = {
+    "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"),
+    "locator": _text(),
+    "quote": _text(),
+}
+
+SCHEMAS = {
+    "trials": pa.DataFrameSchema(
+        {
+            "trial_id": _text(regex=TRIAL_ID, unique=True),
+            "first_author": _text(),
+            "year": _num(required=True, ge=1950, le=2030),
+            "title": _text(required=False),
+            "journal": _text(required=False),
+            "doi": _text(required=False),
+            "pmid": _text(required=False, regex=r"^\d+$"),
+            "design": _text(isin=("parallel", "crossover", "cohort", "single-arm", "case-series")),
+            "randomised": _text(required=False, isin=("yes", "no")),
+            "condition": _text(),
+            "pain_type": _text(isin=("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear")),
+            "crps": _text(isin=("yes", "no")),
+            "route": _text(),
+            "regimen": _text(),
+            "dose_mg_kg": _num(ge=0, le=50),
+            "control": _text(required=False),
+            "country": _text(required=False),
+            **SOURCE,
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "membership": pa.DataFrameSchema(
+        {
+            "review": _text(isin=REVIEWS),
+            "trial_id": _text(regex=TRIAL_ID),
+            "status": _text(isin=("confirmed", "candidate")),
+            **SOURCE,
+            "reason": _text(),
+            "review_says": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+        unique=["review", "trial_id"],
+    ),
+    "extraction": pa.DataFrameSchema(
+        {
+            "extract_id": _text(unique=True),
+            "trial_id": _text(regex=TRIAL_ID),
+            "outcome": _text(regex=r"^[a-z][a-z0-9_]*$"),
+            "timepoint": _text(required=False),
+            "time_days": _num(ge=-365, le=3650),
+            "arm": _text(isin=ARMS),
+            "statistic": _text(isin=STATISTICS),
+            "qualifier": _text(required=False, isin=("<", ">", "<=", ">=")),
+            "value": _num(required=True),
+            "scale": _text(isin=SCALES),
+            **SOURCE,
+            "status": _text(isin=("verified", "derived", "ambiguous")),
+            "derivation": _text(required=False),
+            "notes": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "published": pa.DataFrameSchema(
+        {
+            "review": _text(isin=REVIEWS + CONFORMANCE),
+            "result_id": _text(regex=r"^[a-z0-9_.]+$"),
+            "outcome": _text(),
+            "timepoint": _text(required=False),
+            "analysis": _text(),
+            "measure": _text(required=False, isin=("MD", "SMD", "RR", "OR", "RD", "proportion", "mean_change",
+                                                   "p_only")),
+            "estimate": _num(),
+            "ci_low": _num(),
+            "ci_high": _num(),
+            "scale": _text(required=False, isin=("natural", "percent")),
+            "p": _text(required=False, regex=r"^\s*[<>]?=?\s*\d*\.?\d+$"),
+            "k": _num(ge=1),
+            "n": _num(ge=1),
+            "i2": _num(ge=0, le=100),
+            "model": _text(required=False),
+            **SOURCE,
+            "source_kind": _text(isin=("primary", "secondary")),
+        },
+        strict=True,
+        ordered=True,
+        unique=["review", "result_id"],
+    ),
+    "conflicts": pa.DataFrameSchema(
+        {
+            "conflict_id": _text(unique=True),
+            "trial_id": _text(required=False, regex=TRIAL_ID),
+            "field": _text(),
+            "value_a": _text(),
+            "source_a": _text(),
+            "quote_a": _text(),
+            "value_b": _text(),
+            "source_b": _text(),
+            "quote_b": _text(),
+            "note": _text(required=False),
+        },
+        strict=True,
+        ordered=True,
+    ),
+}
