@@ -224,3 +224,16 @@ def test_review_without_published_figures_runs(tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     assert pd.read_csv(work / "results/reproduction.csv").empty
     assert (work / "results/report/index.html").stat().st_size > 0
+
+
+def test_subgroup_analysis_in_the_pipeline_matches_metafor(run):
+    """BCG by allocation: per-subgroup DL pools and RevMan's test for subgroup differences, as metafor computes
+    them (tests/reference/metafor_reference.csv, SUBGROUP_alloc_DL)."""
+    from conftest import COMMITTED, read_reference
+
+    ref = read_reference(COMMITTED)
+    ref = ref[(ref.fixture == "dat_bcg") & (ref.analysis == "SUBGROUP_alloc_DL")]
+    sub = pd.read_csv(run / "results/bcg/rr_dl/primary/subgroups.csv").sort_values("subgroup")
+    assert list(sub.estimate) == pytest.approx(list(ref[ref.quantity == "estimate"].sort_values("i").value), rel=1e-9)
+    assert sub.q_between.iloc[0] == pytest.approx(ref[ref.quantity == "q_between"].value.iloc[0], rel=1e-9)
+    assert (run / "results/figures/bcg/rr_dl.subgroups.svg").stat().st_size > 1000

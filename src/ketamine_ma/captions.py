@@ -21,4 +21,6 @@ def analysis_caption(review, outcome, spec, studies: pd.DataFrame, pooled: pd.Se
         "forest": f"Forest plot. {what} Method: {how}. {src}",
         "funnel": f"Contour-enhanced funnel plot of the same studies ({how}). {src}",
         "sensitivity": f"Leave-one-out and cumulative (by year) pools of the same analysis ({how}).",
+        "subgroups": (f"Subgroups ({', '.join(spec.get('subgroups', [])) or 'none specified'}), each pooled with its "
+                      f"own tau2 ({how}); test for subgroup differences as RevMan 5 computes it."),
     }

@@ -31,6 +31,14 @@ def _arm_text(r, measure):
     return [f"{r.xi:g}/{r.ni:g}", ""]
 
 
+def _log_ticks(ax, low, high):
+    """Log axis with plain tick labels (0.5, 1, 2) as RevMan prints them."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks([t for t in (0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100) if low / 1.5 <= t <= high * 1.5])
+
+
 def _save(fig, svg, png):
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     fig.savefig(png, format="png", dpi=120, metadata={"Software": None})
@@ -76,10 +84,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
     if measure not in ("PLO", "PFT", "PAS", "PR", "MC"):
         ax.axvline(ref, color="grey", lw=0.6)
     if ratio:
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xticks([t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo.min() / 1.5 <= t <= hi.max() * 1.5])
+        _log_ticks(ax, lo.min(), hi.max())
     ax.set_ylim(-0.8, k + 0.8)
     ax.set_yticks([])
     ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
@@ -244,4 +249,35 @@ def flow(counts: dict, review: str, svg, png):
         ax.annotate("", xy=(0.5, y1 + 0.06), xytext=(0.5, y0 - 0.06), xycoords="axes fraction",
                     arrowprops={"arrowstyle": "->"})
     ax.set_title(f"{review}: from the review's trials to what could be pooled", fontsize=9)
+    _save(fig, svg, png)
+
+
+def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
+    """Subgroup blocks as RevMan draws them: each subgroup's pooled estimate and CI (separate τ²), the overall
+    pool, and the test for subgroup differences (Chi², df, P, I²)."""
+    sub = sub.dropna(subset=["estimate"]) if "estimate" in sub else sub.iloc[0:0]
+    fig, ax = plt.subplots(figsize=(8, 1.8 + 0.45 * max(len(sub), 1)))
+    if sub.empty:
+        ax.set_axis_off()
+        _placeholder(fig, f"{label}\nNo subgroup analysis with at least two subgroups of data for this outcome.")
+        _save(fig, svg, png)
+        return
+    ratio = pooled.measure in RATIO
+    tf = np.exp if ratio else (lambda x: x)
+    y = np.arange(len(sub), 0, -1, dtype=float)
+    est, lo, hi = tf(sub.estimate.to_numpy()), tf(sub.ci_low.to_numpy()), tf(sub.ci_high.to_numpy())
+    for yy, e, a, b in zip(y, est, lo, hi, strict=True):
+        ax.fill([a, e, b, e], [yy, yy + 0.2, yy, yy - 0.2], color="#2b5d8a")
+    ax.fill([pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate], [0, 0.2, 0, -0.2], color="black")
+    ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.6)
+    if ratio:
+        _log_ticks(ax, min(lo.min(), pooled.ci_low), max(hi.max(), pooled.ci_high))
+    labels = [f"{r.by} = {r.subgroup} (k = {int(r.k)}, Tau² = {r.tau2:.2f})" for r in sub.itertuples()]
+    ax.set_yticks(list(y) + [0])
+    ax.set_yticklabels(labels + ["Overall"])
+    ax.set_ylim(-0.8, len(sub) + 0.8)
+    r0 = sub.iloc[0]
+    ax.set_title(f"{label}\nTest for subgroup differences: Chi² = {r0.q_between:.2f}, df = {int(r0.q_between_df)} "
+                 f"(P = {r0.q_between_p:.2f})", fontsize=8)
+    fig.tight_layout()
     _save(fig, svg, png)

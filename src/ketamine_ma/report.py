@@ -129,6 +129,8 @@ def render(inp, specs) -> str:
                     st[scols], cell=lambda r, c, text: ledger_links(r[c]) if c == "extract_ids" else text))
             parts.append(figure(f"results/figures/{review}/{key}.funnel.svg", caps["funnel"]))
             parts.append(figure(f"results/figures/{review}/{key}.sensitivity.svg", caps["sensitivity"]))
+            if a.get("subgroups"):
+                parts.append(figure(f"results/figures/{review}/{key}.subgroups.svg", caps["subgroups"]))
         c = cov[cov.review == review]
         if len(c):
             parts.append("<h4>Ledger coverage</h4>" + table(c))

@@ -68,7 +68,8 @@ def import_table(studies_path, published_path, spec):
                 raise LedgerError(f"{studies_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
     studies = pd.DataFrame({"analysis_id": "", "study_id": raw.study_id, "trial_id": raw.study_id,
                             "year": raw.year, "ai": raw.tpos, "n1": raw.tpos + raw.tneg, "ci": raw.cpos,
-                            "n2": raw.cpos + raw.cneg, "source": raw.source, "quote": raw.quote})
+                            "n2": raw.cpos + raw.cneg, "alloc": raw.get("alloc"), "source": raw.source,
+                            "quote": raw.quote})
     header_only = pd.read_csv(published_path).empty  # generated (benchmark) reviews publish nothing
     published = (pd.read_csv(published_path) if header_only
                  else validate_table(read_table(published_path), "published", published_path))
@@ -91,6 +92,8 @@ def conformance_tables(studies, spec):
                           "time_days": np.nan})
         cols = ["ai", "n1", "ci", "n2"] if a["measure"] in st.BINARY else ["m1", "sd1", "n1", "m2", "sd2", "n2"]
         t = t.assign(**{c: s[c] for c in cols})
+        if "alloc" in s and s["alloc"].notna().any():
+            t["alloc"] = s["alloc"].to_numpy()
         out[key] = t.assign(extract_ids="conformance:" + key, conversions="").reset_index(drop=True)
     return out
 

@@ -125,6 +125,7 @@ def figure_inputs(wildcards):
     files = {
         "studies": f"results/{r}/{o}/primary/studies.csv",
         "pooled": f"results/{r}/{o}/primary/pooled.csv",
+        "subgroups": f"results/{r}/{o}/primary/subgroups.csv",
     }
     if sens.get("small_study"):
         files["small_study"] = f"results/{r}/{o}/small_study.csv"

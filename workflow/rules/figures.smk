@@ -9,6 +9,8 @@ rule figures:
         funnel_png="results/figures/{review}/{outcome}.funnel.png",
         sens_svg="results/figures/{review}/{outcome}.sensitivity.svg",
         sens_png="results/figures/{review}/{outcome}.sensitivity.png",
+        sub_svg="results/figures/{review}/{outcome}.subgroups.svg",
+        sub_png="results/figures/{review}/{outcome}.subgroups.png",
         captions="results/figures/{review}/{outcome}.captions.json",
     log:
         "logs/figures/{review}/{outcome}.log",

@@ -19,6 +19,8 @@ def main(smk):
     loo = pd.read_csv(smk.input.loo) if "loo" in smk.input.keys() else pd.DataFrame()
     cumul = pd.read_csv(smk.input.cumulative) if "cumulative" in smk.input.keys() else pd.DataFrame()
     plots.influence_plot(loo, cumul, pooled, label, smk.output.sens_svg, smk.output.sens_png)
+    sub = pd.read_csv(smk.input.subgroups)
+    plots.subgroup_forest(sub, pooled, label, smk.output.sub_svg, smk.output.sub_png)
     io.write_json(analysis_caption(w.review, w.outcome, spec, studies, pooled), smk.output.captions)
     Path(smk.log[0]).write_text(f"{len(studies)} studies\n")
 
