@@ -20,6 +20,13 @@ def test_se_from_p_handbook_example():
     assert round(cv.se_md_from_p(3.8, 0.008, 25, 22), 2) == 1.37
 
 
+def test_se_from_t_and_sd_within_handbook_example():
+    # Handbook 5.1 §7.7.3.3: MD 3.8 with t = 2.78 gives SE 1.37; SD_within = SE / sqrt(1/25 + 1/22).
+    se = cv.se_md_from_t(3.8, 2.78)
+    assert round(se, 2) == 1.37
+    assert cv.sd_within_from_se_md(se, 25, 22) * np.sqrt(1 / 25 + 1 / 22) == pytest.approx(se)
+
+
 def test_sd_from_ci_large_sample_uses_3_92():
     # Handbook §6.5.2.2: for large n the 95% CI is 3.92 SEs wide.
     n, sd = 400, 5.0

@@ -110,9 +110,3 @@ def combine_arms(n1, m1, sd1, n2, m2, sd2):
     mean = (n1 * m1 + n2 * m2) / n
     var = ((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2 + n1 * n2 / n * (m1**2 + m2**2 - 2 * m1 * m2)) / (n - 1)
     return n, float(mean), float(np.sqrt(var))
-
-
-def split_shared_control(n, events=None, parts=2):
-    """Split a shared control group between ``parts`` comparisons so it is not counted twice (Handbook
-    §23.3.4): n (and events) are divided; means and SDs are unchanged."""
-    return (n / parts, None if events is None else events / parts)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
@@ -166,8 +165,3 @@ def load_ledger(raw_dir):
     check_evidence(tables, paths)
     return tables
 
-
-def n_verified_in_quote(extraction):
-    """How many ``verified`` rows have their value in the quote (all of them, in a valid ledger)."""
-    v = extraction[extraction["status"] == "verified"]
-    return int(np.sum([value_in_quote(a, b) for a, b in zip(v["value"], v["quote"], strict=True)]))

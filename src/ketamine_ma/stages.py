@@ -193,13 +193,6 @@ def coverage(ledger, published, specs, exclusions, pooled):
                                        "trials_excluded"])
 
 
-def published_of(ledger_published, rm5_published):
-    frames = [f for f in (ledger_published, *rm5_published) if f is not None and len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else ledger_published.iloc[0:0]
-
-
-def input_files(dirs):
-    return sorted(p for d in dirs for p in Path(d).rglob("*") if p.is_file())
 
 
 def flow_counts(review, membership, published, pooled, policy, analyses):
