@@ -33,3 +33,29 @@ def test_missing_ci_is_not_checkable():
 def test_null_estimate_with_p_one_is_consistent():
     # update16's sleep MD 0.00 [-0.12, 0.12], p = 1.00: an estimate of exactly the null gives p = 1.
     assert audit_row("0.00", "-0.12", "0.12", "1.00", "MD")["p_check"] == "consistent"
+
+
+def test_subgroup_totals_add_up_or_not():
+    import pandas as pd
+
+    from ketamine_ma.audit import audit_totals
+
+    pub = pd.DataFrame({"review": ["r"] * 4, "result_id": ["all", "a", "b", "c"], "measure": [None] * 4,
+                        "analysis": ["primary", "subgroup:x", "subgroup:x", "subgroup:x"], "k": ["7", "2", "2", "3"],
+                        "n": [None] * 4})
+    assert audit_totals(pub).verdict.tolist() == ["consistent"]
+    pub.loc[3, "k"] = "4"
+    assert audit_totals(pub).verdict.tolist() == ["inconsistent"]
+
+
+def test_percent_that_no_integer_count_gives_is_flagged():
+    import pandas as pd
+
+    from ketamine_ma.audit import audit_percentages
+
+    # 76% of 30 is 22.8: no whole number of patients gives it (Sigtermans 2009 prints 76% of n = 30).
+    x = pd.DataFrame({"extract_id": ["e", "n", "p"], "trial_id": "t", "outcome": "o", "timepoint": "w1",
+                      "arm": "ketamine", "statistic": ["events", "n", "percent"], "value": [23.0, 30.0, 76.0]})
+    assert audit_percentages(x).verdict.tolist() == ["inconsistent"]
+    x.loc[0, "value"] = 22.8
+    assert audit_percentages(x).verdict.tolist() == ["consistent"]

@@ -46,7 +46,7 @@ def run(tmp_path_factory):
 
 def test_contract_files_exist_and_are_not_empty(run):
     for f in ("results/summary/pooled.csv", "results/provenance.json", "results/reproduction.csv",
-              "results/audit_published.csv",
+              "results/audit_published.csv", "results/audit_totals.csv", "results/audit_percentages.csv",
               "results/ledger/coverage.csv", "results/ledger/missing_cells.csv", "results/report/index.html"):
         assert (run / f).stat().st_size > 0, f
 

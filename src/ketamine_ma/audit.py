@@ -13,6 +13,7 @@ import itertools
 import re
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from .reproduction import decimals
@@ -78,3 +79,44 @@ def audit_row(estimate, lo, hi, p_text, measure):
     out["ci_symmetry"] = "symmetric" if asym <= tol + 1e-12 else "asymmetric"
     out["arithmetic"] += f"; |(est-lo)-(hi-est)| = {asym:.3g} on the {'log' if measure in RATIO else 'natural'} scale"
     return out
+
+
+def audit_totals(published):
+    """Do subgroup counts add up to the review's total? For each review and ``subgroup:X`` family of scope rows
+    (k, and N where printed), compare the sum with the review's overall k / N."""
+    rows = []
+    pub = published.copy()
+    for col in ("k", "n"):
+        pub[col] = pd.to_numeric(pub[col], errors="coerce")
+    scope = pub[(pub.measure.isna() | (pub.measure == "")) & pub.k.notna()]
+    for review, g in scope.groupby("review"):
+        total = g[~g.analysis.str.startswith("subgroup:")]
+        for fam, parts in g[g.analysis.str.startswith("subgroup:")].groupby("analysis"):
+            for col in ("k", "n"):
+                if parts[col].notna().all() and total[col].notna().any():
+                    want, got = total[col].max(), parts[col].sum()
+                    rows.append({"review": review, "check": f"{fam} {col} sum", "verdict":
+                                 "consistent" if got == want else "inconsistent",
+                                 "arithmetic": f"{' + '.join(f'{v:g}' for v in parts[col])} = {got:g}; review total "
+                                               f"{want:g}", "rows": ";".join(parts.result_id)})
+    return pd.DataFrame(rows, columns=["review", "check", "verdict", "arithmetic", "rows"])
+
+
+def audit_percentages(extraction, tolerance_pp=0.5):
+    """Do printed percentages match printed counts? For each percent row with events and n for the same trial,
+    outcome, time point and arm: |100·events/n − percent| within ``tolerance_pp`` plus the printed rounding."""
+    key = ["trial_id", "outcome", "timepoint", "arm"]
+    x = extraction.copy()
+    rows = []
+    for k, g in x.groupby(key, dropna=False):
+        st = {s: v for s, v in zip(g.statistic, g.value, strict=True)}
+        ids = {s: i for s, i in zip(g.statistic, g.extract_id, strict=True)}
+        if {"percent", "events", "n"} <= set(st) and st["n"] > 0:
+            implied = 100 * st["events"] / st["n"]
+            half = 0.5 * 10 ** -decimals(f"{st['percent']:g}")
+            ok = abs(implied - st["percent"]) <= max(half, tolerance_pp)
+            rows.append({"trial_id": k[0], "outcome": k[1], "timepoint": k[2], "arm": k[3],
+                         "verdict": "consistent" if ok else "inconsistent",
+                         "arithmetic": f"100 x {st['events']:g}/{st['n']:g} = {implied:.2f}% vs printed "
+                                       f"{st['percent']:g}%", "rows": f"{ids['events']};{ids['n']};{ids['percent']}"})
+    return pd.DataFrame(rows, columns=["trial_id", "outcome", "timepoint", "arm", "verdict", "arithmetic", "rows"])

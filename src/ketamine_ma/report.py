@@ -94,6 +94,8 @@ def render(inp, specs) -> str:
     parts.append("<h2 id='audit'>Audit of the published figures</h2>"
                  "<p>Is each printed p consistent with its estimate and 95% CI, and is the CI symmetric on its scale?"
                  "</p>" + table(audit))
+    parts.append("<h3>Do subgroup counts add up to the totals?</h3>" + table(pd.read_csv(inp.audit_totals)))
+    parts.append("<h3>Do printed percentages match printed counts?</h3>" + table(pd.read_csv(inp.audit_percentages)))
     for review, spec in specs.items():
         parts.append(f"<h2 id='{esc(review)}'>{esc(review)}</h2><p>{esc(spec['citation'])}</p>"
                      f"<p><b>Methods as re-run</b> (<code>config/reviews/{esc(review)}.yaml</code>): "

@@ -74,6 +74,8 @@ rule report:
         pooled="results/summary/pooled.csv",
         reproduction="results/reproduction.csv",
         audit="results/audit_published.csv",
+        audit_totals="results/audit_totals.csv",
+        audit_percentages="results/audit_percentages.csv",
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         provenance="results/provenance.json",
@@ -98,9 +100,12 @@ rule report:
 rule audit_published:
     input:
         published=published_inputs(),
+        extraction="data/processed/ledger/extraction.csv",
         code=PACKAGE_CODE,
     output:
-        "results/audit_published.csv",
+        published="results/audit_published.csv",
+        totals="results/audit_totals.csv",
+        percentages="results/audit_percentages.csv",
     log:
         "logs/report/audit_published.log",
     benchmark:

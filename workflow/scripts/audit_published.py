@@ -1,11 +1,12 @@
-"""Audit every published figure's p-value and CI symmetry (results/audit_published.csv)."""
+"""Audit the published figures: p against CI and CI symmetry (audit_published.csv), subgroup counts against the
+review's totals (audit_totals.csv), printed percentages against printed counts (audit_percentages.csv)."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from ketamine_ma import io
-from ketamine_ma.audit import audit_row
+from ketamine_ma.audit import audit_percentages, audit_row, audit_totals
 
 
 def main(smk):
@@ -16,7 +17,9 @@ def main(smk):
              **audit_row(r.estimate, r.ci_low, r.ci_high, r.p, r.measure)} for r in pub.itertuples()]
     out = pd.DataFrame(rows, columns=["review", "result_id", "measure", "estimate", "ci_low", "ci_high", "p",
                                       "p_check", "ci_symmetry", "arithmetic"])
-    io.write_csv(out, smk.output[0])
+    io.write_csv(out, smk.output.published)
+    io.write_csv(audit_totals(pub.replace({"": None})), smk.output.totals)
+    io.write_csv(audit_percentages(pd.read_csv(smk.input.extraction)), smk.output.percentages)
     Path(smk.log[0]).write_text(out.p_check.value_counts().to_string() + "\n")
 
 
