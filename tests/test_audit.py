@@ -2,7 +2,7 @@
 
 import pytest
 
-from ketamine_ma.audit import audit_row, p_from_ci
+from ketamine_ma.outputs.audit import audit_row, p_from_ci
 
 
 def test_p_from_ci_matches_revman_stored_p():
@@ -38,7 +38,7 @@ def test_null_estimate_with_p_one_is_consistent():
 def test_subgroup_totals_add_up_or_not():
     import pandas as pd
 
-    from ketamine_ma.audit import audit_totals
+    from ketamine_ma.outputs.audit import audit_totals
 
     pub = pd.DataFrame({"review": ["r"] * 4, "result_id": ["all", "a", "b", "c"], "measure": [None] * 4,
                         "analysis": ["primary", "subgroup:x", "subgroup:x", "subgroup:x"], "k": ["7", "2", "2", "3"],
@@ -51,7 +51,7 @@ def test_subgroup_totals_add_up_or_not():
 def test_percent_that_no_integer_count_gives_is_flagged():
     import pandas as pd
 
-    from ketamine_ma.audit import audit_percentages
+    from ketamine_ma.outputs.audit import audit_percentages
 
     # 76% of 30 is 22.8: no whole number of patients gives it (Sigtermans 2009 prints 76% of n = 30).
     x = pd.DataFrame({"extract_id": ["e", "n", "p"], "trial_id": "t", "outcome": "o", "timepoint": "w1",

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_pipeline import copy_project, smk
 
-from ketamine_ma.ledger import LedgerError, load_ledger
+from ketamine_ma.ledger.tables import LedgerError, load_ledger
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from ketamine_ma.conservation import check, row_fates
-from ketamine_ma.ledger import LedgerError
+from ketamine_ma.ledger.conservation import check, row_fates
+from ketamine_ma.ledger.tables import LedgerError
 
 X = pd.DataFrame({"extract_id": ["a", "b", "c", "d"], "trial_id": ["t1", "t1", "t2", "t3"],
                   "outcome": ["pain_intensity", "pain_intensity", "nausea", "pain_intensity"],

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ketamine_ma import conversions as cv
+from ketamine_ma.engine import conversions as cv
 
 
 def test_crossover_handbook_example():
@@ -79,7 +79,7 @@ def test_vas_to_nrs():
 def test_multi_arm_binary_arms_are_summed():
     import pandas as pd
 
-    from ketamine_ma.studies import assemble
+    from ketamine_ma.ledger.studies import assemble
 
     rows = pd.DataFrame(
         [

@@ -4,8 +4,8 @@ test_engine_metafor.py for the fixtures edge_k1, edge_k2, edge_identical, edge_e
 import numpy as np
 import pytest
 
-from ketamine_ma import effects as ef
-from ketamine_ma import pooling as po
+from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import pooling as po
 
 
 def test_k1_says_so():

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from conftest import COMMITTED, read_reference
 
-from ketamine_ma import effects as ef
-from ketamine_ma import pooling as po
-from ketamine_ma import sensitivity as sens
-from ketamine_ma import subgroups as sg
+from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import pooling as po
+from ketamine_ma.engine import sensitivity as sens
+from ketamine_ma.engine import subgroups as sg
 
 FIX = Path(__file__).parent / "reference" / "fixtures"
 RTOL = 1e-6

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ketamine_ma.ledger import LedgerError, load_ledger, numbers_in, value_in_quote
+from ketamine_ma.ledger.tables import LedgerError, load_ledger, numbers_in, value_in_quote
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 

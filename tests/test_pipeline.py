@@ -116,6 +116,39 @@ def test_editing_one_review_reruns_only_that_review(run):
         assert other not in out
 
 
+
+def dry_run_after_touching(run, relpath):
+    """The jobs a dry run would rerun after one package file changes (its mtime is restored afterwards)."""
+    f = run / relpath
+    st = f.stat()
+    os.utime(f, (st.st_atime + 3600, st.st_mtime + 3600))
+    try:
+        res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
+    finally:
+        os.utime(f, (st.st_atime, st.st_mtime))
+    assert res.returncode == 0, res.stderr[-3000:]
+    return job_stats(res.stdout + res.stderr)
+
+
+def job_stats(out):
+    """Rule names in the 'Job stats' table of a dry run."""
+    lines = out[out.index("Job stats:"):].splitlines()[3:]
+    return {ln.split()[0] for ln in lines[: next(i for i, ln in enumerate(lines) if not ln.strip())]} - {"total"}
+
+
+def test_editing_the_plots_reruns_figures_and_report_not_the_pooling(run):
+    jobs = dry_run_after_touching(run, "src/ketamine_ma/outputs/plots.py")
+    assert {"figures", "flow_diagram", "umbrella", "report"} <= jobs
+    assert not [j for j in jobs if j.startswith(("analyse", "summarise", "sensitivity_", "clean_", "extract"))]
+
+
+def test_editing_the_engine_reruns_everything_that_pools(run):
+    jobs = dry_run_after_touching(run, "src/ketamine_ma/engine/pooling.py")
+    assert {"analyse", "summarise", "figures", "report"} <= jobs
+    for review in ("zhao2018", "bcg"):
+        assert any(j.startswith(f"sensitivity_{review}_") for j in jobs), review
+    assert "extract_ledger" not in jobs
+
 @pytest.mark.parametrize(
     "args,needle",
     [

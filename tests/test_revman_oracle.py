@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ketamine_ma import effects as ef
-from ketamine_ma import pooling as po
-from ketamine_ma.rm5 import Rm5Error, read_rm5
+from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import pooling as po
+from ketamine_ma.engine.rm5 import Rm5Error, read_rm5
 
 RM5 = Path(__file__).parent / "data" / "Fleiss1993.rm5"
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from ketamine_ma.umbrella import overlap
+from ketamine_ma.outputs.umbrella import overlap
 
 
 def test_cca_worked_example():

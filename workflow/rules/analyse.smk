@@ -1,7 +1,7 @@
 rule analyse:
     input:
         table=lambda w: table(w.review, "main", w.outcome),
-        code=PACKAGE_CODE,
+        code=code("analyse.py"),
     output:
         studies="results/{review}/{outcome}/primary/studies.csv",
         pooled="results/{review}/{outcome}/primary/pooled.csv",
@@ -26,7 +26,7 @@ rule analyse:
 rule summarise:
     input:
         pooled=pooled_files(),
-        code=PACKAGE_CODE,
+        code=code("summarise.py"),
     output:
         "results/summary/pooled.csv",
     log:

@@ -5,7 +5,7 @@ for _review in SPECS:
             f"clean_{_review}"
         input:
             unpack(lambda w, r=_review: clean_inputs(r)),
-            code=PACKAGE_CODE,
+            code=code("clean.py"),
         output:
             tables=clean_outputs(_review),
             exclusions=f"data/processed/{_review}/exclusions.csv",

@@ -1,3 +1,5 @@
+import ast
+
 import yaml
 from pathlib import Path
 
@@ -8,10 +10,44 @@ min_version("9.4")
 
 ROOT = Path(workflow.basedir)
 ENV = "../envs/pipeline.yaml"
-# The package's code is an input of every rule, so an edit to the statistics reruns what depends on it.
-PACKAGE_CODE = sorted(
-    str(p.relative_to(ROOT)) for p in (ROOT / "src/ketamine_ma").glob("*.py")
-)
+PACKAGE = ROOT / "src"
+
+
+def _imports(path):
+    """Files of the ketamine_ma package that one file imports (absolute or relative imports)."""
+    here = path.relative_to(PACKAGE).parts[:-1] if path.is_relative_to(PACKAGE) else ()
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = list(here[: len(here) - node.level + 1]) if node.level else []
+            base += node.module.split(".") if node.module else []
+            names += [base] + [base + [a.name] for a in node.names]
+        elif isinstance(node, ast.Import):
+            names += [a.name.split(".") for a in node.names]
+    files = set()
+    for parts in (n for n in names if n and n[0] == "ketamine_ma"):
+        # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+        for i in range(1, len(parts) + 1):
+            stem = PACKAGE.joinpath(*parts[:i])
+            files |= {
+                f for f in (stem.with_suffix(".py"), stem / "__init__.py") if f.exists()
+            }
+    return files
+
+
+def code(script):
+    """The code a job runs: its script and every package module it imports, transitively.
+
+    So an edit to the plots reruns the figures and the report, not the pooling, and an edit to the engine
+    reruns everything that pools (tests/test_architecture.py checks both with a dry run).
+    """
+    todo, seen = [ROOT / "workflow" / "scripts" / script], set()
+    while todo:
+        f = todo.pop()
+        if f not in seen:
+            seen.add(f)
+            todo += _imports(f)
+    return sorted(str(f.relative_to(ROOT)) for f in seen)
 
 
 validate(config, schema=str(ROOT / "config/schemas/config.schema.yaml"))

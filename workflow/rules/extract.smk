@@ -4,7 +4,7 @@ LEDGER_TABLES = ["trials", "membership", "extraction", "published", "conflicts"]
 rule extract_ledger:
     input:
         expand("data/raw/{table}.csv", table=LEDGER_TABLES),
-        code=PACKAGE_CODE,
+        code=code("extract_ledger.py"),
     output:
         tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
         report="results/ledger/validation.txt",
@@ -22,7 +22,7 @@ rule extract_ledger:
 rule import_conformance:
     input:
         unpack(conformance_inputs),
-        code=PACKAGE_CODE,
+        code=code("import_conformance.py"),
     output:
         studies="data/processed/conformance/{review}/studies.csv",
         published="data/processed/conformance/{review}/published.csv",

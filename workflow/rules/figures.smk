@@ -1,7 +1,7 @@
 rule figures:
     input:
         unpack(figure_inputs),
-        code=PACKAGE_CODE,
+        code=code("figures.py"),
     output:
         forest_svg="results/figures/{review}/{outcome}.forest.svg",
         forest_png="results/figures/{review}/{outcome}.forest.png",
@@ -30,7 +30,7 @@ rule flow_diagram:
         membership="data/processed/ledger/membership.csv",
         published="data/processed/ledger/published.csv",
         pooled="results/summary/pooled.csv",
-        code=PACKAGE_CODE,
+        code=code("flow_diagram.py"),
     output:
         svg="results/figures/{review}.flow.svg",
         png="results/figures/{review}.flow.png",

@@ -8,7 +8,7 @@ rule review_notebook:
         figures=lambda w: [
             f"results/figures/{w.review}/{o}.forest.svg" for o in outcomes_of(w.review)
         ],
-        code=PACKAGE_CODE,
+        code=code("notebook.py"),
     output:
         ipynb="results/notebooks/{review}.ipynb",
         html="results/notebooks/{review}.html",
@@ -28,7 +28,7 @@ rule cross_review_notebook:
     input:
         template="notebooks/cross_review.ipynb",
         umbrella="results/umbrella/umbrella.csv",
-        code=PACKAGE_CODE,
+        code=code("notebook.py"),
     output:
         ipynb="results/notebooks/cross_review.ipynb",
         html="results/notebooks/cross_review.html",

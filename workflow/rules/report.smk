@@ -4,7 +4,7 @@ rule reproduction:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
-        code=PACKAGE_CODE,
+        code=code("reproduction.py"),
     output:
         "results/reproduction.csv",
     log:
@@ -31,7 +31,7 @@ rule coverage:
             if SPECS[r]["source"] == "ledger"
             for o in outcomes_of(r)
         ],
-        code=PACKAGE_CODE,
+        code=code("coverage.py"),
     output:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
@@ -54,7 +54,7 @@ rule provenance:
     input:
         raw=sorted(str(p) for p in Path("data/raw").rglob("*") if p.is_file()),
         config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
-        code=PACKAGE_CODE,
+        code=code("provenance.py"),
     output:
         "results/provenance.json",
     log:
@@ -82,7 +82,7 @@ rule report:
         extraction="data/processed/ledger/extraction.csv",
         conflicts="data/processed/ledger/conflicts.csv",
         extras=report_extras(),
-        code=PACKAGE_CODE,
+        code=code("report.py"),
     output:
         "results/report/index.html",
     log:
@@ -101,7 +101,7 @@ rule audit_published:
     input:
         published=published_inputs(),
         extraction="data/processed/ledger/extraction.csv",
-        code=PACKAGE_CODE,
+        code=code("audit_published.py"),
     output:
         published="results/audit_published.csv",
         totals="results/audit_totals.csv",
@@ -122,7 +122,7 @@ rule umbrella:
     input:
         published="data/processed/ledger/published.csv",
         membership="data/processed/ledger/membership.csv",
-        code=PACKAGE_CODE,
+        code=code("umbrella.py"),
     output:
         table="results/umbrella/umbrella.csv",
         overlap="results/umbrella/overlap.csv",

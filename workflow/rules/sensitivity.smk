@@ -15,7 +15,7 @@ for _review in SPECS:
                         v: table(r, v, o) for v in variants()
                     }
                 ),
-                code=PACKAGE_CODE,
+                code=code("sensitivity.py"),
             output:
                 studies=[
                     f"results/{_review}/{_outcome}/{a}/studies.csv" for a in _names

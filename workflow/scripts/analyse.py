@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import analysis, io, stages
+from ketamine_ma.stages import analysis, io, steps
 
 
 def main(smk):
@@ -12,9 +12,9 @@ def main(smk):
     config = {"zero_rule": smk.params.settings["zero_rule"],
               "prediction_interval": smk.params.settings["prediction_interval"],
               "prepost_correlation": smk.params.settings["prepost_correlation"]}
-    settings = stages.settings_for(spec, smk.params.overrides, config)
+    settings = steps.settings_for(spec, smk.params.overrides, config)
     table = pd.read_csv(smk.input.table)
-    studies, pooled = stages.analyse(table, w.review, w.outcome, "primary", spec, settings)
+    studies, pooled = steps.analyse(table, w.review, w.outcome, "primary", spec, settings)
     io.write_csv(studies, smk.output.studies)
     io.write_csv(pooled, smk.output.pooled)
     rows = []

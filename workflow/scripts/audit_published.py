@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io
-from ketamine_ma.audit import audit_percentages, audit_row, audit_totals
+from ketamine_ma.outputs.audit import audit_percentages, audit_row, audit_totals
+from ketamine_ma.stages import io
 
 
 def main(smk):

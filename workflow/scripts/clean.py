@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io, stages
+from ketamine_ma.stages import io, steps
 
 
 def main(smk):
@@ -12,14 +12,14 @@ def main(smk):
     spec = {**spec, "analyses": {k: spec["analyses"][k] for k in smk.params.outcomes}}
     if spec["source"] in ("rm5", "table"):
         studies = pd.read_csv(smk.input.conformance_studies, keep_default_na=False, na_values=[""])
-        tables = stages.conformance_tables(studies.fillna({"analysis_id": ""}), spec)
+        tables = steps.conformance_tables(studies.fillna({"analysis_id": ""}), spec)
         out = {(v, k): t for v in smk.params.variants for k, t in tables.items()}
         excl = pd.DataFrame(columns=["review", "analysis", "trial_id", "membership", "reason"])
         miss = pd.DataFrame(columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"])
     else:
-        stages.verify_checksums(smk.input.checksums)
-        ledger = stages.load_processed_ledger(dict(zip(stages.TABLES, smk.input.ledger, strict=True)))
-        out, excl, miss = stages.clean(ledger, review, spec, smk.params.variants)
+        steps.verify_checksums(smk.input.checksums)
+        ledger = steps.load_processed_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+        out, excl, miss = steps.clean(ledger, review, spec, smk.params.variants)
     for (variant, key), t in out.items():
         io.write_csv(t, f"data/processed/{review}/{variant}/{key}.csv")
     io.write_csv(excl, smk.output.exclusions)

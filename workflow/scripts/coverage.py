@@ -5,14 +5,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import conservation, io, stages
+from ketamine_ma.ledger import conservation
+from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    ledger = stages.load_processed_ledger(dict(zip(stages.TABLES, smk.input.ledger, strict=True)))
+    ledger = steps.load_processed_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
     trial_excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
-    cov = stages.coverage(ledger, ledger["published"], smk.params.specs, trial_excl, pd.read_csv(smk.input.pooled))
+    cov = steps.coverage(ledger, ledger["published"], smk.params.specs, trial_excl, pd.read_csv(smk.input.pooled))
     used = {i for f in smk.input.tables for ids in pd.read_csv(f).extract_ids.dropna() for i in ids.split(";")}
     x = ledger["extraction"]
     if not smk.params.specs:

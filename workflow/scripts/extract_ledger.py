@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from ketamine_ma import io, stages
+from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    tables = stages.extract(Path(smk.input[0]).parent)
-    for name, path in zip(stages.TABLES, smk.output.tables, strict=True):
+    tables = steps.extract(Path(smk.input[0]).parent)
+    for name, path in zip(steps.TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
-    io.write_json({str(f): stages.sha256(f) for f in smk.input if str(f).startswith("data/raw/")},
+    io.write_json({str(f): steps.sha256(f) for f in smk.input if str(f).startswith("data/raw/")},
                   smk.output.checksums)
     summary = "".join(f"{n}: {len(t)} rows valid\n" for n, t in tables.items())
     io.write_text("Ledger validation passed.\n" + summary, smk.output.report)

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io, plots, stages
+from ketamine_ma.outputs import plots
+from ketamine_ma.stages import io, steps
 
 
 def main(smk):
     review = smk.wildcards.review
-    counts = stages.flow_counts(review, pd.read_csv(smk.input.membership), pd.read_csv(smk.input.published),
+    counts = steps.flow_counts(review, pd.read_csv(smk.input.membership), pd.read_csv(smk.input.published),
                                 pd.read_csv(smk.input.pooled), smk.params.policy, smk.params.analyses)
     plots.flow(counts, review, smk.output.svg, smk.output.png)
     Path(smk.log[0]).write_text(str(counts) + "\n")

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from ketamine_ma import io, stages
+from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    prov = stages.provenance(list(smk.input.raw) + list(smk.input.config), dict(smk.params.config))
+    prov = steps.provenance(list(smk.input.raw) + list(smk.input.config), dict(smk.params.config))
     io.write_json(prov, smk.output[0])
     Path(smk.log[0]).write_text(f"{len(prov['inputs'])} input checksums\n")
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from ketamine_ma import io, report
+from ketamine_ma.outputs import report
+from ketamine_ma.stages import io
 
 
 def main(smk):

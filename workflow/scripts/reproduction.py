@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io
-from ketamine_ma.reproduction import reproduce
+from ketamine_ma.outputs.reproduction import reproduce
+from ketamine_ma.stages import io
 
 
 def main(smk):

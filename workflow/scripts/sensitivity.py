@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import analysis, io, stages
-from ketamine_ma import sensitivity as sens
+from ketamine_ma.engine import sensitivity as sens
+from ketamine_ma.stages import analysis, io, steps
 
 MULTI = {"leave_one_out": (analysis.leave_one_out, "omitted"), "cumulative": (analysis.cumulative, "added")}
 
@@ -17,12 +17,12 @@ def main(smk):
     tables = {v: pd.read_csv(smk.input[v]) for v in smk.input.keys() if v != "code"}
     base = f"results/{p.review}/{p.outcome}"
     timepoint = p.spec.get("timepoint", {}).get("label", "any")
-    primary = stages.settings_for(p.spec, p.overrides, config)
+    primary = steps.settings_for(p.spec, p.overrides, config)
     log = []
     for name in p.analyses:
         if name in MULTI:
             fn, col = MULTI[name]
-            studies, _ = stages.analyse(tables["main"], p.review, p.outcome, name, p.spec, primary)
+            studies, _ = steps.analyse(tables["main"], p.review, p.outcome, name, p.spec, primary)
             rows = [{**r, "review": p.review, "outcome": p.outcome, "analysis": name, "timepoint": timepoint}
                     for r in fn(tables["main"], primary)]
             pooled = pd.DataFrame(rows).reindex(columns=analysis.POOLED_COLUMNS + [col])
@@ -31,12 +31,12 @@ def main(smk):
             if name in analysis.DESIGN_FILTERS:
                 column, keep = analysis.DESIGN_FILTERS[name]
                 table = table[keep(table[column])]
-            settings = stages.settings_for(p.spec, p.overrides, config, name)
-            studies, pooled = stages.analyse(table, p.review, p.outcome, name, p.spec, settings)
+            settings = steps.settings_for(p.spec, p.overrides, config, name)
+            studies, pooled = steps.analyse(table, p.review, p.outcome, name, p.spec, settings)
         io.write_csv(studies, f"{base}/{name}/studies.csv")
         io.write_csv(pooled, f"{base}/{name}/pooled.csv")
         log.append(f"{name}: {len(pooled)} pooled row(s)")
-    main_studies, _ = stages.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, primary)
+    main_studies, _ = steps.analyse(tables["main"], p.review, p.outcome, "primary", p.spec, primary)
     d = main_studies.dropna(subset=["yi", "vi"])
     est = "FE" if primary["model"] == "fixed" else primary["tau2_estimator"]
     if p.small_study:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io
+from ketamine_ma.stages import io
 
 
 def main(smk):

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma import io, plots
-from ketamine_ma.umbrella import overlap, umbrella_table
+from ketamine_ma.outputs import plots
+from ketamine_ma.outputs.umbrella import overlap, umbrella_table
+from ketamine_ma.stages import io
 
 
 def main(smk):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ledger import LedgerError
-from .rm5 import Rm5Error
+from ..engine.rm5 import Rm5Error
+from ..ledger.vocabulary import LedgerError
 
 
 class SpecError(ValueError):

@@ -1,6 +1,6 @@
 """The evidence ledger (``data/raw/``): table schemas, loading, and the evidence checks.
 
-Schemas are pandera ``DataFrameSchema`` objects, one per table (``ledger_schemas``; layout documented in
+Schemas are pandera ``DataFrameSchema`` objects, one per table (``ledger.schemas``; layout documented in
 ``data/raw/README.md``).
 ``load_ledger`` reads every table, validates it, and checks what one table cannot: ids unique, every trial
 referenced exists, every ``verified`` number appears in its quote, events ≤ n, CI bounds in order. Any failure
@@ -14,18 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
-CONFORMANCE = ("fleiss1993", "bcg")
-TABLES = ("trials", "membership", "extraction", "published", "conflicts")
-TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
-STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
-              "percent", "p_value", "t_value")
-ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
-SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
-
-
-class LedgerError(ValueError):
-    """A defect in a ledger table; the message names file, line and column."""
+from .vocabulary import TABLES, LedgerError
 
 
 def _where(path, index, column):
@@ -53,7 +42,7 @@ def validate_table(df, name, path):
     # pandera is imported only by the stages that validate tables (it adds ~0.5 s to every interpreter start).
     from pandera.errors import SchemaErrors
 
-    from .ledger_schemas import SCHEMAS
+    from .schemas import SCHEMAS
 
     schema = SCHEMAS[name]
     expected = list(schema.columns)

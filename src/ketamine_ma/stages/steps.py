@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..engine.rm5 import read_rm5
+from ..ledger import studies as st
+from ..ledger.tables import load_ledger, read_table, validate_table, value_in_quote
+from ..ledger.vocabulary import TABLES, LedgerError
 from . import analysis as an
-from . import studies as st
 from .io import SpecError
-from .ledger import TABLES, LedgerError, load_ledger, read_table, validate_table, value_in_quote
-from .rm5 import read_rm5
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
 

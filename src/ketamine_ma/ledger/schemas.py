@@ -1,8 +1,8 @@
-"""pandera schemas of the ledger tables (imported lazily by ``ledger.validate_table``)."""
+"""pandera schemas of the ledger tables (imported lazily by ``ledger.tables.validate_table``)."""
 
 import pandera.pandas as pa
 
-from .ledger import ARMS, CONFORMANCE, REVIEWS, SCALES, STATISTICS, TRIAL_ID
+from .vocabulary import ARMS, CONFORMANCE, REVIEWS, SCALES, STATISTICS, TRIAL_ID
 
 
 def _text(required=True, isin=None, regex=None, unique=False):

@@ -10,7 +10,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from . import effects as ef  # noqa: E402
+from ..engine import effects as ef  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "ketamine-ma", "font.family": "DejaVu Sans", "font.size": 8,
                      "svg.fonttype": "path"})

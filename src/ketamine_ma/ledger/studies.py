@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from . import conversions as cv
+from ..engine import conversions as cv
 
 CONTINUOUS = ("MD", "SMD")
 BINARY = ("RR", "OR", "RD")

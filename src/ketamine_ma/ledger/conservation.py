@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ledger import LedgerError
+from .vocabulary import LedgerError
 
 NOT_POOLED_STATISTICS = ("p_value", "t_value", "percent", "median", "q1", "q3", "min", "max")
 

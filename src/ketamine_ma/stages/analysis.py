@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import effects as ef
-from . import pooling as po
-from . import studies as st
-from .subgroups import subgroup_analysis
+from ..engine import effects as ef
+from ..engine import pooling as po
+from ..engine.subgroups import subgroup_analysis
+from ..ledger import studies as st
 
 POOLED_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "method", "tau2_estimator", "ci_method",
                   "k", "n_participants", "estimate", "ci_low", "ci_high", "se", "p", "tau2", "i2", "q", "q_df",

@@ -1,0 +1,86 @@
+"""The package's import direction: engine ← ledger ← outputs ← stages, and no import cycles (issue 11)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "src" / "ketamine_ma"
+ORDER = ["engine", "ledger", "outputs", "stages"]
+
+
+def module_of(path):
+    return ".".join(("ketamine_ma",) + path.relative_to(PKG).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imports(path, text=None):
+    """Absolute names of the ketamine_ma modules (or packages) one file imports."""
+    pkg = module_of(path).split(".")
+    if path.name != "__init__.py":
+        pkg = pkg[:-1]
+    out = set()
+    for node in ast.walk(ast.parse(text if text is not None else path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = pkg[: len(pkg) - node.level + 1] if node.level else []
+            base = base + (node.module.split(".") if node.module else [])
+            for a in node.names:
+                full = ".".join(base + [a.name])
+                out.add(full if (PKG.parent / full.replace(".", "/")).with_suffix(".py").exists() else ".".join(base))
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return {m for m in out if m.startswith("ketamine_ma")}
+
+
+MODULES = {module_of(p): p for p in PKG.rglob("*.py")}
+GRAPH = {m: imports(p) for m, p in MODULES.items()}
+
+
+def layer(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ORDER else None
+
+
+def test_every_module_lives_in_a_layer():
+    loose = [m for m in MODULES if m != "ketamine_ma" and layer(m) is None]
+    assert not loose, f"modules outside engine/ledger/outputs/stages: {loose}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer(m)))
+def test_imports_point_only_down_the_layers(module):
+    upward = upward_imports(module, GRAPH[module])
+    assert not upward, f"{module} imports {upward}: the direction is engine <- ledger <- outputs <- stages"
+
+
+def upward_imports(module, targets):
+    mine = ORDER.index(layer(module))
+    return [t for t in targets if layer(t) and ORDER.index(layer(t)) > mine]
+
+
+def test_subpackage_inits_import_nothing():
+    # a rule's code inputs are the modules its script imports; an __init__ that imports would widen them all
+    for sub in ORDER:
+        assert not GRAPH[f"ketamine_ma.{sub}"], sub
+
+
+def test_no_import_cycles():
+    state = {}
+
+    def visit(m, path):
+        state[m] = "open"
+        for t in GRAPH.get(m, ()):
+            if state.get(t) == "open":
+                raise AssertionError(f"import cycle: {' -> '.join(path + [t])}")
+            if t not in state:
+                visit(t, path + [t])
+        state[m] = "done"
+
+    for m in sorted(GRAPH):
+        if m not in state:
+            visit(m, [m])
+
+
+def test_the_checker_sees_a_violation():
+    # the direction check must be able to fail: an engine module importing the ledger is caught
+    fake = imports(PKG / "engine" / "pooling.py", "from ..ledger import studies\nfrom . import effects\n")
+    assert fake == {"ketamine_ma.ledger.studies", "ketamine_ma.engine.effects"}
+    assert upward_imports("ketamine_ma.engine.pooling", fake) == ["ketamine_ma.ledger.studies"]
