@@ -2,7 +2,7 @@
 
 import pandera.pandas as pa
 
-from .vocabulary import ARMS, CONFORMANCE, REVIEWS, SCALES, STATISTICS, TRIAL_ID
+from .vocabulary import ARMS, CONFORMANCE, DOI, PMCID, PMID, REGISTRY_ID, REVIEWS, SCALES, STATISTICS, TRIAL_ID
 
 
 def _text(required=True, isin=None, regex=None, unique=False):
@@ -25,10 +25,14 @@ def _num(required=False, ge=None, le=None):
     return pa.Column(float, checks=checks, nullable=not required, coerce=True)
 
 
+URL = r"^https?://\S+$"
 # A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
-# figures found nowhere else, and then the row says source_kind "secondary".
+# figures found nowhere else, and then the row says source_kind "secondary". `source` is the canonical record
+# (doi.org, PubMed, PMC, a registry) whenever the text read is that record; `read_at` is the URL where it was
+# actually read when that is another page (a mirror, an aggregator, the publisher's site).
 SOURCE = {
     "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"),
+    "read_at": _text(required=False, regex=URL),
     "locator": _text(),
     "quote": _text(),
 }
@@ -41,8 +45,12 @@ SCHEMAS = {
             "year": _num(required=True, ge=1950, le=2030),
             "title": _text(required=False),
             "journal": _text(required=False),
-            "doi": _text(required=False),
-            "pmid": _text(required=False, regex=r"^\d+$"),
+            "doi": _text(required=False, regex=DOI),
+            "pmid": _text(required=False, regex=PMID),
+            "pmcid": _text(required=False, regex=PMCID),
+            "registry_id": _text(required=False, regex=REGISTRY_ID),
+            "no_id_reason": _text(required=False),
+            "id_source": _text(required=False),
             "design": _text(isin=("parallel", "crossover", "cohort", "single-arm", "case-series")),
             "randomised": _text(required=False, isin=("yes", "no")),
             "condition": _text(),
@@ -123,9 +131,11 @@ SCHEMAS = {
             "field": _text(),
             "value_a": _text(),
             "source_a": _text(),
+            "read_at_a": _text(required=False, regex=URL),
             "quote_a": _text(),
             "value_b": _text(),
             "source_b": _text(),
+            "read_at_b": _text(required=False, regex=URL),
             "quote_b": _text(),
             "note": _text(required=False),
         },

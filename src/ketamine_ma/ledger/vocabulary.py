@@ -11,6 +11,23 @@ STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3
               "percent", "p_value", "t_value")
 ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
 SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
+# Outcomes that count participants: how many were randomised, received/treated (given the intervention) and
+# analysed. Arm sizes for pooling are taken from these in this order of preference (ledger.studies).
+FLOW_OUTCOMES = ("analysed", "randomised", "received", "treated")
+
+# Canonical ids of a trial publication or registration (data/raw/trials.csv).
+DOI = r"^10\.\d{4,9}/\S+$"
+PMID = r"^\d{1,9}$"
+PMCID = r"^PMC\d+$"
+REGISTRY_ID = r"^(NCT\d{8}|ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-A-Za-z0-9]+|IRCT[A-Za-z0-9]+|CTRI/[0-9/]+|DRKS\d{8}|" \
+              r"EUCTR[-0-9A-Z]+|NTR\d+|NL\d+|UMIN\d{9})$"
+# A canonical record: the DOI resolver, PubMed, PMC or a trial registry. Any other host (a publisher's page, an
+# aggregator, a mirror) is where a record was read (`read_at`), or a source in its own right when it is no
+# record of the publication (a news page, a clinic's page, a book).
+CANONICAL_SOURCE = (r"^https://(doi\.org/10\.|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?$|pmc\.ncbi\.nlm\.nih\.gov/articles/PMC\d+|"
+                    r"clinicaltrials\.gov/study/NCT\d{8}|www\.isrctn\.com/ISRCTN\d{8}|"
+                    r"(www\.)?anzctr\.org\.au/|trialsearch\.who\.int/|www\.chictr\.org\.cn/|ctri\.nic\.in/|"
+                    r"drks\.de/|www\.clinicaltrialsregister\.eu/)")
 
 
 class LedgerError(ValueError):
