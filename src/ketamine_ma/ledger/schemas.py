@@ -25,7 +25,8 @@ def _num(required=False, ge=None, le=None):
     return pa.Column(float, checks=checks, nullable=not required, coerce=True)
 
 
-URL = r"^https?://\S+$"
+# One URL, or several separated by " ; " when the facts of one row were read on more than one page.
+URL = r"^https?://\S+( ; https?://\S+)*$"
 # A source is a URL or DOI; the project's design documents (shared/sources/seeds/) are allowed for headline
 # figures found nowhere else, and then the row says source_kind "secondary". `source` is the canonical record
 # (doi.org, PubMed, PMC, a registry) whenever the text read is that record; `read_at` is the URL where it was

@@ -3,7 +3,8 @@
 Schemas are pandera ``DataFrameSchema`` objects, one per table (``ledger.schemas``; layout documented in
 ``data/raw/README.md``).
 ``load_ledger`` reads every table, validates it, and checks what one table cannot: ids unique, every trial
-referenced exists, every ``verified`` number appears in its quote, events ≤ n, CI bounds in order. Any failure
+referenced exists, every trial has a canonical id or says why not, every ``verified`` number appears in its
+quote, events ≤ n, CI bounds in order. Any failure
 raises ``LedgerError`` with one message naming the file, the line and the column.
 """
 
@@ -100,6 +101,12 @@ def value_in_quote(value, quote):
 def check_evidence(tables, paths):
     """Cross-table and evidence checks; raise ``LedgerError`` on the first defect."""
     trials = set(tables["trials"]["trial_id"])
+    for i, row in tables["trials"].iterrows():
+        has_id = any(row[c] for c in ("doi", "pmid", "pmcid", "registry_id"))
+        if has_id == bool(row["no_id_reason"]):
+            problem = "has a canonical id and a no_id_reason" if has_id else (
+                "has no doi, pmid, pmcid or registry_id: give one or say why in no_id_reason")
+            raise LedgerError(f"{_where(paths['trials'], i, 'no_id_reason')}: trial {row['trial_id']!r} {problem}")
     for name in ("membership", "extraction", "conflicts"):
         df = tables[name]
         for i, tid in df["trial_id"].items():
