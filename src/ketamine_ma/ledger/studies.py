@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import conversions as cv
+from .vocabulary import FLOW_OUTCOMES
 
 CONTINUOUS = ("MD", "SMD")
 BINARY = ("RR", "OR", "RD")
@@ -55,8 +56,9 @@ def _members(tables, review, policy):
 
 
 def _n_fallback(rows_all, arm):
-    """Arm size from the trial's `analysed` (preferred) or `randomised` rows when the outcome rows lack n."""
-    for outcome in ("analysed", "randomised"):
+    """Arm size from the trial's participant-flow rows (``FLOW_OUTCOMES``, `analysed` first) when the outcome rows
+    lack n."""
+    for outcome in FLOW_OUTCOMES:
         r = rows_all[(rows_all["outcome"] == outcome) & (rows_all["arm"] == arm) & (rows_all["statistic"] == "n")]
         if len(r):
             return r.iloc[0]

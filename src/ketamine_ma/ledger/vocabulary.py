@@ -11,9 +11,10 @@ STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3
               "percent", "p_value", "t_value")
 ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
 SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
-# Outcomes that count participants: how many were randomised, received/treated (given the intervention) and
-# analysed. Arm sizes for pooling are taken from these in this order of preference (ledger.studies).
-FLOW_OUTCOMES = ("analysed", "randomised", "received", "treated")
+# Outcomes that count participants, each as the source words it ("analysed", "completed the study", "received
+# ketamine", "were given"/"treated with", "randomised", "recruited"/"in N patients"). When an outcome's rows lack
+# n, the arm size is taken from these in this order, closest to the number analysed first (ledger.studies).
+FLOW_OUTCOMES = ("analysed", "completed", "received", "treated", "randomised", "enrolled")
 
 # Canonical ids of a trial publication or registration (data/raw/trials.csv).
 DOI = r"^10\.\d{4,9}/\S+$"
