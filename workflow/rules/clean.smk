@@ -20,6 +20,6 @@ for _review in SPECS:
             review=_review,
             spec=SPECS[_review],
             outcomes=outcomes_of(_review),
-            variants=variants(),
+            variants=variants(_review),
         script:
             "../scripts/clean.py"

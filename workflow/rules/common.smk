@@ -91,11 +91,80 @@ def outcomes_of(review):
     return [k for k in keys if not config["outcomes"] or k in config["outcomes"]]
 
 
-def variants():
-    """Study-table variants the clean stage builds: the main reading plus the sensitivity readings."""
+def _contributions():
+    """Contributions in the config's folder, each routed to the ledger reviews it touches: the review its rows
+    name, and every review that includes one of its trials (the ledger is trial-centric). A file naming a review
+    this run does not select, or one that cannot be read, goes to every review's job, which rejects it.
+    """
+    folder = ROOT / config["contrib"]
+    units = sorted(
+        p
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if not p.name.startswith((".", "~$"))
+        and (p.suffix.lower() in (".xlsx", ".rm5") or p.is_dir())
+    )
+    ledger_reviews = [r for r, s in SPECS.items() if s["source"] == "ledger"]
+    routes = {r: [] for r in ledger_reviews}
+    if not units:
+        return routes
+    import csv
+    import sys
+
+    sys.path.insert(0, str(PACKAGE))
+    from ketamine_ma.ledger.contrib import mentions
+
+    members = {}
+    with open(ROOT / "data/raw/membership.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            members.setdefault(row["review"], set()).add(row["trial_id"])
+    for unit in units:
+        reviews, trials = mentions(unit)
+        if reviews is None or not reviews <= set(SPECS):
+            targets = ledger_reviews
+        else:
+            targets = [
+                r
+                for r in ledger_reviews
+                if r in reviews or members.get(r, set()) & trials
+            ]
+        for r in targets:
+            routes[r].append(str(unit.relative_to(ROOT)))
+    return routes
+
+
+CONTRIBUTIONS = _contributions()
+
+
+def contribution_files(review):
+    """The files of the contributions routed to ``review`` (a folder of CSV twins: its CSV files)."""
+    files = []
+    for unit in CONTRIBUTIONS.get(review, []):
+        p = ROOT / unit
+        files += (
+            [unit]
+            if p.is_file()
+            else sorted(str(f.relative_to(ROOT)) for f in p.glob("*.csv"))
+        )
+    return files
+
+
+def variants(review=None):
+    """Study-table variants the clean stage builds: the main reading plus the sensitivity readings. A review
+    with contributions also gets the other reading of any conflict between them and the ledger.
+    """
     main = {k: config[k] for k in ("membership", "pm_reading", "multi_arm")}
+    main["conflict"] = config["conflict_rule"]
     v = {"main": main}
     sens = config["sensitivity"]
+    if sens.get("conflict_alternative") and CONTRIBUTIONS.get(review):
+        v["conflict_alt"] = {
+            **main,
+            "conflict": (
+                "ledger"
+                if config["conflict_rule"] == "contribution"
+                else "contribution"
+            ),
+        }
     if sens.get("candidates") and config["membership"] == "confirmed":
         v["candidates"] = {**main, "membership": "confirmed+candidate"}
     if sens.get("pm_alternative"):
@@ -121,7 +190,7 @@ def sensitivity_analyses(review, outcome):
         names.append("fixed" if a["model"] == "random" else "random")
     if sens.get("inverse_variance") and a["method"] == "MH":
         names.append("iv")
-    names += [v for v in variants() if v != "main"]
+    names += [v for v in variants(review) if v != "main"]
     names += [
         n
         for n in ("exclude_crossover", "randomised_only", "leave_one_out", "cumulative")
@@ -142,7 +211,9 @@ def final_outputs():
         "results/ledger/coverage.csv",
         "results/provenance.json",
         "results/report/index.html",
+        "results/convergence.csv",
     ]
+    out += [f"results/worksheets/{r}.xlsx" for r in SPECS]
     if any(s["source"] == "ledger" for s in SPECS.values()):
         out += ["results/umbrella/umbrella.csv", "results/notebooks/cross_review.html"]
     out += [f"results/notebooks/{r}.html" for r in SPECS]
@@ -202,13 +273,17 @@ def clean_inputs(review):
             "conformance_studies": f"data/processed/conformance/{review}/studies.csv"
         }
     return {
-        "ledger": expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        "ledger": expand(
+            "data/processed/{review}/ledger/{table}.csv",
+            review=review,
+            table=LEDGER_TABLES,
+        ),
         "checksums": "data/processed/ledger/checksums.json",
     }
 
 
 def clean_outputs(review):
-    return [table(review, v, o) for v in variants() for o in outcomes_of(review)]
+    return [table(review, v, o) for v in variants(review) for o in outcomes_of(review)]
 
 
 def published_inputs():
@@ -244,3 +319,18 @@ def report_extras():
             "results/notebooks/cross_review.html",
         ]
     return files
+
+
+def worksheet_inputs(wildcards):
+    """A worksheet is built from the review's processed ledger and missing cells (or its conformance studies)."""
+    r = wildcards.review
+    if SPECS[r]["source"] == "ledger":
+        return {
+            "ledger": expand(
+                "data/processed/{review}/ledger/{table}.csv",
+                review=r,
+                table=MERGED_TABLES,
+            ),
+            "missing": f"data/processed/{r}/missing_cells.csv",
+        }
+    return {"studies": f"data/processed/conformance/{r}/studies.csv"}

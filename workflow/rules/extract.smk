@@ -1,4 +1,7 @@
 LEDGER_TABLES = ["trials", "membership", "extraction", "published", "conflicts"]
+# A review's processed ledger: the raw tables with its contributions merged in, plus what readers marked
+# not reported and their risk-of-bias judgements (ketamine_ma.stages.completion.MERGED).
+MERGED_TABLES = LEDGER_TABLES + ["not_reported", "risk_of_bias"]
 
 
 rule extract_ledger:
@@ -36,3 +39,29 @@ rule import_conformance:
         spec=lambda w: SPECS[w.review],
     script:
         "../scripts/import_conformance.py"
+
+
+rule contribute:
+    input:
+        ledger=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        checksums="data/processed/ledger/checksums.json",
+        contributions=lambda w: contribution_files(w.review),
+        code=code("contribute.py"),
+    output:
+        tables=expand(
+            "data/processed/{{review}}/ledger/{table}.csv", table=MERGED_TABLES
+        ),
+        contributions="data/processed/{review}/ledger/contributions.csv",
+    log:
+        "logs/extract/contribute_{review}.log",
+    benchmark:
+        "benchmarks/extract/contribute_{review}.tsv"
+    conda:
+        ENV
+    params:
+        units=lambda w: CONTRIBUTIONS[w.review],
+        # only a review with contributions depends on the selection and the specs it validates them against
+        reviews=lambda w: list(SPECS) if CONTRIBUTIONS[w.review] else [],
+        specs=lambda w: SPECS if CONTRIBUTIONS[w.review] else {},
+    script:
+        "../scripts/contribute.py"

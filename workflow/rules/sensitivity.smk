@@ -12,7 +12,7 @@ for _review in SPECS:
             input:
                 unpack(
                     lambda w, r=_review, o=_outcome: {
-                        v: table(r, v, o) for v in variants()
+                        v: table(r, v, o) for v in variants(r)
                     }
                 ),
                 code=code("sensitivity.py"),

@@ -21,7 +21,7 @@ class SpecError(ValueError):
 USER_ERRORS = (LedgerError, Rm5Error, SpecError)
 
 
-def _atomic(path, write):
+def _atomic(path, write, binary=False):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -29,7 +29,7 @@ def _atomic(path, write):
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; results are meant to be read by others
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
             write(fh)
         os.replace(tmp, path)
     except BaseException:
@@ -40,6 +40,11 @@ def _atomic(path, write):
 def write_csv(df: pd.DataFrame, path):
     """Write ``df`` as CSV with full float precision, atomically (no half-written results)."""
     _atomic(path, lambda fh: df.to_csv(fh, index=False, lineterminator="\n", float_format="%.15g"))
+
+
+def write_bytes(data, path):
+    """Write binary content (a workbook) atomically."""
+    _atomic(path, lambda fh: fh.write(data), binary=True)
 
 
 def write_json(obj, path):

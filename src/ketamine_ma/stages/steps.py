@@ -104,8 +104,12 @@ def clean(ledger, review, spec, variants):
     every analysis, plus exclusions and missing cells (for the main variant)."""
     out, excl, miss = {}, [], []
     for variant, v in variants.items():
+        view = ledger
+        if "reading" in ledger["extraction"]:  # contribution/ledger conflicts: keep the variant's reading
+            r = ledger["extraction"]["reading"]
+            view = {**ledger, "extraction": ledger["extraction"][r.isna() | (r == v.get("conflict"))]}
         for key, a in spec["analyses"].items():
-            t, e, m = st.build(ledger, review, key, a, v["membership"], v["pm_reading"], v["multi_arm"])
+            t, e, m = st.build(view, review, key, a, v["membership"], v["pm_reading"], v["multi_arm"])
             out[(variant, key)] = t
             if variant == "main":
                 excl.append(e)

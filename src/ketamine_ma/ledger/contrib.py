@@ -1,0 +1,590 @@
+"""Contributions: filled extraction worksheets (``data/contrib/``) read, validated and merged into the ledger.
+
+A worksheet (``results/worksheets/<review>.xlsx`` or the folder of its CSV twins) has the sheets of ``LAYOUT``.
+The pre-filled columns say what is asked; the contributor fills the others. Rows are validated with the same
+pandera schemas as ``data/raw/`` plus the ledger's evidence checks (every number is printed in its quote or is
+derived from numbers that are). Any defect raises ``LedgerError`` with one message naming the file, the sheet,
+the row and the column, before anything is written. Valid rows become ledger rows with ``source_kind`` full_text,
+the contributor and the date, and are merged into the processed ledger (never into ``data/raw/``). A contributed
+number that disagrees with a ledger row keeps both readings, tagged ``reading`` ledger / contribution, and adds a
+``conflicts`` row; the clean stage uses one reading for the primary analysis (config ``conflict_rule``) and the
+other for the ``conflict_alt`` sensitivity analysis.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import operator
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .tables import value_in_quote
+from .vocabulary import ARMS, SCALES, STATISTICS, TRIAL_ID, LedgerError
+
+SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias")
+ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
+LAYOUT = {
+    "readme": ["field", "value"],
+    "membership": ["review", "trial_id", "citation", "link", "criteria", "current_status", "current_evidence",
+                   "status", "source", "locator", "quote"],
+    "numbers": ["review", "analyses", "trial_id", "study", "timepoint_rule", "why", "outcome", "timepoint",
+                "time_days", "arm", "statistic", "scale", "value", "derivation", "not_reported", "source", "locator",
+                "quote"],
+    "trials": ["review", "trial_id", "first_author", "year", "title", "journal", "doi", "pmid", "pmcid",
+               "registry_id", "no_id_reason", "design",
+               "randomised", "condition", "pain_type", "crps", "route", "regimen", "dose_mg_kg", "control", "country",
+               "n_ketamine", "n_control", "source", "locator", "quote", "included_source", "included_locator",
+               "included_quote"],
+    "risk_of_bias": ["review", "trial_id", "study", *(c for d in ROB_DOMAINS for c in (d, f"{d}_support")), "source",
+                     "locator"],
+}
+# Columns whose content means the contributor filled the row (the others are pre-filled context).
+FILLED = {
+    "membership": ["status", "locator", "quote"],
+    "numbers": ["value", "derivation", "not_reported", "locator", "quote"],
+    "trials": [c for c in LAYOUT["trials"] if c != "review"],
+    "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source")],
+}
+# Drop-down values (worksheet data validation) and what the reader accepts.
+ENUMS = {
+    ("membership", "status"): ("confirmed", "excluded"),
+    ("numbers", "arm"): ARMS,
+    ("numbers", "statistic"): STATISTICS,
+    ("numbers", "scale"): SCALES,
+    ("numbers", "not_reported"): ("yes",),
+    ("trials", "design"): ("parallel", "crossover", "cohort", "single-arm", "case-series"),
+    ("trials", "randomised"): ("yes", "no"),
+    ("trials", "pain_type"): ("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear"),
+    ("trials", "crps"): ("yes", "no"),
+    **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
+}
+META_FIELDS = ("review", "contributor", "date")
+EXTRA_COLUMNS = ["source_kind", "contributor", "contributed_on", "reading", "conflict_id"]
+NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
+                        "contributor", "contributed_on"]
+ROB_COLUMNS = ["review", "trial_id", "domain", "judgement", "support", "source", "locator", "contributor",
+               "contributed_on"]
+
+
+class Where:
+    """A cell's address in a contribution: file, sheet, row (as a spreadsheet shows it) and column."""
+
+    def __init__(self, path, sheet, row):
+        self.path, self.sheet, self.row = path, sheet, row
+
+    def __call__(self, column):
+        return f"{self.path}, sheet '{self.sheet}', row {self.row}, column '{column}'"
+
+
+# ---------------------------------------------------------------------------------------------- reading files
+
+def discover(folder):
+    """Contributions in ``folder``: ``.xlsx`` worksheets, ``.rm5`` files, and folders of CSV twins."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith((".", "~$")):
+            continue
+        if p.is_file() and p.suffix.lower() in (".xlsx", ".rm5"):
+            out.append(p)
+        elif p.is_dir() and any((p / f"{s}.csv").exists() for s in SHEETS):
+            out.append(p)
+    return out
+
+
+def unit_files(unit):
+    """The files a contribution consists of (a workflow input: editing any of them reruns its reviews)."""
+    unit = Path(unit)
+    return [unit] if unit.is_file() else [unit / f"{s}.csv" for s in SHEETS if (unit / f"{s}.csv").exists()]
+
+
+def _cell_text(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if hasattr(v, "date") and callable(v.date):
+        return v.date().isoformat()
+    return str(v).strip()
+
+
+def read_sheets(unit):
+    """Every sheet of a worksheet (``.xlsx`` or CSV-twin folder) as text DataFrames with the spreadsheet's row
+    numbers in ``_row`` (header = row 1). Sheets the file lacks come back empty."""
+    unit = Path(unit)
+    sheets = {}
+    if unit.is_file():
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(unit, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises several types for a file that is not a workbook
+            raise LedgerError(f"{unit}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+        for name in SHEETS:
+            if name not in wb.sheetnames:
+                continue
+            rows = list(wb[name].iter_rows(values_only=True))
+            if not rows:
+                continue
+            header = [_cell_text(h) for h in rows[0]]
+            body = [[_cell_text(v) for v in r] + [""] * (len(header) - len(r)) for r in rows[1:]]
+            df = pd.DataFrame([r[:len(header)] for r in body], columns=header, dtype=str)
+            df["_row"] = range(2, len(df) + 2)
+            sheets[name] = df
+        wb.close()
+    else:
+        for name in SHEETS:
+            f = unit / f"{name}.csv"
+            if f.exists():
+                try:
+                    df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
+                except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+                    raise LedgerError(f"{f}: not a readable UTF-8 CSV ({e})") from None
+                df = df.apply(lambda s: s.str.strip())
+                df["_row"] = range(2, len(df) + 2)
+                sheets[name] = df
+    for name in SHEETS:
+        cols = LAYOUT[name]
+        df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
+        missing = [c for c in cols if c not in df.columns]
+        if missing and name in sheets:
+            raise LedgerError(f"{_label(unit, name)}, sheet '{name}', row 1: missing column(s) {', '.join(missing)}; "
+                              f"expected {', '.join(cols)} (regenerate the worksheet: snakemake worksheets)")
+        sheets[name] = df.reindex(columns=[*cols, "_row"]).fillna("")
+    return sheets
+
+
+def _label(unit, sheet):
+    unit = Path(unit)
+    return str(unit if unit.is_file() else unit / f"{sheet}.csv")
+
+
+def mentions(unit):
+    """Reviews and trial ids a contribution names, read cheaply at DAG-build time to route it to the jobs of the
+    reviews it touches. ``(None, None)`` when it cannot be read (then every review's job reads and rejects it)."""
+    unit = Path(unit)
+    reviews, trials = set(), set()
+    try:
+        if unit.suffix.lower() == ".rm5":
+            return {unit.stem}, set()
+        if unit.is_file():
+            from openpyxl import load_workbook
+
+            wb = load_workbook(unit, read_only=True, data_only=True)
+            tables = {n: list(wb[n].iter_rows(values_only=True)) for n in SHEETS if n in wb.sheetnames}
+            wb.close()
+        else:
+            tables = {}
+            for n in SHEETS:
+                if (unit / f"{n}.csv").exists():
+                    with open(unit / f"{n}.csv", encoding="utf-8", newline="") as fh:
+                        tables[n] = list(csv.reader(fh))
+        for name, rows in tables.items():
+            if not rows:
+                continue
+            header = [_cell_text(h) for h in rows[0]]
+            for r in rows[1:]:
+                cells = dict(zip(header, (_cell_text(v) for v in r), strict=False))
+                if name == "readme":
+                    if cells.get("field") == "review" and cells.get("value"):
+                        reviews.add(cells["value"])
+                    continue
+                if cells.get("review"):
+                    reviews.add(cells["review"])
+                if cells.get("trial_id"):
+                    trials.add(cells["trial_id"])
+    except Exception:  # routing only: the contribute job reports the defect properly
+        return None, None
+    return reviews, trials
+
+
+# --------------------------------------------------------------------------------------------- validation
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _evaluate(expr):
+    """Value and operands of an arithmetic derivation like ``4 + 119`` (numbers and + - * / ( ) only)."""
+    operands = []
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            operands.append(float(node.value))
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        raise ValueError
+
+    try:
+        return ev(ast.parse(expr, mode="eval")), operands
+    except (SyntaxError, ValueError, ZeroDivisionError, RecursionError):
+        return None, None
+
+
+def _number(text, where, column):
+    try:
+        return float(text)
+    except ValueError:
+        raise LedgerError(f"{where(column)}: {text!r} is not a number (use digits, '.' and an ASCII '-')") from None
+
+
+def _check_enum(row, sheet, where):
+    for (s, col), allowed in ENUMS.items():
+        if s == sheet and row[col] and row[col] not in allowed:
+            raise LedgerError(f"{where(col)}: {row[col]!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def _require(row, cols, where, why):
+    for c in cols:
+        if not row[c]:
+            raise LedgerError(f"{where(c)}: empty, but the row is partly filled ({why}); fill it or clear the row")
+
+
+def _as_text(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _schema_check(df, name, places, columns):
+    """Validate built ledger rows with the ledger's pandera schema; report the first failure at its cell."""
+    from pandera.errors import SchemaErrors
+
+    from .schemas import SCHEMAS
+
+    schema = SCHEMAS[name]
+    # as the raw tables are read: text, empty = missing (numbers are coerced by the schema)
+    df = df.reindex(columns=list(schema.columns)).reset_index(drop=True).map(_as_text).astype(str)
+    try:
+        return schema.validate(df.replace({"": None}), lazy=True)
+    except SchemaErrors as err:
+        first = err.failure_cases.iloc[0]
+        col, idx = first.get("column"), first.get("index")
+        check = {"not_nullable": "must not be empty", "field_uniqueness": "is a duplicate (must be unique)"}.get(
+            str(first.get("check")), str(first.get("check")))
+        if idx is None or pd.isna(idx):
+            raise LedgerError(f"{places[0]('?')}: {check}") from None
+        value = df.loc[int(idx), col] if col in df.columns else first.get("failure_case")
+        raise LedgerError(f"{places[int(idx)](columns.get(col, col))}: value {value!r} {check}") from None
+
+
+def _meta(readme, label):
+    meta = {}
+    for _, r in readme.iterrows():
+        if r["field"] in META_FIELDS:
+            meta[r["field"]] = (r["value"], Where(label, "readme", r["_row"]))
+    return meta
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def _time_key(timepoint, days):
+    """Cells at the same time: equal time_days when both give one, else the same words."""
+    if days is not None and not pd.isna(days):
+        return f"d{float(days):g}"
+    return f"t:{str(timepoint or '').strip().lower()}"
+
+
+def read_contributions(units, ledger, selected, specs):
+    """Validate every contribution in ``units`` against the (validated) raw ``ledger``.
+
+    ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules). Returns a dict of
+    DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
+    each with ``source_kind`` full_text, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
+    row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
+    """
+    known_trials = set(ledger["trials"]["trial_id"])
+    out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "log")}
+    places = {k: [] for k in ("extraction", "membership", "trials")}
+    seen = {}
+    new_trials = {}
+    parsed = []
+    for unit in units:
+        unit = Path(unit)
+        if unit.suffix.lower() == ".rm5":
+            continue
+        sheets = read_sheets(unit)
+        meta = _meta(sheets["readme"], _label(unit, "readme"))
+        parsed.append((unit, sheets, meta))
+        for _, r in sheets["trials"].iterrows():
+            if r["trial_id"] and any(r[c] for c in FILLED["trials"] if c != "trial_id"):
+                new_trials.setdefault(r["trial_id"], Where(_label(unit, "trials"), "trials", r["_row"]))
+    for unit, sheets, meta in parsed:
+        filled_any = False
+        for sheet in ("membership", "numbers", "trials", "risk_of_bias"):
+            label = _label(unit, sheet)
+            for _, row in sheets[sheet].iterrows():
+                if not any(row[c] for c in FILLED[sheet]):
+                    continue  # an empty row: nothing contributed
+                where = Where(label, sheet, row["_row"])
+                if not filled_any:
+                    filled_any = True
+                    for f in ("contributor", "date"):
+                        val, w = meta.get(f, ("", Where(_label(unit, "readme"), "readme", "?")))
+                        if not val:
+                            raise LedgerError(f"{w('value')}: the {f} is empty; a contribution says who read the "
+                                              "full text and when")
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["date"][0]):
+                        raise LedgerError(f"{meta['date'][1]('value')}: date {meta['date'][0]!r} is not YYYY-MM-DD")
+                who, when = meta["contributor"][0], meta["date"][0]
+                if row["review"] not in selected:
+                    raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
+                                      f"(config reviews: {', '.join(selected)}); select it, or move {unit} out of "
+                                      "the contributions folder")
+                _check_enum(row, sheet, where)
+                tid = row["trial_id"]
+                if sheet != "trials" and tid not in known_trials and tid not in new_trials:
+                    raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
+                                      "nor in a worksheet's trials sheet")
+                stamp = {"source_kind": "full_text", "contributor": who, "contributed_on": when}
+                origin = f"{label}, sheet '{sheet}', row {row['_row']}"
+                if sheet == "numbers":
+                    _number_row(row, where, specs, stamp, origin, out, places, seen)
+                elif sheet == "membership":
+                    _membership_row(row, where, ledger, stamp, origin, out, places)
+                elif sheet == "trials":
+                    _trial_row(row, where, known_trials, stamp, origin, out, places, seen)
+                else:
+                    _rob_row(row, where, stamp, origin, out)
+    result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log",)}
+    for name in ("extraction", "membership", "trials"):
+        if len(result[name]):
+            cols = {"value": "value", "extract_id": "trial_id", "status": "status"}
+            _schema_check(result[name].drop(columns=EXTRA_COLUMNS, errors="ignore"), name, places[name], cols)
+    _check_combined(result["extraction"], ledger["extraction"], places["extraction"])
+    result["log"] = pd.DataFrame(out["log"], columns=["origin", "became"])
+    result["not_reported"] = result["not_reported"].reindex(columns=NOT_REPORTED_COLUMNS)
+    result["risk_of_bias"] = result["risk_of_bias"].reindex(columns=ROB_COLUMNS)
+    return result
+
+
+def _number_row(row, where, specs, stamp, origin, out, places, seen):
+    if row["not_reported"]:
+        _require(row, ["outcome", "arm", "statistic", "locator"], where, "a cell marked not reported says where "
+                 "the paper was searched")
+        if row["value"]:
+            raise LedgerError(f"{where('value')}: a cell marked not_reported cannot also have a value")
+        out["not_reported"].append({**{c: row[c] for c in NOT_REPORTED_COLUMNS if c in row},
+                                    "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]})
+        out["log"].append({"origin": origin, "became": f"not reported: {row['trial_id']} {row['arm']} "
+                                                       f"{row['statistic']}"})
+        return
+    _require(row, ["outcome", "arm", "statistic", "scale", "value", "source", "locator", "quote"], where,
+             "a number needs its outcome, arm, statistic, scale, source, locator and quote")
+    spec = specs.get(row["review"], {})
+    windows = [spec.get("analyses", {}).get(a.strip(), {}).get("timepoint") for a in row["analyses"].split(";")]
+    if any(windows) and not row["time_days"]:
+        w = next(t for t in windows if t)
+        raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end of "
+                          f"treatment ({w['label']}: {w['min_days']:g} to {w['max_days']:g} days), so give the "
+                          "day of the value")
+    value = _number(row["value"], where, "value")
+    days = _number(row["time_days"], where, "time_days") if row["time_days"] else None
+    status, derivation = "verified", None
+    if not value_in_quote(value, row["quote"]):
+        if not row["derivation"]:
+            raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
+                              f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
+                              "arithmetic in 'derivation'")
+        got, operands = _evaluate(row["derivation"])
+        if got is None:
+            raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
+                              "(e.g. '4 + 119')")
+        if abs(got - value) > 1e-9 * max(1.0, abs(value)):
+            raise LedgerError(f"{where('derivation')}: {row['derivation']} = {got:g}, not the value {row['value']}")
+        lost = [f"{o:g}" for o in operands if not value_in_quote(o, row["quote"])]
+        if lost:
+            raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
+        status, derivation = "derived", f"{row['derivation']} (numbers printed in the quote)"
+    if row["statistic"] in ("sd", "se", "pm") and value <= 0:
+        raise LedgerError(f"{where('value')}: {row['statistic']} must be > 0, got {row['value']}")
+    if row["statistic"] == "n" and value < 1:
+        raise LedgerError(f"{where('value')}: n must be >= 1, got {row['value']}")
+    if row["statistic"] in ("events", "percent") and value < 0:
+        raise LedgerError(f"{where('value')}: {row['statistic']} must be >= 0, got {row['value']}")
+    key = (row["trial_id"], row["outcome"], _time_key(row["timepoint"], days), row["arm"], row["statistic"])
+    if key in seen:
+        raise LedgerError(f"{where('value')}: the same cell ({', '.join(map(str, key))}) is already given at "
+                          f"{seen[key]}; give each cell once")
+    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
+    tp = row["timepoint"] or (f"day {days:g}" if days is not None else "")
+    xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any", row["arm"],
+                               row["statistic"], "fulltext") if x)
+    out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
+                              "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
+                              "statistic": row["statistic"], "qualifier": None, "value": value,
+                              "scale": row["scale"], "source": row["source"], "locator": row["locator"],
+                              "quote": row["quote"], "status": status, "derivation": derivation,
+                              "notes": f"full text, contributed by {stamp['contributor']} on "
+                                       f"{stamp['contributed_on']}", **stamp})
+    places["extraction"].append(where)
+    out["log"].append({"origin": origin, "became": f"extraction {xid}"})
+
+
+def _membership_row(row, where, ledger, stamp, origin, out, places):
+    _require(row, ["status", "source", "locator", "quote"], where, "a membership decision needs its evidence")
+    mem = ledger["membership"]
+    current = mem[(mem.review == row["review"]) & (mem.trial_id == row["trial_id"])]
+    if row["status"] == "excluded" and len(current) and current.status.iloc[0] == "confirmed":
+        raise LedgerError(f"{where('status')}: {row['trial_id']} is confirmed for {row['review']} in "
+                          f"data/raw/membership.csv ({current.quote.iloc[0]!r}); a worksheet cannot overrule it: "
+                          "record the disagreement in data/raw/conflicts.csv")
+    out["membership"].append({"review": row["review"], "trial_id": row["trial_id"], "status": row["status"],
+                              "source": row["source"], "locator": row["locator"], "quote": row["quote"],
+                              "reason": f"{row['status']} from the full text by {stamp['contributor']} on "
+                                        f"{stamp['contributed_on']}", **stamp})
+    places["membership"].append(where)
+    out["log"].append({"origin": origin, "became": f"membership {row['review']} {row['trial_id']} {row['status']}"})
+
+
+def _trial_row(row, where, known, stamp, origin, out, places, seen):
+    tid = row["trial_id"]
+    if tid in known:
+        raise LedgerError(f"{where('trial_id')}: {tid!r} is already in the ledger; give its numbers in the numbers "
+                          "sheet")
+    if not re.fullmatch(TRIAL_ID.strip("^$"), tid):
+        raise LedgerError(f"{where('trial_id')}: {tid!r} is not a trial id: first author's surname + year, lower "
+                          "case ASCII, e.g. smith2004")
+    _require(row, ["first_author", "year", "design", "condition", "pain_type", "crps", "route", "regimen", "source",
+                   "locator", "quote", "included_source", "included_locator", "included_quote"], where,
+             "a new trial needs its citation, design and the evidence that the review includes it")
+    if bool(row["no_id_reason"]) == any(row[c] for c in ("doi", "pmid", "pmcid", "registry_id")):
+        raise LedgerError(f"{where('no_id_reason')}: give the trial's doi, pmid, pmcid or registry_id, or say in "
+                          "no_id_reason why it has none (not both)")
+    if ("trial", tid) in seen:
+        raise LedgerError(f"{where('trial_id')}: trial {tid!r} is already added at {seen[('trial', tid)]}")
+    seen[("trial", tid)] = f"{where.path}, sheet 'trials', row {where.row}"
+    out["trials"].append({c: row[c] or None for c in LAYOUT["trials"] if c not in (
+        "review", "n_ketamine", "n_control", "included_source", "included_locator", "included_quote")} | stamp)
+    places["trials"].append(where)
+    out["membership"].append({"review": row["review"], "trial_id": tid, "status": "confirmed",
+                              "source": row["included_source"], "locator": row["included_locator"],
+                              "quote": row["included_quote"], "reason": f"a trial the review lists, added from the "
+                              f"full text by {stamp['contributor']} on {stamp['contributed_on']}", **stamp})
+    places["membership"].append(where)
+    for arm in ("ketamine", "control"):
+        if row[f"n_{arm}"]:
+            n = _number(row[f"n_{arm}"], where, f"n_{arm}")
+            if not value_in_quote(n, row["quote"]):
+                raise LedgerError(f"{where(f'n_{arm}')}: {row[f'n_{arm}']} does not appear in the quote")
+            out["extraction"].append({"extract_id": f"{tid}-randomised-{arm}-n-fulltext", "trial_id": tid,
+                                      "outcome": "randomised", "timepoint": None, "time_days": None, "arm": arm,
+                                      "statistic": "n", "qualifier": None, "value": n, "scale": "count",
+                                      "source": row["source"], "locator": row["locator"], "quote": row["quote"],
+                                      "status": "verified", "derivation": None, "notes": None, **stamp})
+            places["extraction"].append(where)
+    out["log"].append({"origin": origin, "became": f"trial {tid} (member of {row['review']})"})
+
+
+def _rob_row(row, where, stamp, origin, out):
+    for d in ROB_DOMAINS:
+        if row[d] and not row[f"{d}_support"]:
+            raise LedgerError(f"{where(f'{d}_support')}: a judgement needs its support (a quote from the paper)")
+        if row[f"{d}_support"] and not row[d]:
+            raise LedgerError(f"{where(d)}: empty, but its support is filled; choose low, some concerns or high")
+    _require(row, ["overall", "locator"], where, "a risk-of-bias row needs the overall judgement and where it was "
+             "read")
+    for d in ROB_DOMAINS:
+        if row[d]:
+            out["risk_of_bias"].append({"review": row["review"], "trial_id": row["trial_id"], "domain": d,
+                                        "judgement": row[d], "support": row[f"{d}_support"],
+                                        "source": row["source"] or None, "locator": row["locator"],
+                                        "contributor": stamp["contributor"],
+                                        "contributed_on": stamp["contributed_on"]})
+    out["log"].append({"origin": origin, "became": f"risk of bias {row['trial_id']}: {row['overall']}"})
+
+
+def _check_combined(contributed, raw, places):
+    """events <= n and CI order, over contributed and ledger rows of the same trial, outcome, time and arm (a
+    contributed statistic stands in for the ledger's)."""
+    if contributed.empty:
+        return
+    both = pd.concat([raw.assign(_i=-1), contributed.assign(_i=range(len(contributed)))], ignore_index=True)
+    both["_t"] = [_time_key(t, d) for t, d in zip(both.timepoint, both.time_days, strict=True)]
+    for _, g in both.groupby(["trial_id", "outcome", "_t", "arm"], dropna=False):
+        if not (g._i >= 0).any():
+            continue
+        stat = {s: (v, i) for s, v, i in zip(g.statistic, g.value, g._i, strict=True)}  # contributed rows last
+        for lo, hi, what in (("events", "n", "events {:g} exceed n {:g}"),
+                             ("ci_low", "ci_high", "CI lower bound {:g} exceeds the upper bound {:g}")):
+            if lo in stat and hi in stat and stat[lo][0] > stat[hi][0]:
+                i = stat[lo][1] if stat[lo][1] >= 0 else stat[hi][1]
+                raise LedgerError(f"{places[i]('value')}: {what.format(stat[lo][0], stat[hi][0])} for the same "
+                                  "trial, outcome, time and arm")
+
+
+# ----------------------------------------------------------------------------------------------- merging
+
+def merge(ledger, contrib):
+    """The processed ledger with the contributions merged in; new ``conflicts`` rows for disagreements.
+
+    A contributed number equal to a ledger row at the same trial, outcome, time, arm and statistic corroborates
+    it (kept once, the ledger's row); a different one keeps both rows, tagged ``reading`` ledger / contribution
+    with a shared ``conflict_id``.
+    """
+    out = {k: v.copy() for k, v in ledger.items()}
+    for name in ("trials", "membership", "extraction"):
+        for c in EXTRA_COLUMNS:
+            if c not in out[name]:
+                out[name][c] = None
+    x, c = out["extraction"], contrib["extraction"]
+    conflicts, keep = [], []
+    tkey = [_time_key(t, d) for t, d in zip(x.timepoint, x.time_days, strict=True)]
+    for _, r in c.iterrows():
+        same = x[(x.trial_id == r.trial_id) & (x.outcome == r.outcome) & (x.arm == r.arm)
+                 & (x.statistic == r.statistic)
+                 & (pd.Series(tkey, index=x.index) == _time_key(r.timepoint, r.time_days))]
+        if same.empty:
+            keep.append(r)
+            continue
+        old = same.iloc[0]
+        if abs(float(old.value) - r.value) <= 1e-9 * max(1.0, abs(r.value)):
+            continue  # the full text corroborates the ledger row
+        cid = f"contrib-{r.extract_id}"
+        x.loc[same.index, ["reading", "conflict_id"]] = ["ledger", cid]
+        keep.append(r.to_dict() | {"reading": "contribution", "conflict_id": cid})
+        conflicts.append({"conflict_id": cid, "trial_id": r.trial_id,
+                          "field": f"{r.outcome} {r.arm} {r.statistic} at "
+                                   f"{r.timepoint or _time_key(None, r.time_days)}",
+                          "value_a": f"{float(old.value):g}", "source_a": old.source, "quote_a": old.quote,
+                          "value_b": f"{r.value:g}", "source_b": r.source, "quote_b": r.quote,
+                          "note": f"ledger row {old.extract_id} against the full text read by {r.contributor} on "
+                                  f"{r.contributed_on}; config conflict_rule picks the primary reading, the other "
+                                  "runs as the conflict_alt sensitivity analysis"})
+    add = pd.DataFrame([dict(k) for k in keep]) if keep else c.iloc[0:0]
+    out["extraction"] = pd.concat([x, add], ignore_index=True) if len(add) else x
+    mem, cm = out["membership"], contrib["membership"]
+    for _, r in cm.iterrows():
+        hit = (mem.review == r.review) & (mem.trial_id == r.trial_id)
+        mem = mem[~hit]
+        if r.status != "excluded":
+            mem = pd.concat([mem, pd.DataFrame([r.to_dict()])], ignore_index=True)
+    out["membership"] = mem.sort_values(["review", "trial_id"], kind="stable").reset_index(drop=True)
+    if len(contrib["trials"]):
+        out["trials"] = pd.concat([out["trials"], contrib["trials"]], ignore_index=True)
+    if conflicts:
+        out["conflicts"] = pd.concat([out["conflicts"], pd.DataFrame(conflicts)], ignore_index=True)
+    out["not_reported"] = contrib["not_reported"]
+    out["risk_of_bias"] = contrib["risk_of_bias"]
+    return out
+
+
+def reading(extraction, side):
+    """The extraction rows of one reading of the conflicts (``ledger`` or ``contribution``)."""
+    if "reading" not in extraction:
+        return extraction
+    r = extraction["reading"]
+    return extraction[r.isna() | (r == "") | (r == side)]

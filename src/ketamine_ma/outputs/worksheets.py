@@ -1,0 +1,302 @@
+"""Extraction worksheets: what a reader with the full texts can fill in, per review, as ``.xlsx`` and CSV twins.
+
+Built only from what the pipeline already knows: the cells the clean stage could not find
+(``missing_cells.csv``), the review's membership, its spec's time-point rules and its published k and N. The
+layout and the drop-down values are those ``ledger.contrib`` reads back (``LAYOUT``, ``ENUMS``).
+"""
+
+from __future__ import annotations
+
+import io as _io
+import zipfile
+from datetime import datetime
+
+import pandas as pd
+
+from ..ledger.contrib import ENUMS, FILLED, LAYOUT, SHEETS
+from ..ledger.studies import BINARY, PROPORTION, required_cells
+
+ARM_ORDER = {a: i for i, a in enumerate(("ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
+STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
+BLANK_TRIAL_ROWS = 10
+# Room to type in the columns a reader fills (they start empty).
+MIN_WIDTH = {"quote": 50, "current_evidence": 40, "source": 30, "locator": 18, "derivation": 14, "timepoint": 18,
+             "citation": 30, "criteria": 30, **{c: 30 for c in ("d1_randomisation_support", "d2_deviations_support",
+                                                                 "d3_missing_data_support", "d4_measurement_support",
+                                                                 "d5_reporting_support", "overall_support")}}
+
+README = [
+    ("how to fill", "This is the review's data-collection form. Read the trial reports (full texts, tables, "
+                    "figures) and fill only the yellow columns; leave a row empty when you have nothing for it."),
+    ("readme", "Give your name in 'contributor' and the date you read the papers in 'date' (YYYY-MM-DD)."),
+    ("membership", "One row per trial the review may include. To confirm or exclude it, choose the status and "
+                   "copy where the review says so: source (URL or DOI), locator (e.g. 'Table 1') and the quote."),
+    ("numbers", "One row per number the re-analysis still needs. Type the value as printed (no conversions), the "
+                "scale, source, locator (e.g. 'Table 2', 'Figure 3') and a short verbatim quote that contains the "
+                "value. If you computed it (e.g. n = 12 + 13), give the arithmetic in 'derivation' and quote the "
+                "numbers it uses. Give the time point in the paper's words and in days after the end of "
+                "treatment. If the paper gives SE, CI or an unlabelled '±' instead of SD, change 'statistic'. "
+                "If the paper does not report it, choose 'yes' in not_reported and say where you looked."),
+    ("trials", "A trial the review includes that the ledger does not know yet: its citation, design, arms and "
+               "n, with the quote that prints them, and where the review lists it (included_*)."),
+    ("risk_of_bias", "RoB 2 per trial: the judgement of each domain and the overall judgement (low, some "
+                     "concerns, high), each with its support quote from the paper."),
+    ("then", "Save this file (or the folder of its CSV files) into data/contrib/ and rerun snakemake: the numbers "
+             "are checked, merged into the processed ledger and the review is re-run; the next worksheet lists "
+             "what is still missing."),
+]
+
+
+def _link(t):
+    if isinstance(t.get("doi"), str) and t["doi"]:
+        return t["doi"] if t["doi"].startswith("http") else f"https://doi.org/{t['doi'].removeprefix('doi:')}"
+    if t.get("pmid") and not pd.isna(t["pmid"]):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{int(float(t['pmid']))}/"
+    return ""
+
+
+def _text(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def rule_words(a):
+    """An analysis' time-point rule in words."""
+    tp = a.get("timepoint")
+    if not tp:
+        return "any time point the trial reports (the review states none)"
+    pick = {"nearest": f"the one nearest to day {tp.get('target_days', tp['min_days']):g}",
+            "earliest": "the earliest", "lowest_mean": "the one with the lowest ketamine-arm mean"}[tp["select"]]
+    return (f"{tp['label']}: {tp['min_days']:g} to {tp['max_days']:g} days after the end of treatment; of several, "
+            f"{pick}")
+
+
+def _group_key(a):
+    return (tuple(a["outcomes"]), rule_words(a))
+
+
+def _members(membership, review, policy):
+    m = membership[membership.review == review]
+    keep = ("confirmed",) if policy == "confirmed" else ("confirmed", "candidate")
+    return m[m.status.isin(keep)]
+
+
+def cell_counts(review, spec, members, missing, not_reported):
+    """Cells the review needs from its included trials (deduplicated across analyses that share outcome and time
+    rule), how many are filled and how many a reader marked not reported."""
+    need, miss = set(), set()
+    for key, a in spec["analyses"].items():
+        g = _group_key(a)
+        for tid in members:
+            need |= {(tid, g, arm, s) for arm, s in required_cells(a["measure"])}
+        m = missing[missing.analysis == key]
+        miss |= {(t, g, arm, s) for t, arm, s in zip(m.trial_id, m.arm, m.statistic, strict=True)}
+    nr = {(r.trial_id, r.arm, r.statistic) for r in not_reported.itertuples()} if len(not_reported) else set()
+    return {"review": review, "cells_needed": len(need), "cells_filled": len(need - miss),
+            "cells_not_reported": len({c for c in miss if (c[0], c[2], c[3]) in nr})}
+
+
+def build(review, spec, ledger, missing, published, policy):
+    """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review."""
+    trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
+    x = ledger["extraction"]
+    mem = ledger["membership"]
+    mem = mem[mem.review == review].sort_values("trial_id")
+    nr = ledger.get("not_reported", pd.DataFrame(columns=["trial_id", "outcome", "arm", "statistic"]))
+
+    def study(tid):
+        return f"{trials.loc[tid, 'first_author']} {int(float(trials.loc[tid, 'year']))}" if tid in trials.index \
+            else tid
+
+    def link(tid):
+        return _link(trials.loc[tid].to_dict()) if tid in trials.index else ""
+
+    pub = published[(published.review == review)]
+    scope = pub[pub.measure.isna() & pub.k.notna()]
+    readme = [("review", review), ("citation", " ".join(str(spec["citation"]).split())), ("contributor", ""),
+              ("date", ""), *README]
+    if len(scope):
+        n = scope.n.dropna()
+        readme.append(("published scope", f"the review reports k = {int(scope.k.max())} trials"
+                       + (f", N = {int(n.max())} participants" if len(n) else "")))
+    for key, a in spec["analyses"].items():
+        ks = pub[pub.result_id.isin(a.get("published", []))].k.dropna()
+        readme.append((f"analysis {key}", f"{a['label']}; {a['measure']}; outcome(s) {', '.join(a['outcomes'])}; "
+                       f"time point: {rule_words(a)}"
+                       + (f"; published k = {int(ks.max())}" if len(ks) else "")))
+    criteria = spec.get("criteria") or (f"not recorded in config/reviews/{review}.yaml; see the review's methods")
+    membership = [{"review": review, "trial_id": r.trial_id, "citation": _citation(trials, r.trial_id),
+                   "link": link(r.trial_id), "criteria": criteria, "current_status": r.status,
+                   "current_evidence": r.quote} for r in mem.itertuples()]
+
+    rows = {}
+    for r in missing.itertuples():
+        a = spec["analyses"][r.analysis]
+        g = _group_key(a)
+        k = (r.trial_id, g, r.arm, r.statistic)
+        if ((nr.trial_id == r.trial_id) & nr.outcome.isin(a["outcomes"]) & (nr.arm == r.arm)
+                & (nr.statistic == r.statistic)).any():
+            continue  # a reader found the paper does not report it
+        if k in rows:
+            rows[k]["analyses"] += f"; {r.analysis}"
+            continue
+        at = x[(x.trial_id == r.trial_id) & x.outcome.isin(a["outcomes"])]
+        here = at[at.timepoint.astype(str) == str(r.timepoint)]
+        rows[k] = {"review": review, "analyses": r.analysis, "trial_id": r.trial_id, "study": study(r.trial_id),
+                   "timepoint_rule": g[1],
+                   "why": ("no ledger rows for this outcome" if at.empty
+                           else f"missing at the ledger's time point '{r.timepoint}'" if len(here)
+                           else "not found at a time point inside the rule"),
+                   "outcome": (here.outcome.iloc[0] if len(here) else a["outcomes"][0]),
+                   "timepoint": r.timepoint if len(here) else "",
+                   "time_days": _text(here.time_days.iloc[0]) if len(here) else "",
+                   "arm": r.arm, "statistic": r.statistic,
+                   "scale": _scale(a, r.statistic, at), "source": link(r.trial_id)}
+    numbers = sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], ARM_ORDER.get(d["arm"], 9),
+                                                   STAT_ORDER.get(d["statistic"], 9), d["analyses"]))
+    numbers += _ambiguous(review, spec, x, set(mem.trial_id), study, link)
+    rob_done = set(ledger.get("risk_of_bias", pd.DataFrame(columns=["trial_id"])).trial_id)
+    rob = [{"review": review, "trial_id": t, "study": study(t), "source": link(t)} for t in mem.trial_id
+           if t not in rob_done]
+    sheets = {
+        "readme": pd.DataFrame(readme, columns=LAYOUT["readme"]),
+        "membership": pd.DataFrame(membership),
+        "numbers": pd.DataFrame(numbers),
+        "trials": pd.DataFrame([{"review": review}] * BLANK_TRIAL_ROWS),
+        "risk_of_bias": pd.DataFrame(rob),
+    }
+    sheets = {k: v.reindex(columns=LAYOUT[k]).fillna("").astype(str) for k, v in sheets.items()}
+    members = set(_members(ledger["membership"], review, policy).trial_id)
+    return sheets, cell_counts(review, spec, members, missing, nr)
+
+
+def _citation(trials, tid):
+    if tid not in trials.index:
+        return tid
+    t = trials.loc[tid]
+    parts = [f"{t['first_author']} ({int(float(t['year']))})", _text(t.get("title")), _text(t.get("journal"))]
+    return ". ".join(p for p in parts if p)
+
+
+def _scale(a, statistic, rows):
+    if a["measure"] in BINARY + PROPORTION or statistic in ("n", "events"):
+        return "count"
+    known = rows.scale.dropna()
+    known = known[~known.isin(("count", "other", "percent"))]
+    return known.iloc[0] if len(known) else ""
+
+
+def _ambiguous(review, spec, x, members, study, link):
+    """Cells that would replace an unlabelled '±' (read as SD or SE by config) with what the paper means."""
+    outcomes = {o: key for key, a in spec["analyses"].items() for o in a["outcomes"]}
+    out = []
+    pm = x[(x.statistic == "pm") & x.trial_id.isin(members) & x.outcome.isin(outcomes)]
+    for r in pm.sort_values("extract_id").itertuples():
+        same = x[(x.trial_id == r.trial_id) & (x.outcome == r.outcome) & (x.arm == r.arm)
+                 & (x.timepoint.astype(str) == str(r.timepoint)) & x.statistic.isin(("sd", "se"))]
+        if len(same):
+            continue
+        keys = [k for k, a in spec["analyses"].items() if r.outcome in a["outcomes"]]
+        out.append({"review": review, "analyses": "; ".join(keys), "trial_id": r.trial_id, "study": study(r.trial_id),
+                    "timepoint_rule": rule_words(spec["analyses"][keys[0]]),
+                    "why": f"replaces the unlabelled '±' {r.value:g} of ledger row {r.extract_id}: give it as sd or "
+                           "se, as the paper's methods or table legend say",
+                    "outcome": r.outcome, "timepoint": _text(r.timepoint), "time_days": _text(r.time_days),
+                    "arm": r.arm, "statistic": "sd", "scale": _text(r.scale), "source": link(r.trial_id)})
+    return out
+
+
+def build_conformance(review, spec, studies):
+    """Conformance reviews come complete from their source file: the worksheet only lists their studies."""
+    readme = [("review", review), ("citation", " ".join(str(spec["citation"]).split())), ("contributor", ""),
+              ("date", ""), ("status", f"complete: every number comes from {spec.get('rm5') or spec.get('studies')}; "
+                                       "nothing to fill")]
+    ids = sorted(set(studies.trial_id))
+    sheets = {"readme": pd.DataFrame(readme, columns=LAYOUT["readme"]),
+              "membership": pd.DataFrame([{"review": review, "trial_id": t, "current_status": "confirmed"}
+                                          for t in ids])}
+    for s in SHEETS:
+        sheets[s] = sheets.get(s, pd.DataFrame()).reindex(columns=LAYOUT[s]).fillna("").astype(str)
+    need = len({(t, _group_key(a), c) for a in spec["analyses"].values() for t in ids
+                for c in required_cells(a["measure"])})
+    return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0}
+
+
+# ------------------------------------------------------------------------------------------------- writing
+
+FIXED_TIME = datetime(2000, 1, 1)  # a fixed timestamp inside the file: two runs give byte-identical workbooks
+
+
+def to_xlsx(sheets, outcomes):
+    """The workbook as bytes: one sheet per worksheet table, drop-downs for every enumeration (lists on a hidden
+    sheet), the header frozen, the columns to fill shaded, readable column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    lists = {**ENUMS, ("numbers", "outcome"): tuple(outcomes)}
+    hidden = wb.create_sheet("lists")
+    ranges = {}
+    for j, (key, values) in enumerate(sorted(lists.items()), start=1):
+        col = get_column_letter(j)
+        hidden.cell(row=1, column=j, value=f"{key[0]}.{key[1]}")
+        for i, v in enumerate(values, start=2):
+            hidden.cell(row=i, column=j, value=v)
+        ranges[key] = f"lists!${col}$2:${col}${len(values) + 1}"
+    hidden.sheet_state = "hidden"
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for name in SHEETS:
+        df = sheets[name]
+        ws = wb.create_sheet(name, index=SHEETS.index(name))
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append([v if v != "" else None for v in row])
+        editable = set(FILLED.get(name, [])) | ({"value"} if name == "readme" else set())
+        if name == "numbers":
+            editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "scale", "source"}
+        last = max(len(df) + 1, 200)
+        for j, col in enumerate(df.columns, start=1):
+            letter = get_column_letter(j)
+            head = ws.cell(row=1, column=j)
+            head.font = Font(bold=True)
+            if col in editable:
+                head.fill = fill
+                for i in range(2, len(df) + 2):
+                    ws.cell(row=i, column=j).fill = fill
+            width = max([len(col), MIN_WIDTH.get(col, 8)] + [len(v) for v in df[col]])
+            ws.column_dimensions[letter].width = min(width, 60) + 2
+            if (name, col) in ranges:
+                dv = DataValidation(type="list", formula1=f"={ranges[(name, col)]}", allow_blank=True,
+                                    showErrorMessage=True, errorTitle="Not allowed",
+                                    error=f"{col}: choose a value from the list")
+                dv.add(f"{letter}2:{letter}{last}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        if name == "readme":
+            for cell in ws["B"]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.column_dimensions["B"].width = 110
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "ketamine_ma"
+    buf = _io.BytesIO()
+    wb.save(buf)
+    return _deterministic_zip(buf.getvalue())
+
+
+def _deterministic_zip(data):
+    """Rewrite the .xlsx container with fixed entry timestamps (zip stores the time each entry was written)."""
+    src = zipfile.ZipFile(_io.BytesIO(data))
+    out = _io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,53 @@
+# Completing a review from the full text: per review an extraction worksheet of what is still missing, and the
+# convergence summary printed when a run ends. Contributions come back through the extract stage (extract.smk).
+WORKSHEET_SHEETS = ["readme", "membership", "numbers", "trials", "risk_of_bias"]
+
+
+rule worksheet:
+    input:
+        unpack(worksheet_inputs),
+        code=code("worksheet.py"),
+    output:
+        xlsx=report("results/worksheets/{review}.xlsx", category="Worksheets"),
+        csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=WORKSHEET_SHEETS),
+        counts="results/worksheets/{review}.cells.json",
+    log:
+        "logs/worksheets/{review}.log",
+    benchmark:
+        "benchmarks/worksheets/{review}.tsv"
+    conda:
+        ENV
+    params:
+        review=lambda w: w.review,
+        spec=lambda w: SPECS[w.review],
+        policy=config["membership"],
+    script:
+        "../scripts/worksheet.py"
+
+
+rule worksheets:
+    input:
+        expand("results/worksheets/{review}.xlsx", review=list(SPECS)),
+
+
+rule convergence:
+    input:
+        counts=expand("results/worksheets/{review}.cells.json", review=list(SPECS)),
+        reproduction="results/reproduction.csv",
+        code=code("convergence.py"),
+    output:
+        table="results/convergence.csv",
+        text="results/convergence.txt",
+    log:
+        "logs/worksheets/convergence.log",
+    benchmark:
+        "benchmarks/worksheets/convergence.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/convergence.py"
+
+
+onsuccess:
+    if Path("results/convergence.txt").exists():
+        print(Path("results/convergence.txt").read_text(), end="")

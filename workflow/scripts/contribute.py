@@ -1,0 +1,19 @@
+"""Extract stage: a review's processed ledger, the validated raw ledger with the contributions merged in."""
+
+from pathlib import Path
+
+from ketamine_ma.stages import completion, io, steps
+
+
+def main(smk):
+    steps.verify_checksums(smk.input.checksums)
+    ledger = completion.read_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+    merged, log = completion.contribute(ledger, smk.params.units, smk.params.reviews, smk.params.specs)
+    for name, path in zip(completion.MERGED, smk.output.tables, strict=True):
+        io.write_csv(merged[name], path)
+    io.write_csv(log, smk.output.contributions)
+    Path(smk.log[0]).write_text(f"{len(smk.params.units)} contribution(s), {len(log)} filled row(s) merged; "
+                                f"{len(merged['conflicts']) - len(ledger['conflicts'])} new conflict(s)\n")
+
+
+io.run(main, snakemake)  # noqa: F821

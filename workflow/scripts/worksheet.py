@@ -1,0 +1,27 @@
+"""Worksheets: one review's extraction worksheet (.xlsx and a CSV twin per sheet) and its cell counts."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketamine_ma.stages import completion, io
+
+
+def main(smk):
+    p = smk.params
+    if p.spec["source"] == "ledger":
+        ledger = completion.read_ledger(dict(zip(completion.MERGED, smk.input.ledger, strict=True)))
+        missing = pd.read_csv(smk.input.missing)
+        sheets, counts = completion.worksheet(p.review, p.spec, ledger, missing, p.policy)
+        outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
+    else:
+        sheets, counts = completion.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))
+        outcomes = []
+    for path in smk.output.csv:
+        io.write_csv(sheets[Path(path).stem], path)
+    io.write_bytes(completion.ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
+    io.write_json(counts, smk.output.counts)
+    Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))
+
+
+io.run(main, snakemake)  # noqa: F821
