@@ -1,4 +1,5 @@
 import ast
+from functools import cache
 
 import yaml
 from pathlib import Path
@@ -13,6 +14,7 @@ ENV = "../envs/pipeline.yaml"
 PACKAGE = ROOT / "src"
 
 
+@cache  # every generated rule asks for the same few files; parse each once
 def _imports(path):
     """Files of the ketamine_ma package that one file imports (absolute or relative imports)."""
     here = path.relative_to(PACKAGE).parts[:-1] if path.is_relative_to(PACKAGE) else ()
