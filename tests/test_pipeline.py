@@ -2,8 +2,10 @@
 conformance review that must reproduce RevMan's stored results, and config errors that stop before any job."""
 
 import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +22,7 @@ CONTRACT_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "me
 
 
 def copy_project(dst):
-    for name in ("Snakefile", "config", "workflow", "data/raw", "notebooks", "src"):
+    for name in ("Snakefile", "profiles", "config", "workflow", "data/raw", "notebooks", "src"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dst / name)
@@ -112,20 +114,22 @@ def test_editing_one_review_reruns_only_that_review(run):
         spec.write_text(original)
     out = res.stdout + res.stderr
     assert "clean_zhao2018" in out
-    for other in ("clean_orhurhu2019", "clean_pereira2022", "clean_update16", "sensitivity_update16_pain"):
+    for other in ("clean_orhurhu2019", "clean_pereira2022", "clean_update16", "analyse_update16"):
         assert other not in out
 
 
 
-def dry_run_after_touching(run, relpath):
-    """The jobs a dry run would rerun after one package file changes (its mtime is restored afterwards)."""
+def dry_run_after_editing(run, relpath):
+    """The jobs a dry run would rerun after one package file's content changes (restored afterwards).
+
+    Snakemake skips an input that is newer but has the checksum it recorded, so the edit must change content."""
     f = run / relpath
-    st = f.stat()
-    os.utime(f, (st.st_atime + 3600, st.st_mtime + 3600))
+    original = f.read_text()
+    f.write_text(original + "\n# edited by the test\n")
     try:
         res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
     finally:
-        os.utime(f, (st.st_atime, st.st_mtime))
+        f.write_text(original)
     assert res.returncode == 0, res.stderr[-3000:]
     return job_stats(res.stdout + res.stderr)
 
@@ -137,16 +141,16 @@ def job_stats(out):
 
 
 def test_editing_the_plots_reruns_figures_and_report_not_the_pooling(run):
-    jobs = dry_run_after_touching(run, "src/ketamine_ma/outputs/plots.py")
+    jobs = dry_run_after_editing(run, "src/ketamine_ma/outputs/plots.py")
     assert {"figures", "flow_diagram", "umbrella", "report"} <= jobs
-    assert not [j for j in jobs if j.startswith(("analyse", "summarise", "sensitivity_", "clean_", "extract"))]
+    assert not [j for j in jobs if j.startswith(("analyse_", "summarise", "clean_", "extract"))]
 
 
 def test_editing_the_engine_reruns_everything_that_pools(run):
-    jobs = dry_run_after_touching(run, "src/ketamine_ma/engine/pooling.py")
-    assert {"analyse", "summarise", "figures", "report"} <= jobs
+    jobs = dry_run_after_editing(run, "src/ketamine_ma/engine/pooling.py")
+    assert {"summarise", "figures", "report"} <= jobs
     for review in ("zhao2018", "bcg"):
-        assert any(j.startswith(f"sensitivity_{review}_") for j in jobs), review
+        assert f"analyse_{review}" in jobs, review
     assert "extract_ledger" not in jobs
 
 @pytest.mark.parametrize(
@@ -270,3 +274,70 @@ def test_subgroup_analysis_in_the_pipeline_matches_metafor(run):
     assert list(sub.estimate) == pytest.approx(list(ref[ref.quantity == "estimate"].sort_values("i").value), rel=1e-9)
     assert sub.q_between.iloc[0] == pytest.approx(ref[ref.quantity == "q_between"].value.iloc[0], rel=1e-9)
     assert (run / "results/figures/bcg/rr_dl.subgroups.svg").stat().st_size > 1000
+
+
+def _svg_texts(path):
+    """The strings a reader sees in one of our SVG figures (glyphs are drawn as paths; matplotlib keeps each string
+    as a comment)."""
+    return [html.unescape(t) for t in re.findall(r"<!-- (.*?) -->", path.read_text())]
+
+
+def _row(texts, label):
+    """The cells of the forest-plot row that starts with ``label``: study, arm 1, arm 2, weight, estimate."""
+    i = texts.index(label)
+    return texts[i:i + 5]
+
+
+@pytest.mark.parametrize("review, outcome", [("pereira2022", "pain_1week"), ("pereira2022", "psychedelic"),
+                                             ("zhao2018", "responders_immediate"), ("zhao2018", "pain_prepost")])
+def test_ketamine_forest_lists_every_member_trial_and_the_published_diamond(run, review, outcome):
+    """Every trial the review included or may have included (data/raw/membership.csv) is a row: drawn when it was
+    pooled, otherwise "not available" with the cells the clean stage found missing; the published pooled figure
+    (data/raw/published.csv, the one config/reviews/<review>.yaml names) is printed and drawn beside ours."""
+    import yaml
+
+    texts = _svg_texts(run / f"results/figures/{review}/{outcome}.forest.svg")
+    members = pd.read_csv(ROOT / "data/raw/membership.csv").query("review == @review")
+    trials = pd.read_csv(ROOT / "data/raw/trials.csv").set_index("trial_id")
+    pooled = set(pd.read_csv(run / f"results/{review}/{outcome}/primary/studies.csv").trial_id)
+    missing = pd.read_csv(run / f"data/processed/{review}/missing_cells.csv").query("analysis == @outcome")
+    assert len(members) > 0
+    for m in members.itertuples():
+        name = f"{trials.at[m.trial_id, 'first_author']} {int(trials.at[m.trial_id, 'year'])}"
+        label = name + ("*" if m.status == "candidate" else "")
+        assert label in texts, (label, texts[:40])
+        row = _row(texts, label)
+        if m.trial_id in pooled:
+            assert row[-1] != "not available"
+            continue
+        assert row[-1] == "not available", row
+        cells = missing[missing.trial_id == m.trial_id]
+        for stat in set(cells.statistic):  # the clean stage's to-do list for counted (confirmed) members
+            assert any(stat.replace("sd", "SD") in c for c in row[1:3] if c.startswith("missing ")), (row, stat)
+    assert texts.count("not available") == len(members) - len(pooled)
+    spec = yaml.safe_load((ROOT / f"config/reviews/{review}.yaml").read_text())["analyses"][outcome]
+    pub = pd.read_csv(ROOT / "data/raw/published.csv", dtype=str).set_index("result_id").loc[spec["published"][0]]
+    heading = next(t for t in texts if t.startswith("Published pooled figure"))
+    assert heading.startswith(f"Published pooled figure ({spec['published'][0]}; ")
+    if pd.isna(pub.estimate):
+        assert "not printed" in texts[texts.index(heading) + 1]
+        return
+    unit = "%" if pub.scale == "percent" else ""
+    assert f"{pub.estimate}{unit} [{pub.ci_low}{unit}, {pub.ci_high}{unit}]" in texts
+    assert "stroke: #b2182b" in (run / f"results/figures/{review}/{outcome}.forest.svg").read_text()
+
+
+def test_conformance_forest_draws_every_study_and_the_published_diamond(run):
+    """BCG (random effects, RR): the 13 trials of data/raw/conformance/bcg_studies.csv drawn with data, none "not
+    available", and metafor's published 0.4896 [0.3449, 0.6950] (bcg_published.csv) beside our pool."""
+    texts = _svg_texts(run / "results/figures/bcg/rr_dl.forest.svg")
+    studies = pd.read_csv(ROOT / "data/raw/conformance/bcg_studies.csv")
+    pub = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv", dtype=str).set_index("result_id").loc["rr_dl"]
+    for s in studies.iloc[:, 0]:
+        assert s in texts
+        assert re.fullmatch(r"\d+\.\d{2} \[\d+\.\d{2}, \d+\.\d{2}\]", _row(texts, s)[-1]), _row(texts, s)
+    assert "not available" not in texts and "Without usable data" not in " ".join(texts)
+    assert f"{pub.estimate} [{pub.ci_low}, {pub.ci_high}]" in texts
+    assert f"Published pooled figure (rr_dl; k = {pub.k})" in texts
+    assert "0.49 [0.34, 0.70]" in texts  # our pool, as printed by metafor for dat.bcg (0.4896 [0.3449, 0.6950])
+
