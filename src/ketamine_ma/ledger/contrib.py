@@ -295,7 +295,7 @@ def _time_key(timepoint, days):
     """Cells at the same time: equal time_days when both give one, else the same words."""
     if days is not None and not pd.isna(days):
         return f"d{float(days):g}"
-    return f"t:{str(timepoint or '').strip().lower()}"
+    return "t:" + ("" if timepoint is None or pd.isna(timepoint) else str(timepoint).strip().lower())
 
 
 def read_contributions(units, ledger, selected, specs):
@@ -315,6 +315,7 @@ def read_contributions(units, ledger, selected, specs):
     for unit in units:
         unit = Path(unit)
         if unit.suffix.lower() == ".rm5":
+            _rm5_rows(unit, ledger, selected, specs, out, places, seen)
             continue
         sheets = read_sheets(unit)
         meta = _meta(sheets["readme"], _label(unit, "readme"))
@@ -417,8 +418,10 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
         raise LedgerError(f"{where('value')}: {row['statistic']} must be >= 0, got {row['value']}")
     key = (row["trial_id"], row["outcome"], _time_key(row["timepoint"], days), row["arm"], row["statistic"])
     if key in seen:
-        raise LedgerError(f"{where('value')}: the same cell ({', '.join(map(str, key))}) is already given at "
-                          f"{seen[key]}; give each cell once")
+        when = row["timepoint"] or (f"day {days:g}" if days is not None else "no time point")
+        cell = ", ".join((row["trial_id"], row["outcome"], when, row["arm"], row["statistic"]))
+        raise LedgerError(f"{where('value')}: the same cell ({cell}) is already given at {seen[key]}; give each "
+                          "cell once")
     seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
     tp = row["timepoint"] or (f"day {days:g}" if days is not None else "")
     xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any", row["arm"],
@@ -505,6 +508,83 @@ def _rob_row(row, where, stamp, origin, out):
                                         "contributor": stamp["contributor"],
                                         "contributed_on": stamp["contributed_on"]})
     out["log"].append({"origin": origin, "became": f"risk of bias {row['trial_id']}: {row['overall']}"})
+
+
+RM5_CELLS = {"DICH_DATA": (("ketamine", "events", "EVENTS_1"), ("ketamine", "n", "TOTAL_1"),
+                            ("control", "events", "EVENTS_2"), ("control", "n", "TOTAL_2")),
+             "CONT_DATA": (("ketamine", "mean", "MEAN_1"), ("ketamine", "sd", "SD_1"), ("ketamine", "n", "TOTAL_1"),
+                           ("control", "mean", "MEAN_2"), ("control", "sd", "SD_2"), ("control", "n", "TOTAL_2"))}
+
+
+def _rm5_rows(path, ledger, selected, specs, out, places, seen):
+    """A review's own RevMan 5 file (``data/contrib/<review>.rm5``): the study data of every analysis that the
+    review's spec maps to a RevMan analysis (``rm5_analysis``), as ledger rows of the spec's outcome and time
+    point. Each value is quoted as the XML attribute that stores it; studies are matched to ledger trials by
+    name and year."""
+    import xml.etree.ElementTree as ET
+
+    review = path.stem
+    if review not in selected:
+        raise LedgerError(f"{path}: a RevMan file is named after its review (e.g. zhao2018.rm5); {review!r} is not "
+                          f"a selected review (config reviews: {', '.join(selected)})")
+    spec = specs[review]
+    mapped = {a["rm5_analysis"]: (k, a) for k, a in spec["analyses"].items() if a.get("rm5_analysis")}
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        raise LedgerError(f"{path}: not a well-formed RevMan 5 XML file ({e})") from None
+    found = {o.get("ID"): o for kind in ("DICH_OUTCOME", "CONT_OUTCOME") for o in root.iter(kind)}
+    if not mapped:
+        listing = "; ".join(f"{i} {(o.findtext('NAME') or '').strip()}" for i, o in found.items())
+        raise LedgerError(f"{path}: config/reviews/{review}.yaml maps no analysis to this file; add rm5_analysis: "
+                          f"<ID> to the analyses it holds ({listing})")
+    doi = re.search(r"10\.\d{4,9}/[^\s;,]+", spec["citation"])
+    url = re.search(r"https?://\S+", spec["citation"])
+    source = f"https://doi.org/{doi.group(0).rstrip('.')}" if doi else url.group(0) if url else None
+    if source is None:
+        raise LedgerError(f"config/reviews/{review}.yaml, citation: no DOI or URL, so the rows of {path} would have "
+                          "no source; add the review's DOI to its citation")
+    names = {s.get("ID"): (s.get("NAME") or "", s.get("YEAR") or "") for s in root.iter("STUDY")}
+    trials = ledger["trials"]
+    surname = trials.first_author.astype(str).str.split().str[0].str.lower().str.replace(r"[^a-z]", "", regex=True)
+    stamp = {"source_kind": "revman", "contributor": f"RevMan file {path.name}",
+             "contributed_on": (root.get("MODIFIED") or "")[:10] or None}
+    for aid, (key, a) in sorted(mapped.items()):
+        if aid not in found:
+            raise LedgerError(f"{path}: config/reviews/{review}.yaml, analyses.{key}.rm5_analysis: {aid!r} is not "
+                              f"in the file; it has: {', '.join(found)}")
+        tp = a.get("timepoint") or {}
+        for d in found[aid]:
+            if d.tag not in RM5_CELLS:
+                continue
+            sid = d.get("STUDY_ID")
+            name, year = names.get(sid, ("", ""))
+            where = f"{path}, <{d.tag} STUDY_ID={sid}> in {aid}"
+            hit = trials[(surname == re.sub(r"[^a-z]", "", name.split()[0].lower() if name else ""))
+                         & (trials.year.astype(float) == float(year or "nan"))]
+            if len(hit) != 1:
+                raise LedgerError(f"{where}: study {name} {year} matches {len(hit)} ledger trials by first author "
+                                  "and year; add the trial to data/raw/trials.csv (or a worksheet's trials sheet)")
+            tid = hit.trial_id.iloc[0]
+            for arm, stat, attr in RM5_CELLS[d.tag]:
+                if d.get(attr) in (None, ""):
+                    continue
+                quote = f'{attr}="{d.get(attr)}"'
+                key_ = (tid, a["outcomes"][0], _time_key(tp.get("label"), tp.get("target_days", tp.get("min_days"))),
+                        arm, stat)
+                if key_ in seen:
+                    raise LedgerError(f"{where}, attribute {attr}: the same cell is already given at {seen[key_]}")
+                seen[key_] = f"{where}, attribute {attr}"
+                out["extraction"].append({
+                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{arm}-{stat}-revman",
+                    "trial_id": tid, "outcome": a["outcomes"][0], "timepoint": tp.get("label"),
+                    "time_days": tp.get("target_days", tp.get("min_days")), "arm": arm, "statistic": stat,
+                    "qualifier": None, "value": float(d.get(attr)), "scale": "count" if d.tag == "DICH_DATA"
+                    else "other", "source": source, "locator": f"{path.name}, <{d.tag} STUDY_ID={sid}> in {aid}",
+                    "quote": quote, "status": "verified", "derivation": None,
+                    "notes": f"the review's own RevMan data for analysis {key} ({aid})", **stamp})
+                places["extraction"].append(lambda col, w=where, at=attr: f"{w}, attribute {at} ({col})")
+                out["log"].append({"origin": f"{where}, attribute {attr}", "became": f"extraction {tid} {arm} {stat}"})
 
 
 def _check_combined(contributed, raw, places):

@@ -73,6 +73,7 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
             lacking = ", ".join(e.trial_id) or "trials not identified in the ledger"
             row.update(status="partial", reason=f"pooled {int(o.k)} trial(s)"
                        + (f" of {int(k_pub)} published" if not np.isnan(k_pub) else "")
-                       + f"; missing or unusable: {lacking}")
+                       + f"; estimate {o.estimate * scale:.4g} against {p.estimate} published (difference "
+                       f"{o.estimate * scale - float(p.estimate):+.3g}); missing or unusable: {lacking}")
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)

@@ -8,6 +8,7 @@ layout and the drop-down values are those ``ledger.contrib`` reads back (``LAYOU
 from __future__ import annotations
 
 import io as _io
+import re
 import zipfile
 from datetime import datetime
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from ..ledger.contrib import ENUMS, FILLED, LAYOUT, SHEETS
 from ..ledger.studies import BINARY, PROPORTION, required_cells
+from ..ledger.studies import build as build_study_table
 
 ARM_ORDER = {a: i for i, a in enumerate(("ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
 STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
@@ -133,7 +135,8 @@ def build(review, spec, ledger, missing, published, policy):
                    "current_evidence": r.quote} for r in mem.itertuples()]
 
     rows = {}
-    for r in missing.itertuples():
+    candidates = _candidate_cells(review, spec, ledger, missing, policy)
+    for r in pd.concat([missing, candidates], ignore_index=True).itertuples():
         a = spec["analyses"][r.analysis]
         g = _group_key(a)
         k = (r.trial_id, g, r.arm, r.statistic)
@@ -147,7 +150,9 @@ def build(review, spec, ledger, missing, published, policy):
         here = at[at.timepoint.astype(str) == str(r.timepoint)]
         rows[k] = {"review": review, "analyses": r.analysis, "trial_id": r.trial_id, "study": study(r.trial_id),
                    "timepoint_rule": g[1],
-                   "why": ("no ledger rows for this outcome" if at.empty
+                   "why": ("candidate trial (confirm it in the membership sheet); " if r.trial_id in set(
+                       candidates.trial_id) else "")
+                   + ("no ledger rows for this outcome" if at.empty
                            else f"missing at the ledger's time point '{r.timepoint}'" if len(here)
                            else "not found at a time point inside the rule"),
                    "outcome": (here.outcome.iloc[0] if len(here) else a["outcomes"][0]),
@@ -168,9 +173,23 @@ def build(review, spec, ledger, missing, published, policy):
         "trials": pd.DataFrame([{"review": review}] * BLANK_TRIAL_ROWS),
         "risk_of_bias": pd.DataFrame(rob),
     }
-    sheets = {k: v.reindex(columns=LAYOUT[k]).fillna("").astype(str) for k, v in sheets.items()}
+    sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
     members = set(_members(ledger["membership"], review, policy).trial_id)
     return sheets, cell_counts(review, spec, members, missing, nr)
+
+
+def _candidate_cells(review, spec, ledger, missing, policy):
+    """Cells the candidate trials would need if confirmed (the clean stage lists only the policy's members), so
+    a reader with a candidate's paper can fill its numbers in the same pass as its membership."""
+    if policy != "confirmed":
+        return missing.iloc[0:0]
+    out = []
+    for key, a in spec["analyses"].items():
+        _, _, m = build_study_table(ledger, review, key, a, "confirmed+candidate")
+        out.append(m[~m.trial_id.isin(set(missing.trial_id))])
+    cands = set(ledger["membership"].query("review == @review and status == 'candidate'").trial_id)
+    both = pd.concat(out, ignore_index=True) if out else missing.iloc[0:0]
+    return both[both.trial_id.isin(cands)]
 
 
 def _citation(trials, tid):
@@ -214,13 +233,15 @@ def build_conformance(review, spec, studies):
     readme = [("review", review), ("citation", " ".join(str(spec["citation"]).split())), ("contributor", ""),
               ("date", ""), ("status", f"complete: every number comes from {spec.get('rm5') or spec.get('studies')}; "
                                        "nothing to fill")]
-    ids = sorted(set(studies.trial_id))
+    per = {k: set(studies[studies.analysis_id == a["rm5_analysis"]].trial_id if a.get("rm5_analysis")
+                  else studies.trial_id) for k, a in spec["analyses"].items()}
+    ids = sorted(set().union(*per.values()))
     sheets = {"readme": pd.DataFrame(readme, columns=LAYOUT["readme"]),
               "membership": pd.DataFrame([{"review": review, "trial_id": t, "current_status": "confirmed"}
                                           for t in ids])}
     for s in SHEETS:
         sheets[s] = sheets.get(s, pd.DataFrame()).reindex(columns=LAYOUT[s]).fillna("").astype(str)
-    need = len({(t, _group_key(a), c) for a in spec["analyses"].values() for t in ids
+    need = len({(t, _group_key(a), c) for k, a in spec["analyses"].items() for t in per[k]
                 for c in required_cells(a["measure"])})
     return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0}
 
@@ -290,13 +311,18 @@ def to_xlsx(sheets, outcomes):
 
 
 def _deterministic_zip(data):
-    """Rewrite the .xlsx container with fixed entry timestamps (zip stores the time each entry was written)."""
+    """Rewrite the .xlsx container with fixed timestamps: zip stores the time each entry was written, and
+    openpyxl stamps the save time into docProps/core.xml whatever the workbook's properties say."""
     src = zipfile.ZipFile(_io.BytesIO(data))
     out = _io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()

@@ -53,6 +53,8 @@ def summary_lines(table):
     lines = ["Completion (cells from the full text; published figures re-run):"]
     for r in table.itertuples():
         nr = f", {r.cells_not_reported} not reported" if r.cells_not_reported else ""
+        if not r.cells_needed:
+            nr = " (no included trial confirmed yet: see the worksheet's membership sheet)"
         lines.append(f"  {r.review:<12} cells filled {r.cells_filled} of {r.cells_needed}{nr}; figures "
                      f"{r.reproduced} reproduced, {r.partial} partial, {r.not_reproducible} not reproducible "
                      f"(worksheet: results/worksheets/{r.review}.xlsx)")

@@ -1,0 +1,219 @@
+"""Bad contributions are rejected with file, sheet, row and column, before anything is written (issue 12).
+
+Each case edits one cell of a worksheet filled from the BCG data table (tests/bcg_ledger.py) and saved as CSV
+twins; the extract stage's reader must name that cell. tests/test_worksheets.py runs one such case through
+Snakemake (console message, exit code, nothing written).
+"""
+
+import shutil
+
+import bcg_ledger
+import pandas as pd
+import pytest
+import yaml
+from test_pipeline import ROOT
+
+from ketamine_ma.ledger.vocabulary import LedgerError
+from ketamine_ma.outputs import worksheets as ws
+from ketamine_ma.stages import completion, steps
+
+MAIN = {"main": {"membership": "confirmed", "pm_reading": "sd", "multi_arm": "combine", "conflict": "contribution"}}
+
+
+@pytest.fixture(scope="module")
+def bcg(tmp_path_factory):
+    """The reduced BCG review: validated raw ledger, spec, and its worksheet filled from the data table."""
+    work = tmp_path_factory.mktemp("contrib")
+    shutil.copytree(ROOT / "data/raw", work / "data/raw")
+    shutil.copytree(ROOT / "config", work / "config")
+    bcg_ledger.reduce(work)
+    ledger = steps.extract(work / "data/raw")
+    spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
+    _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
+    sheets, counts = ws.build("bcg", spec, ledger, missing, ledger["published"], "confirmed")
+    assert counts["cells_needed"] == 52 and len(sheets["numbers"]) == 52
+    sheets["numbers"] = bcg_ledger.fill(sheets["numbers"])
+    sheets["readme"].loc[sheets["readme"].field == "contributor", "value"] = "Test Reader"
+    sheets["readme"].loc[sheets["readme"].field == "date", "value"] = "2026-12-02"
+    return ledger, spec, sheets
+
+
+def contribute(bcg, folder, edit=None, reviews=("bcg",)):
+    ledger, spec, sheets = bcg
+    sheets = {k: v.copy() for k, v in sheets.items()}
+    if edit:
+        edit(sheets)
+    folder.mkdir()
+    for name, df in sheets.items():
+        df.to_csv(folder / f"{name}.csv", index=False)
+    return completion.contribute(ledger, [folder], list(reviews), {"bcg": spec})
+
+
+def test_the_filled_worksheet_is_accepted(bcg, tmp_path):
+    merged, log = contribute(bcg, tmp_path / "ok")
+    x = merged["extraction"]
+    assert (x.source_kind == "full_text").sum() == 52 and len(log) == 52
+
+
+def set_cell(row, **cells):
+    def edit(sheets):
+        for col, value in cells.items():
+            sheets["numbers"].loc[row, col] = value
+    return edit
+
+
+def duplicate(row):
+    def edit(sheets):
+        sheets["numbers"] = pd.concat([sheets["numbers"], sheets["numbers"].iloc[[row]]], ignore_index=True)
+    return edit
+
+
+# Rows of the filled numbers sheet: 0 Aronson vaccinated n (123 = 4 + 119), 1 Aronson vaccinated events (4); the
+# quote is the data row "1,Aronson,1948,4,119,11,128,44,random,-0.9387,0.5976". Spreadsheet row = index + 2.
+CASES = {
+    "unknown trial id": (set_cell(1, trial_id="nosuch2001"), 3, "trial_id", "not in the ledger"),
+    "value not in its quote": (set_cell(1, value="5"), 3, "quote", "does not appear in the quote"),
+    "events > n": (set_cell(1, value="128"), 3, "value", "events 128 exceed n 123"),
+    "negative SD": (set_cell(0, statistic="sd", value="-0.9387", derivation=""), 2, "value", "sd must be > 0"),
+    "statistic outside the enum": (set_cell(0, statistic="variance"), 2, "statistic", "is not allowed"),
+    "the same cell twice": (duplicate(1), 54, "value", "already given at"),
+    "an outcome the schema rejects": (set_cell(1, outcome="Tuberculosis"), 3, "outcome", "must match the pattern"),
+    "a half-filled row": (set_cell(1, quote=""), 3, "quote", "partly filled"),
+    "a derivation that does not add up": (set_cell(0, value="124"), 2, "derivation", "not the value 124"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_bad_cell_is_named_by_file_sheet_row_and_column(bcg, tmp_path, case):
+    edit, row, column, why = CASES[case]
+    folder = tmp_path / "bad"
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, folder, edit)
+    msg = str(err.value)
+    assert msg.startswith(f"{folder / 'numbers.csv'}, sheet 'numbers', row {row}, column '{column}': "), msg
+    assert why in msg, msg
+
+
+def test_a_cell_for_a_review_not_selected_is_rejected(bcg, tmp_path):
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, tmp_path / "other", reviews=("zhao2018",))
+    msg = str(err.value)
+    assert "sheet 'numbers', row 2, column 'review'" in msg and "'bcg' is not selected" in msg, msg
+
+
+def test_a_missing_contributor_is_named_in_the_readme(bcg, tmp_path):
+    def edit(sheets):
+        sheets["readme"].loc[sheets["readme"].field == "contributor", "value"] = ""
+
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, tmp_path / "anon", edit)
+    assert "readme.csv, sheet 'readme', row 4, column 'value': the contributor is empty" in str(err.value)
+
+
+def test_an_empty_row_is_skipped_and_a_not_reported_cell_recorded(bcg, tmp_path):
+    def edit(sheets):
+        n = sheets["numbers"]
+        n.loc[0, ["value", "derivation", "locator", "quote"]] = ""  # emptied: skipped
+        n.loc[1, ["value", "derivation", "quote"]] = ""
+        n.loc[1, ["not_reported", "locator"]] = ["yes", "data row trial 1 (searched)"]
+
+    merged, log = contribute(bcg, tmp_path / "partial", edit)
+    assert len(log) == 51 and (merged["extraction"].source_kind == "full_text").sum() == 50
+    nr = merged["not_reported"]
+    assert list(zip(nr.trial_id, nr.arm, nr.statistic, strict=True)) == [("aronson1948", "ketamine", "events")]
+
+
+def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
+    """Fleiss 1993 reduced to trials and membership; its RevMan file dropped in as data/contrib/fleiss1993.rm5
+    fills analysis CMP-001.01 (spec key rm5_analysis). Expected cells are read from the XML with ElementTree."""
+    import xml.etree.ElementTree as ET
+
+    rm5 = ROOT / "data/raw/conformance/Fleiss1993.rm5"
+    root = ET.parse(rm5).getroot()
+    studies = {s.get("ID"): (s.get("NAME"), int(s.get("YEAR"))) for s in root.iter("STUDY")}
+    data = [d for o in root.iter("DICH_OUTCOME") if o.get("ID") == "CMP-001.01" for d in o.iter("DICH_DATA")]
+    work = tmp_path
+    shutil.copytree(ROOT / "data/raw", work / "data/raw")
+    tid = {sid: "".join(c for c in name.split()[0].lower() if c.isalpha()) + str(year)
+           for sid, (name, year) in studies.items()}
+    src = "https://github.com/guido-s/meta/blob/master/inst/extdata/Fleiss1993.rm5"
+    trials = pd.read_csv(work / "data/raw/trials.csv", dtype=str, keep_default_na=False)
+    new = pd.DataFrame([{"trial_id": tid[sid], "first_author": name, "year": str(year), "no_id_reason": "the "
+                         "RevMan file names studies only", "design": "parallel", "condition": "myocardial infarction",
+                         "pain_type": "unclear", "crps": "no", "route": "oral", "regimen": "aspirin", "source": src,
+                         "locator": f"<STUDY ID={sid}>", "quote": f'NAME="{name}" YEAR="{year}"'}
+                        for sid, (name, year) in studies.items()])
+    pd.concat([trials, new]).fillna("").to_csv(work / "data/raw/trials.csv", index=False)
+    mem = pd.read_csv(work / "data/raw/membership.csv", dtype=str, keep_default_na=False)
+    new = pd.DataFrame([{"review": "fleiss1993", "trial_id": tid[d.get("STUDY_ID")], "status": "confirmed",
+                         "source": src, "locator": "CMP-001.01", "quote": f'STUDY_ID="{d.get("STUDY_ID")}"',
+                         "reason": "in the analysis"} for d in data])
+    pd.concat([mem, new]).fillna("").to_csv(work / "data/raw/membership.csv", index=False)
+    ledger = steps.extract(work / "data/raw")
+    spec = yaml.safe_load((ROOT / "config/reviews/fleiss1993.yaml").read_text())
+    spec.update(source="ledger", citation=spec["citation"] + " " + src)
+    (work / "fleiss1993.rm5").write_bytes(rm5.read_bytes())
+    merged, log = completion.contribute(ledger, [work / "fleiss1993.rm5"], ["fleiss1993"], {"fleiss1993": spec})
+    x = merged["extraction"][merged["extraction"].source_kind == "revman"]
+    assert len(x) == 4 * len(data) == len(log)
+    tables, _, missing = steps.clean(merged, "fleiss1993", spec, MAIN)
+    table = tables[("main", "mortality")].set_index("trial_id")
+    assert len(table) == len(data) == 7 and missing.empty
+    for d in data:
+        row = table.loc[tid[d.get("STUDY_ID")]]
+        assert (row.ai, row.n1, row.ci, row.n2) == tuple(float(d.get(a)) for a in ("EVENTS_1", "TOTAL_1", "EVENTS_2",
+                                                                                   "TOTAL_2"))
+
+
+def test_a_revman_file_of_a_review_not_selected_is_rejected(bcg, tmp_path):
+    f = tmp_path / "zhao2018.rm5"
+    f.write_bytes((ROOT / "data/raw/conformance/Fleiss1993.rm5").read_bytes())
+    with pytest.raises(LedgerError, match="'zhao2018' is not a selected review"):
+        completion.contribute(bcg[0], [f], ["bcg"], {"bcg": bcg[1]})
+
+
+def test_a_conflicting_number_gives_a_conflict_row_and_both_readings(bcg, tmp_path):
+    """The ledger holds a misreading (Aronson's vaccinated events as 119, the non-events beside the 4); the
+    contribution's 4 disagrees: both rows kept, tagged, one conflicts row, each variant pools its reading."""
+    ledger, spec, _ = bcg
+    t = bcg_ledger.studies().set_index("trial_id").loc["aronson1948"]
+    misread = {"extract_id": "aronson1948-misread", "trial_id": "aronson1948", "outcome": "tuberculosis",
+               "arm": "ketamine", "statistic": "events", "value": 119.0, "scale": "count", "source": t.source,
+               "locator": t.locator, "quote": t.quote, "status": "verified"}
+    ledger = {**ledger, "extraction": pd.concat([ledger["extraction"], pd.DataFrame([misread])], ignore_index=True)}
+    merged, _ = contribute((ledger, spec, bcg[2]), tmp_path / "c")
+    c = merged["conflicts"][merged["conflicts"].trial_id == "aronson1948"]
+    assert len(c) == 1 and (c.value_a.iloc[0], c.value_b.iloc[0]) == ("119", "4")
+    x = merged["extraction"]
+    assert set(x[x.conflict_id == c.conflict_id.iloc[0]].reading) == {"ledger", "contribution"}
+    variants = {**MAIN, "conflict_alt": {**MAIN["main"], "conflict": "ledger"}}
+    tables, _, _ = steps.clean(merged, "bcg", spec, variants)
+    assert tables[("main", "rr_fixed")].set_index("trial_id").loc["aronson1948", "ai"] == 4
+    assert tables[("conflict_alt", "rr_fixed")].set_index("trial_id").loc["aronson1948", "ai"] == 119
+
+
+def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers_sheet(bcg, tmp_path):
+    """Comstock 1976 taken out of the reduced ledger and given back, from the BCG table, in the trials sheet."""
+    ledger, spec, sheets = bcg
+    gone = "comstock1976"
+    ledger = {**ledger, "trials": ledger["trials"][ledger["trials"].trial_id != gone],
+              "membership": ledger["membership"][ledger["membership"].trial_id != gone]}
+    t = bcg_ledger.studies().set_index("trial_id").loc[gone]
+
+    def edit(s):
+        s["numbers"] = s["numbers"][s["numbers"].trial_id != gone].reset_index(drop=True)
+        s["trials"].loc[0, ["trial_id", "first_author", "year", "no_id_reason", "design", "randomised", "condition",
+                            "pain_type", "crps", "route", "regimen", "source", "locator", "quote", "included_source",
+                            "included_locator", "included_quote"]] = [
+            gone, "Comstock", "1976", "the BCG data table names trials by author and year only", "parallel",
+            "no" if t.alloc != "random" else "yes", "tuberculosis (BCG vaccine trial)", "unclear", "no",
+            "not stated in the data table", "BCG vaccine", t.source, t.locator, t.quote, t.source, t.locator, t.quote]
+
+    merged, log = contribute((ledger, spec, sheets), tmp_path / "new", edit)
+    assert gone in set(merged["trials"].trial_id)
+    m = merged["membership"]
+    assert m[(m.review == "bcg") & (m.trial_id == gone)].status.tolist() == ["confirmed"]
+    _, _, missing = steps.clean(merged, "bcg", spec, MAIN)
+    again, counts = ws.build("bcg", spec, merged, missing, merged["published"], "confirmed")
+    assert set(again["numbers"].trial_id) == {gone} and len(again["numbers"]) == 4
+    assert counts["cells_needed"] == 52 and counts["cells_filled"] == 48
