@@ -1,5 +1,5 @@
 # Re-runs four meta-analyses of intravenous ketamine for chronic pain from the evidence ledger in data/raw/.
-# Stages: extract -> clean -> analyse -> sensitivity -> figures -> report (one rules file each).
+# Stages: extract -> clean -> analyse (primary and sensitivity analyses) -> figures -> report (one rules file each).
 
 
 configfile: "config/config.yaml"
@@ -9,7 +9,6 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analyse.smk"
-include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/report.smk"

@@ -1,22 +1,21 @@
-"""Analyse stage: the primary pool of one analysis, with its subgroups."""
+"""Analyse stage for one review: per analysis, the primary pool with its subgroups and every configured sensitivity
+analysis in the primary's shape, plus the small-study tests and influence diagnostics. One job per review: each
+fit takes milliseconds, starting Python and importing the engine takes seconds."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.stages import analysis, io, steps
+from ketamine_ma.engine import sensitivity as sens
+from ketamine_ma.stages import analysis, io
+
+MULTI = {"leave_one_out": (analysis.leave_one_out, "omitted"), "cumulative": (analysis.cumulative, "added")}
 
 
-def main(smk):
-    w, spec = smk.wildcards, smk.params.spec
-    config = {"zero_rule": smk.params.settings["zero_rule"],
-              "prediction_interval": smk.params.settings["prediction_interval"],
-              "prepost_correlation": smk.params.settings["prepost_correlation"]}
-    settings = steps.settings_for(spec, smk.params.overrides, config)
-    table = pd.read_csv(smk.input.table)
-    studies, pooled = steps.analyse(table, w.review, w.outcome, "primary", spec, settings)
-    io.write_csv(studies, smk.output.studies)
-    io.write_csv(pooled, smk.output.pooled)
+def primary(table, review, outcome, spec, settings, base):
+    studies, pooled = analysis.analyse(table, review, outcome, "primary", spec, settings)
+    io.write_csv(studies, f"{base}/primary/studies.csv")
+    io.write_csv(pooled, f"{base}/primary/pooled.csv")
     rows = []
     for by in spec.get("subgroups", []):
         per, test = analysis.subgroups(studies, settings, by, spec.get("dose_cut_mg_kg"))
@@ -25,8 +24,56 @@ def main(smk):
                                    q_between_p=test["p"]))
         else:
             rows.append(pd.DataFrame([{"by": by, "note": test["note"]}]))
-    io.write_csv(pd.concat(rows) if rows else pd.DataFrame(columns=["by", "note"]), smk.output.subgroups)
-    Path(smk.log[0]).write_text(pooled.to_csv(index=False))
+    io.write_csv(pd.concat(rows) if rows else pd.DataFrame(columns=["by", "note"]), f"{base}/primary/subgroups.csv")
+    return studies
+
+
+def sensitivity(tables, review, outcome, spec, names, settings, p, base):
+    log = []
+    timepoint = spec.get("timepoint", {}).get("label", "any")
+    for name in names:
+        if name in MULTI:
+            fn, col = MULTI[name]
+            studies, _ = analysis.analyse(tables["main"], review, outcome, name, spec, settings)
+            rows = [{**r, "review": review, "outcome": outcome, "analysis": name, "timepoint": timepoint}
+                    for r in fn(tables["main"], settings)]
+            pooled = pd.DataFrame(rows).reindex(columns=analysis.POOLED_COLUMNS + [col])
+        else:
+            table = tables[name] if name in tables else tables["main"]
+            if name in analysis.DESIGN_FILTERS:
+                column, keep = analysis.DESIGN_FILTERS[name]
+                table = table[keep(table[column])]
+            studies, pooled = analysis.analyse(table, review, outcome, name, spec,
+                                               analysis.settings_for(spec, p.overrides, p.settings, name))
+        io.write_csv(studies, f"{base}/{name}/studies.csv")
+        io.write_csv(pooled, f"{base}/{name}/pooled.csv")
+        log.append(f"{outcome}/{name}: {len(pooled)} pooled row(s)")
+    return log
+
+
+def small_study_and_influence(studies, review, outcome, settings, p, base):
+    d = studies.dropna(subset=["yi", "vi"])
+    est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
+    if p.small_study:
+        io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, est)]).assign(review=review, outcome=outcome),
+                     f"{base}/small_study.csv")
+    if p.influence:
+        rows = sens.influence(d.yi, d.vi, est) if len(d) >= 3 else []
+        io.write_csv(pd.DataFrame(rows, columns=sens.INFLUENCE_COLUMNS).assign(trial_id=list(d.trial_id)[:len(rows)]),
+                     f"{base}/influence.csv")
+
+
+def main(smk):
+    p, review = smk.params, smk.params.review
+    log = []
+    for outcome, a in p.analyses.items():
+        spec, base = a["spec"], f"results/{review}/{outcome}"
+        tables = {v: pd.read_csv(f"data/processed/{review}/{v}/{outcome}.csv") for v in p.variants}
+        settings = analysis.settings_for(spec, p.overrides, p.settings)
+        studies = primary(tables["main"], review, outcome, spec, settings, base)
+        log += sensitivity(tables, review, outcome, spec, a["sensitivity"], settings, p, base)
+        small_study_and_influence(studies, review, outcome, settings, p, base)
+    Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 
 io.run(main, snakemake)  # noqa: F821

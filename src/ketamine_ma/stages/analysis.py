@@ -134,3 +134,31 @@ def subgroups(df, settings, by, dose_cut=None):
     tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
     per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), tau2_est, settings["ci_method"])
     return per, {"subgroup": by, **test}
+
+
+def analyse(table, review, outcome, analysis, spec, settings):
+    """Pool one study table; returns ``(studies, pooled_row_frame)`` in the output contract's shape."""
+    studies, row = pool(table, settings)
+    row.update({"review": review, "outcome": outcome, "analysis": analysis,
+                "timepoint": spec.get("timepoint", {}).get("label", "any")})
+    pooled = pd.DataFrame([row]).reindex(columns=POOLED_COLUMNS)
+    return studies, pooled
+
+
+def settings_for(spec, overrides, config, analysis="primary"):
+    """Effective pooling settings of one analysis: spec, then config overrides, then the sensitivity change."""
+    s = {k: spec[k] for k in ("measure", "method", "model", "tau2_estimator", "ci_method")}
+    s.update(overrides or {})
+    s.update({"zero_rule": config["zero_rule"], "pi_method": config["prediction_interval"],
+              "r_prepost": config["prepost_correlation"]})
+    if analysis.startswith("tau2_"):
+        s.update({"model": "random", "tau2_estimator": analysis[5:]})
+    elif analysis == "knha":
+        s.update({"model": "random", "ci_method": "knha"})
+    elif analysis == "fixed":
+        s["model"] = "fixed"
+    elif analysis == "random":
+        s["model"] = "random"
+    elif analysis == "iv":
+        s["method"] = "IV"
+    return s

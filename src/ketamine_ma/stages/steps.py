@@ -15,7 +15,6 @@ from ..engine.rm5 import read_rm5
 from ..ledger import studies as st
 from ..ledger.tables import load_ledger, read_table, validate_table, value_in_quote
 from ..ledger.vocabulary import TABLES, LedgerError
-from . import analysis as an
 from .io import SpecError
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
@@ -119,34 +118,6 @@ def clean(ledger, review, spec, variants):
     excl = pd.concat(excl) if excl else pd.DataFrame(columns=cols_e)
     miss = pd.concat(miss) if miss else pd.DataFrame(columns=cols_m)
     return out, excl, miss
-
-
-def analyse(table, review, outcome, analysis, spec, settings):
-    """Pool one study table; returns ``(studies, pooled_row_frame)`` in the output contract's shape."""
-    studies, row = an.pool(table, settings)
-    row.update({"review": review, "outcome": outcome, "analysis": analysis,
-                "timepoint": spec.get("timepoint", {}).get("label", "any")})
-    pooled = pd.DataFrame([row]).reindex(columns=an.POOLED_COLUMNS)
-    return studies, pooled
-
-
-def settings_for(spec, overrides, config, analysis="primary"):
-    """Effective pooling settings of one analysis: spec, then config overrides, then the sensitivity change."""
-    s = {k: spec[k] for k in ("measure", "method", "model", "tau2_estimator", "ci_method")}
-    s.update(overrides or {})
-    s.update({"zero_rule": config["zero_rule"], "pi_method": config["prediction_interval"],
-              "r_prepost": config["prepost_correlation"]})
-    if analysis.startswith("tau2_"):
-        s.update({"model": "random", "tau2_estimator": analysis[5:]})
-    elif analysis == "knha":
-        s.update({"model": "random", "ci_method": "knha"})
-    elif analysis == "fixed":
-        s["model"] = "fixed"
-    elif analysis == "random":
-        s["model"] = "random"
-    elif analysis == "iv":
-        s["method"] = "IV"
-    return s
 
 
 def sha256(path):
