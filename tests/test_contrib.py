@@ -217,3 +217,25 @@ def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers
     again, counts = ws.build("bcg", spec, merged, missing, merged["published"], "confirmed")
     assert set(again["numbers"].trial_id) == {gone} and len(again["numbers"]) == 4
     assert counts["cells_needed"] == 52 and counts["cells_filled"] == 48
+
+
+def test_risk_of_bias_judgements_feed_the_low_risk_sensitivity_analysis(bcg, tmp_path):
+    """A mechanics check of the RoB 2 sheet: the BCG table's only risk-of-bias information is how each trial
+    allocated (random, alternate, systematic), so D1 (randomisation) and, here, the overall judgement are low for
+    random allocation and high otherwise, each supported by the trial's data row."""
+    ledger, spec, sheets = bcg
+    t = bcg_ledger.studies()
+
+    def edit(s):
+        rob = s["risk_of_bias"].set_index("trial_id")
+        for r in t.itertuples():
+            j = "low" if r.alloc == "random" else "high"
+            rob.loc[r.trial_id, ["d1_randomisation", "d1_randomisation_support", "overall", "overall_support",
+                                 "locator"]] = [j, r.quote, j, f"allocation: {r.alloc}", r.locator]
+        s["risk_of_bias"] = rob.reset_index()[s["risk_of_bias"].columns]
+
+    merged, _ = contribute(bcg, tmp_path / "rob", edit)
+    variants = {**MAIN, "low_rob": {**MAIN["main"], "risk_of_bias": "low"}}
+    tables, _, _ = steps.clean(merged, "bcg", spec, variants)
+    assert set(tables[("low_rob", "rr_dl")].trial_id) == set(t[t.alloc == "random"].trial_id)
+    assert len(tables[("main", "rr_dl")]) == 13

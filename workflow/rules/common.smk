@@ -158,6 +158,8 @@ def variants(review=None):
     main["conflict"] = config["conflict_rule"]
     v = {"main": main}
     sens = config["sensitivity"]
+    if sens.get("low_risk_of_bias") and CONTRIBUTIONS.get(review):
+        v["low_rob"] = {**main, "risk_of_bias": "low"}
     if sens.get("conflict_alternative") and CONTRIBUTIONS.get(review):
         v["conflict_alt"] = {
             **main,
@@ -281,6 +283,7 @@ def clean_inputs(review):
             table=LEDGER_TABLES,
         ),
         "checksums": "data/processed/ledger/checksums.json",
+        "risk_of_bias": f"data/processed/{review}/ledger/risk_of_bias.csv",
     }
 
 

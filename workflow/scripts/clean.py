@@ -19,6 +19,7 @@ def main(smk):
     else:
         steps.verify_checksums(smk.input.checksums)
         ledger = steps.load_processed_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+        ledger["risk_of_bias"] = pd.read_csv(smk.input.risk_of_bias)
         out, excl, miss = steps.clean(ledger, review, spec, smk.params.variants)
     for (variant, key), t in out.items():
         io.write_csv(t, f"data/processed/{review}/{variant}/{key}.csv")

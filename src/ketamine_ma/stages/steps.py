@@ -107,6 +107,10 @@ def clean(ledger, review, spec, variants):
         if "reading" in ledger["extraction"]:  # contribution/ledger conflicts: keep the variant's reading
             r = ledger["extraction"]["reading"]
             view = {**ledger, "extraction": ledger["extraction"][r.isna() | (r == v.get("conflict"))]}
+        if v.get("risk_of_bias") == "low":  # RoB 2 sensitivity analysis: trials judged at low risk overall
+            rob = ledger["risk_of_bias"]
+            low = set(rob[(rob.review == review) & (rob.domain == "overall") & (rob.judgement == "low")].trial_id)
+            view = {**view, "membership": view["membership"][view["membership"].trial_id.isin(low)]}
         for key, a in spec["analyses"].items():
             t, e, m = st.build(view, review, key, a, v["membership"], v["pm_reading"], v["multi_arm"])
             out[(variant, key)] = t
