@@ -1,44 +1,52 @@
-rule review_notebook:
+# One job executes every narrative notebook, one after another in one kernel: starting a kernel costs more than
+# running these notebooks, and they all read the shared summaries, so any change reruns them all anyway.
+_NOTEBOOKS = {
+    **(
+        {
+            "cross_review": {
+                "template": "notebooks/cross_review.ipynb",
+                "parameters": {"results": "results"},
+            }
+        }
+        if any(s["source"] == "ledger" for s in SPECS.values())
+        else {}
+    ),
+    **{
+        r: {
+            "template": "notebooks/review.ipynb",
+            "parameters": {"review": r, "results": "results"},
+        }
+        for r in SPECS
+    },
+}
+
+
+rule notebooks:
     input:
-        template="notebooks/review.ipynb",
+        templates=sorted({n["template"] for n in _NOTEBOOKS.values()}),
         pooled="results/summary/pooled.csv",
         reproduction="results/reproduction.csv",
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
-        figures=lambda w: [
-            f"results/figures/{w.review}/{o}.forest.svg" for o in outcomes_of(w.review)
+        figures=[
+            f"results/figures/{r}/{o}.forest.svg"
+            for r in SPECS
+            for o in outcomes_of(r)
         ],
+        umbrella=(
+            ["results/umbrella/umbrella.csv"] if "cross_review" in _NOTEBOOKS else []
+        ),
         code=code("notebook.py"),
     output:
-        ipynb="results/notebooks/{review}.ipynb",
-        html="results/notebooks/{review}.html",
+        ipynb=[f"results/notebooks/{n}.ipynb" for n in _NOTEBOOKS],
+        html=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
     log:
-        "logs/notebooks/{review}.log",
+        "logs/notebooks/notebooks.log",
     benchmark:
-        "benchmarks/notebooks/{review}.tsv"
+        "benchmarks/notebooks/notebooks.tsv"
     conda:
         ENV
     params:
-        parameters=lambda w: {"review": w.review, "results": "results"},
-    script:
-        "../scripts/notebook.py"
-
-
-rule cross_review_notebook:
-    input:
-        template="notebooks/cross_review.ipynb",
-        umbrella="results/umbrella/umbrella.csv",
-        code=code("notebook.py"),
-    output:
-        ipynb="results/notebooks/cross_review.ipynb",
-        html="results/notebooks/cross_review.html",
-    log:
-        "logs/notebooks/cross_review.log",
-    benchmark:
-        "benchmarks/notebooks/cross_review.tsv"
-    conda:
-        ENV
-    params:
-        parameters={"results": "results"},
+        notebooks=_NOTEBOOKS,
     script:
         "../scripts/notebook.py"

@@ -1,4 +1,4 @@
-"""Execute one narrative notebook (papermill) into results/notebooks/, with a static HTML copy."""
+"""Execute the narrative notebooks (papermill, one shared kernel) into results/notebooks/, with static HTML copies."""
 
 from pathlib import Path
 
@@ -7,9 +7,10 @@ from ketamine_ma.stages import io
 
 
 def main(smk):
-    nb = notebooks.execute(smk.input.template, smk.output.ipynb, dict(smk.params.parameters), cwd=".")
-    notebooks.to_html(nb, smk.output.html)
-    Path(smk.log[0]).write_text(f"executed {smk.input.template}\n")
+    runs = [(n["template"], f"results/notebooks/{name}.ipynb", f"results/notebooks/{name}.html", n["parameters"])
+            for name, n in smk.params.notebooks.items()]
+    notebooks.execute_all(runs, cwd=".")
+    Path(smk.log[0]).write_text("".join(f"executed {t} into {ipynb}\n" for t, ipynb, _, _ in runs))
 
 
 io.run(main, snakemake)  # noqa: F821
