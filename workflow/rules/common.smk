@@ -247,6 +247,21 @@ def figure_inputs(wildcards):
     return files
 
 
+def forest_gap_inputs(wildcards):
+    """The forest plot's published figure and, for ledger reviews, the processed ledger its gap rows come from."""
+    r = wildcards.review
+    if SPECS[r]["source"] != "ledger":
+        return {"published": f"data/processed/conformance/{r}/published.csv"}
+    return {
+        "published": "data/processed/ledger/published.csv",
+        "ledger": expand(
+            "data/processed/{review}/ledger/{table}.csv",
+            review=r,
+            table=["trials", "membership", "extraction"],
+        ),
+    }
+
+
 def pooled_files():
     files = []
     for r in SPECS:

@@ -1,6 +1,7 @@
 rule figures:
     input:
         unpack(figure_inputs),
+        unpack(forest_gap_inputs),
         code=code("figures.py"),
     output:
         forest_svg="results/figures/{review}/{outcome}.forest.svg",
@@ -21,6 +22,7 @@ rule figures:
     params:
         spec=lambda w: SPECS[w.review]["analyses"][w.outcome],
         arms=lambda w: SPECS[w.review].get("arms", ["Ketamine", "Control"]),
+        reading=lambda w: variants(w.review)["main"],
     script:
         "../scripts/figures.py"
 

@@ -18,7 +18,9 @@ def analysis_caption(review, outcome, spec, studies: pd.DataFrame, pooled: pd.Se
             f"pooled {_fmt(pooled.estimate)} [{_fmt(pooled.ci_low)}, {_fmt(pooled.ci_high)}].")
     src = f"Ledger rows: {', '.join(rows)}." if rows else "No ledger rows could be pooled."
     return {
-        "forest": f"Forest plot. {what} Method: {how}. {src}",
+        "forest": (f"Forest plot. {what} Method: {how}. {src} Every other trial the review included or may have "
+                   "included (* candidate) is listed as not available with its missing cells; the hollow red diamond, "
+                   "where the review printed one, is its published pooled figure."),
         "funnel": f"Contour-enhanced funnel plot of the same studies ({how}). {src}",
         "sensitivity": f"Leave-one-out and cumulative (by year) pools of the same analysis ({how}).",
         "subgroups": (f"Subgroups ({', '.join(spec.get('subgroups', [])) or 'none specified'}), each pooled with its "

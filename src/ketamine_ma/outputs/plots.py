@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
+import matplotlib.transforms  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -45,78 +48,152 @@ def _save(fig, svg, png):
     plt.close(fig)
 
 
+ROW_IN, TOP_IN, BOTTOM_IN = 0.24, 0.75, 1.2  # forest plot: row height, space above and below the rows (inches)
+PUBLISHED = "#b2182b"
+MISSING_ARM = {"MC": ("baseline", "ketamine"), "PLO": ("ketamine", None), "PFT": ("ketamine", None),
+               "PAS": ("ketamine", None), "PR": ("ketamine", None)}
+
+
+def _missing_text(cells, arm):
+    stats = [c.split(" ", 1)[1] for c in cells if c.split(" ", 1)[0] == arm]
+    return "missing " + ", ".join("SD" if x == "sd" else x for x in stats) if stats else ""
+
+
+def _short_reason(reason, width=60):
+    """The clean stage's reason, shortened to fit the arm columns (the full text is in the exclusion tables)."""
+    t = re.sub(r"^no rows in the time window \(.*?\); rows are at:", "outside the time window; reported at:",
+               str(reason))
+    return t if len(t) <= width else t[: width - 1] + "…"
+
+
 def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=("Ketamine", "Control"),
-           lower_is_better=True):
-    """Forest plot: per study the arm data, weight and estimate [95% CI]; squares sized by weight; the pooled
-    diamond; heterogeneity and overall-effect lines; direction labels."""
+           lower_is_better=True, gaps: pd.DataFrame | None = None, published: dict | None = None):
+    """Forest plot as RevMan draws it (per study the arm data, weight and estimate [95% CI]; squares sized by weight;
+    the pooled diamond; heterogeneity and overall-effect lines; direction labels), plus the gap: every trial the
+    review included or may have included without usable data (``gaps``, from ``forest_rows.gap_rows``) listed as
+    "not available" with its missing cells, and the published pooled diamond (``published``, from
+    ``forest_rows.published_figure``) drawn beside ours."""
     measure = pooled.measure
-    s = studies.dropna(subset=["yi", "vi"]).reset_index(drop=True) if len(studies) else studies
-    k = len(s)
-    fig_h = 1.6 + 0.28 * max(k, 1)
-    fig = plt.figure(figsize=(10, fig_h))
-    ax = fig.add_axes([0.56, 0.22, 0.24, 0.62])
-    txt = fig.add_axes([0.0, 0.22, 1.0, 0.62], frameon=False)
-    txt.set_axis_off()
-    title = f"{pooled.review}: {label}"
-    fig.text(0.01, 0.95, title, fontsize=10, weight="bold", va="top")
-    if k == 0:
-        fig.text(0.01, 0.6, "No trial with usable data in the ledger: nothing to pool. "
-                 "See results/ledger/missing_cells.csv for the cells needed.", fontsize=9)
-        ax.set_axis_off()
-        _save(fig, svg, png)
-        return
-    ratio = measure in RATIO
-    z = 1.959963984540054
-    est = np.exp(s.yi) if ratio else s.yi
-    lo = np.exp(s.yi - z * np.sqrt(s.vi)) if ratio else s.yi - z * np.sqrt(s.vi)
-    hi = np.exp(s.yi + z * np.sqrt(s.vi)) if ratio else s.yi + z * np.sqrt(s.vi)
-    if measure in ("PLO", "PFT", "PAS"):
-        ni = s.ni
-        est, lo, hi = (ef.back_transform(v, measure, ni) for v in (s.yi, s.yi - z * np.sqrt(s.vi),
-                                                                    s.yi + z * np.sqrt(s.vi)))
-    y = np.arange(k, 0, -1, dtype=float)
-    w = s.weight.fillna(0).to_numpy()
-    ax.hlines(y, lo, hi, color="black", lw=0.8)
-    ax.scatter(est, y, marker="s", s=20 + 180 * w / max(w.max(), 1e-9), color="#2b5d8a", zorder=3)
-    pe, pl, ph = pooled.estimate, pooled.ci_low, pooled.ci_high
-    ax.fill([pl, pe, ph, pe], [0, 0.25, 0, -0.25], color="black")
-    ref = 1.0 if ratio else 0.0
-    if measure not in ("PLO", "PFT", "PAS", "PR", "MC"):
-        ax.axvline(ref, color="grey", lw=0.6)
-    if ratio:
-        _log_ticks(ax, lo.min(), hi.max())
-    ax.set_ylim(-0.8, k + 0.8)
-    ax.set_yticks([])
-    ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
-                   "MC": "Mean change from baseline"}.get(measure, "Proportion"))
-    if measure in ("MD", "SMD", "RR", "OR", "RD"):
-        left, right = (f"Favours {arms[0].lower()}", f"Favours {arms[1].lower()}")
-        if not lower_is_better:
-            left, right = right, left
-        fig.text(0.60, 0.12, left, ha="center", fontsize=7)
-        fig.text(0.76, 0.12, right, ha="center", fontsize=7)
-    single = measure in ("MC", "PLO", "PFT", "PAS", "PR")
-    heads = ["Study", "Baseline" if measure == "MC" else arms[0], "" if single and measure != "MC" else
-             (arms[0] if measure == "MC" else arms[1]),
+    ratio, single = measure in RATIO, measure in ("MC", "PLO", "PFT", "PAS", "PR")
+    gaps = gaps if gaps is not None else pd.DataFrame(columns=["study_id", "membership", "status", "reason",
+                                                                "missing"])
+    s = studies.reset_index(drop=True)
+    ok = (s.yi.notna() & s.vi.notna()).to_numpy() if len(s) else np.zeros(0, bool)
+    k = int(ok.sum())
+    rows = [("study", i) for i in range(len(s))]
+    if len(gaps):
+        rows += [("section", None)] + [("gap", i) for i in range(len(gaps))]
+    rows += [("blank", None), ("total", None)] + ([("published", None)] if published else [])
+    n = len(rows)
+    height = TOP_IN + n * ROW_IN + BOTTOM_IN
+    fig = plt.figure(figsize=(11, height))
+    ax = fig.add_axes([0.50, BOTTOM_IN / height, 0.24, n * ROW_IN / height])
+    ax.set_ylim(n - 0.5, -0.5)
+    at = matplotlib.transforms.blended_transform_factory(fig.transFigure, ax.transData)
+    below = lambda inches: (BOTTOM_IN - inches) / height  # noqa: E731  (figure y of a line `inches` under the rows)
+
+    xs = [0.01, 0.18, 0.34, 0.76, 0.81]  # columns: study, arm 1, arm 2, weight, estimate [95% CI]
+
+    def cell(col, y, text, **kw):
+        # the id names row and column, so a reader of the SVG (and the tests) can tell which cell is which
+        fig.text(xs[col], y, text, va="center", transform=at, gid=f"forest-r{y}c{col}", **kw)
+
+    fig.text(0.01, 1 - 0.12 / height, f"{pooled.review}: {label}", fontsize=10, weight="bold", va="top")
+    heads = ["Study", "Baseline" if measure == "MC" else arms[0],
+             "" if single and measure != "MC" else (arms[0] if measure == "MC" else arms[1]),
              "Weight", "Estimate [95% CI]"]
-    xs = [0.01, 0.17, 0.36, 0.82, 0.88]
-    ytop = 0.84 + 0.02
-    for x, h in zip(xs, heads, strict=True):
-        fig.text(x, ytop, h, weight="bold", va="bottom")
-    to_fig = lambda yy: 0.22 + 0.62 * (yy + 0.8) / (k + 1.6)  # noqa: E731
-    for i, r in s.iterrows():
-        yy = to_fig(y[i])
-        a1, a2 = _arm_text(r, measure)
-        for x, t in zip(xs, [r.study_id, a1, a2, f"{w[i]:.1f}%", f"{est[i]:.2f} [{lo[i]:.2f}, {hi[i]:.2f}]"],
-                        strict=True):
-            fig.text(x, yy, t, va="center")
-    fig.text(xs[0], to_fig(0), f"Total ({pooled.method}, {pooled.tau2_estimator}, {pooled.ci_method})",
-             va="center", weight="bold")
-    fig.text(xs[4], to_fig(0), f"{pe:.2f} [{pl:.2f}, {ph:.2f}]", va="center", weight="bold")
-    het = (f"Heterogeneity: Tau² = {pooled.tau2:.2f}; Chi² = {pooled.q:.2f}, df = {pooled.q_df:g} "
-           f"(P = {pooled.q_p:.2f}); I² = {pooled.i2:.0f}%") if k > 1 else "Heterogeneity: not applicable (k = 1)"
-    fig.text(0.01, 0.08, het, fontsize=7)
-    fig.text(0.01, 0.03, f"Test for overall effect: Z = {abs(pooled.stat):.2f} (P = {pooled.p:.2g})", fontsize=7)
+    for col, h in enumerate(heads):
+        cell(col, -1, h, weight="bold")
+    z = 1.959963984540054
+    yi, se = s.get("yi", pd.Series(dtype=float)), np.sqrt(s.get("vi", pd.Series(dtype=float)))
+    est, lo, hi = (np.exp(v) if ratio else v for v in (yi, yi - z * se, yi + z * se))
+    if measure in ("PLO", "PFT", "PAS") and len(s):
+        est, lo, hi = (ef.back_transform(v, measure, s.ni) for v in (yi, yi - z * se, yi + z * se))
+    est, lo, hi = (np.asarray(v, dtype=float) for v in (est, lo, hi))
+    w = s.weight.fillna(0).to_numpy() if len(s) else np.zeros(0)
+    pe, pl, ph = pooled.estimate, pooled.ci_low, pooled.ci_high
+    xvals = list(lo[ok]) + list(hi[ok]) + [v for v in (pl, ph) if not pd.isna(v)]
+    if published and not pd.isna(published["ci_low"]):
+        xvals += [published["ci_low"], published["ci_high"]]
+    elif published and not pd.isna(published["estimate"]):
+        xvals.append(published["estimate"])
+    for y, (kind, i) in enumerate(rows):
+        if kind == "study":
+            r = s.iloc[i]
+            a1, a2 = _arm_text(r, measure)
+            right = [f"{w[i]:.1f}%", f"{est[i]:.2f} [{lo[i]:.2f}, {hi[i]:.2f}]"] if ok[i] else ["", "Not estimable"]
+            for col, t in enumerate([r.study_id, a1, a2, *right]):
+                cell(col, y, t)
+        elif kind == "section":
+            cell(0, y, f"Without usable data ({len(gaps)} trials)", weight="bold", style="italic")
+        elif kind == "gap":
+            g = gaps.iloc[i]
+            grey = {"color": "#555555", "fontsize": 7}
+            cell(0, y, g.study_id + ("*" if g.membership == "candidate" else ""))
+            cells = [c for c in g.missing.split(";") if c]
+            arm1, arm2 = MISSING_ARM.get(measure, ("ketamine", "control"))
+            if g.status == "not_pooled":
+                cell(1, y, "data in the ledger; not pooled", **grey)
+            elif cells:
+                cell(1, y, _missing_text(cells, arm1), **grey)
+                if arm2:
+                    cell(2, y, _missing_text(cells, arm2), **grey)
+            else:
+                cell(1, y, _short_reason(g.reason), **grey)
+            cell(3, y, "—", **grey)
+            cell(4, y, "not pooled" if g.status == "not_pooled" else "not available", style="italic", **grey)
+            ax.axhspan(y - 0.5, y + 0.5, color="#f2f2f2", zorder=0, lw=0)
+        elif kind == "total":
+            cell(0, y, f"Total, this re-analysis: k = {k} of {len(s) + len(gaps)} trials listed "
+                           f"({pooled.method}, {pooled.tau2_estimator}, {pooled.ci_method})", weight="bold")
+            cell(4, y, f"{pe:.2f} [{pl:.2f}, {ph:.2f}]" if not pd.isna(pe) else "not estimable", weight="bold")
+            if not pd.isna(pe):
+                ax.fill([pl, pe, ph, pe], [y, y - 0.3, y, y + 0.3], color="black")
+        elif kind == "published":
+            p = published
+            cell(0, y, f"Published pooled figure ({p['result_id']}; "
+                           f"{'k = ' + p['k'] if p['k'] else 'k not printed'})", weight="bold", color=PUBLISHED)
+            text = p["text"] or ("not printed" + (f" ({p['p']})" if p["p"] else ""))
+            cell(4, y, text, weight="bold", color=PUBLISHED)
+            if not pd.isna(p["ci_low"]):
+                ax.fill([p["ci_low"], p["estimate"], p["ci_high"], p["estimate"]], [y, y - 0.3, y, y + 0.3],
+                        facecolor="white", edgecolor=PUBLISHED, lw=1.2, zorder=3)
+            if not pd.isna(p["estimate"]):
+                ax.axvline(p["estimate"], color=PUBLISHED, lw=0.6, ls=":", zorder=1)
+    if xvals:
+        ax.hlines(np.flatnonzero(ok), lo[ok], hi[ok], color="black", lw=0.8)
+        ax.scatter(est[ok], np.flatnonzero(ok), marker="s", s=20 + 180 * w[ok] / max(w.max(initial=0), 1e-9),
+                   color="#2b5d8a", zorder=3)
+        if measure not in ("PLO", "PFT", "PAS", "PR", "MC"):
+            ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.6)
+        if ratio:
+            _log_ticks(ax, min(xvals + [1.0]), max(xvals + [1.0]))
+        ax.set_yticks([])
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
+                       "MC": "Mean change from baseline"}.get(measure, "Proportion"))
+        if measure in ("MD", "SMD", "RR", "OR", "RD"):
+            left, right = (f"Favours {arms[0].lower()}", f"Favours {arms[1].lower()}")
+            if not lower_is_better:
+                left, right = right, left
+            fig.text(0.54, below(0.62), left, ha="center", fontsize=7)
+            fig.text(0.70, below(0.62), right, ha="center", fontsize=7)
+    else:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no estimate to draw", ha="center", va="center", transform=ax.transAxes,
+                color="#555555", style="italic")
+    if k > 1:
+        het = (f"Heterogeneity: Tau² = {pooled.tau2:.2f}; Chi² = {pooled.q:.2f}, df = {pooled.q_df:g} "
+               f"(P = {pooled.q_p:.2f}); I² = {pooled.i2:.0f}%")
+    else:
+        het = "Heterogeneity: " + ("not applicable (k = 1)" if k else "not estimable (no trial with usable data)")
+    fig.text(0.01, below(0.78), het, fontsize=7)
+    effect = f"Z = {abs(pooled.stat):.2f} (P = {pooled.p:.2g})" if k else "not estimable"
+    fig.text(0.01, below(0.93), f"Test for overall effect: {effect}", fontsize=7)
+    if len(gaps):
+        fig.text(0.01, below(1.08), "* candidate: the review may have included this trial (inclusion not confirmed).",
+                 fontsize=7, color="#555555")
     _save(fig, svg, png)
 
 

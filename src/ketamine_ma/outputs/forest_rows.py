@@ -1,0 +1,92 @@
+"""What a forest plot lists besides the pooled studies: every trial the review included or may have included that
+has no usable data (with the cells still missing), and the published pooled figure the analysis reproduces."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..ledger import studies as st
+
+GAP_COLUMNS = ["trial_id", "study_id", "membership", "status", "reason", "missing"]
+
+
+def gap_rows(ledger: dict, review: str, key: str, spec: dict, pooled_ids, reading: dict) -> pd.DataFrame:
+    """One row per confirmed or candidate member of ``review`` that the primary analysis did not pool.
+
+    The clean stage's own assembly (``ledger.studies.build``) is rerun on the review's processed ledger with the
+    main variant's ``reading`` (pm_reading, multi_arm, conflict) and every member counted, so candidates get their
+    missing cells too (data/processed/<review>/missing_cells.csv lists those of the counted members only).
+    ``status`` is ``not_available`` (no usable data; ``missing`` holds ``arm statistic`` cells joined by ``;`` and
+    ``reason`` the clean stage's reason) or ``not_pooled`` (usable data, but not counted under the membership
+    policy).
+    """
+    x = ledger["extraction"]
+    if "reading" in x:  # a contribution that conflicts with the ledger: keep the reading the clean stage kept
+        ledger = {**ledger, "extraction": x[x["reading"].isna() | (x["reading"] == reading.get("conflict"))]}
+    usable, excl, miss = st.build(ledger, review, key, spec, "confirmed+candidate", reading["pm_reading"],
+                                  reading["multi_arm"])
+    trials = ledger["trials"].set_index("trial_id")
+    pooled_ids = set(pooled_ids)
+    rows = []
+    for r in excl.itertuples():
+        cells = miss[miss.trial_id == r.trial_id]
+        rows.append({"trial_id": r.trial_id, "membership": r.membership, "status": "not_available",
+                     "reason": r.reason, "missing": ";".join(f"{a} {s}" for a, s in zip(cells.arm, cells.statistic,
+                                                                                      strict=True))})
+    for r in usable[~usable.trial_id.isin(pooled_ids)].itertuples():
+        rows.append({"trial_id": r.trial_id, "membership": r.membership, "status": "not_pooled",
+                     "reason": "usable data, but inclusion in the review is not confirmed", "missing": ""})
+    out = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    out = out[~out.trial_id.isin(pooled_ids)]
+    out["study_id"] = [f"{trials.at[t, 'first_author']} {int(trials.at[t, 'year'])}" for t in out.trial_id]
+    # two trials of one author and year (kiefer2008a, kiefer2008b) keep their letter, as RevMan's study ids do
+    twin = out.study_id.duplicated(keep=False)
+    out.loc[twin, "study_id"] = [f"{s}{t[-1]}" if t[-1].isalpha() else f"{s} ({t})"
+                                 for s, t in zip(out.study_id[twin], out.trial_id[twin], strict=True)]
+    order = out.membership.map({"confirmed": 0}).fillna(1)
+    return out.assign(_o=order).sort_values(["_o", "study_id"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _printed(text, fmt=".2f"):
+    """A published number for display: as printed ("<0.00001" too), or formatted when stored at full precision."""
+    if pd.isna(text) or text == "":
+        return ""
+    t = str(text)
+    try:
+        return f"{float(t):{fmt}}" if "." in t and len(t.split(".")[1]) > 4 else t
+    except ValueError:
+        return t
+
+
+def published_figure(published: pd.DataFrame, review: str, result_ids) -> dict | None:
+    """The published pooled figure an analysis reproduces (the first of ``result_ids`` that is a primary result).
+
+    ``published`` is the ledger's (or a conformance review's) published table read as strings. Returns the estimate
+    and CI as numbers on the analysis scale (percentages as proportions) and as printed, or ``None`` when the spec
+    names no published figure. ``estimate`` is NaN when the review printed no pooled estimate (e.g. a p value only).
+    """
+    p = published[(published.review == review) & published.result_id.isin(list(result_ids))]
+    p = p[p.analysis.fillna("primary") == "primary"]
+    if p.empty:
+        return None
+    p = p.set_index("result_id").loc[[r for r in result_ids if r in set(p.result_id)]]
+    with_ci = p[p.estimate.notna() & (p.estimate != "")]
+    rid = with_ci.index[0] if len(with_ci) else p.index[0]
+    r = p.loc[rid]
+    scale = 100.0 if r.scale == "percent" else 1.0
+
+    def num(x):
+        return float(x) / scale if not (pd.isna(x) or x == "") else float("nan")
+
+    unit = "%" if scale == 100 else ""
+    est, lo, hi = (_printed(x) + unit if _printed(x) else "" for x in (r.estimate, r.ci_low, r.ci_high))
+    return {"result_id": rid, "estimate": num(r.estimate), "ci_low": num(r.ci_low), "ci_high": num(r.ci_high),
+            "text": est + (f" [{lo}, {hi}]" if lo and hi else ""),
+            "k": "" if pd.isna(r.k) or r.k == "" else str(int(float(r.k))),
+            "p": _p_text(_printed(r.p, ".2g"))}
+
+
+def _p_text(p):
+    """The printed p as text (p = 0.01, p < 0.000001), or "" when none was printed."""
+    p = p.replace(" ", "")
+    return "" if not p else f"p {p[0]} {p[1:]}" if p[0] in "<>" else f"p = {p}"
