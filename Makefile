@@ -5,7 +5,7 @@ CORES ?= 4
 
 .PHONY: setup run test lint clean
 
-.venv/.setup-done: requirements.txt constraints.txt scripts/setup.sh pyproject.toml
+.venv/.setup-done: requirements.txt constraints.txt scripts/setup.sh pyproject.toml package-lock.json
 	bash scripts/setup.sh
 
 setup: .venv/.setup-done

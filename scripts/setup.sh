@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh Debian machine with Python 3.11, pip and root:
-# the Python virtual environment with pinned packages, and R + metafor for the oracle tests.
+# the Python virtual environment with pinned packages, R + metafor for the oracle tests, Chromium and node_modules
+# for the report's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(metafor); libra
   need+=(r-base-core r-cran-metafor r-cran-metadat)
 fi
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq
@@ -24,4 +26,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+# axe-core (the report's accessibility test) and DataTables (vendored in src/ketamine_ma/outputs/static/, checked
+# against this copy), pinned in package.json and package-lock.json; the pipeline itself needs no node.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  echo "note: cannot install node_modules (needs npm); the report's axe-core test is skipped" >&2
+fi
 touch .venv/.setup-done

@@ -36,3 +36,23 @@ def live_reference_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def reference(live_reference_path):
     return read_reference(live_reference_path or COMMITTED)
+
+PIPELINE_REVIEWS = ["orhurhu2019", "zhao2018", "pereira2022", "update16", "fleiss1993", "bcg"]
+
+
+@pytest.fixture(scope="session")
+def pipeline_reviews():
+    return PIPELINE_REVIEWS
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """The whole DAG run once, all six reviews, in a temporary copy of the project (tests/test_pipeline.py and
+    tests/test_report.py read it)."""
+    from test_pipeline import copy_project, smk
+
+    work = copy_project(tmp_path_factory.mktemp("pipeline"))
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    res = smk(work, "--config", f"reviews=[{','.join(PIPELINE_REVIEWS)}]")
+    assert res.returncode == 0, res.stderr[-4000:]
+    return work

@@ -354,3 +354,41 @@ def worksheet_inputs(wildcards):
             "missing": f"data/processed/{r}/missing_cells.csv",
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
+
+REPORT_PAGES = (
+    ["index.html"]
+    + [f"{r}{s}.html" for r in SPECS for s in ("", "-studies")]
+    + ["ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"]
+)
+REPORT_STATIC = [
+    "report.css",
+    "report.js",
+    "dataTables.min.js",
+    "dataTables.dataTables.min.css",
+    "DataTables-LICENSE.txt",
+]
+REPORT_ASSETS = ROOT / "src/ketamine_ma/outputs"
+
+
+def report_tables():
+    """Study rows of every pool and the small-study, influence and subgroup outputs the review pages show."""
+    files = [str(Path(p).with_name("studies.csv")) for p in pooled_files()]
+    sens = config["sensitivity"]
+    for r in SPECS:
+        for o in outcomes_of(r):
+            files += (
+                [f"results/{r}/{o}/small_study.csv"] if sens.get("small_study") else []
+            )
+            files += [f"results/{r}/{o}/influence.csv"] if sens.get("influence") else []
+            files.append(f"results/figures/{r}/{o}.subgroups.svg")
+    return sorted(set(files))
+
+
+def report_worksheets(wildcards):
+    """The extraction worksheets the landing page links, when a rule of this workflow writes them."""
+    made = any(
+        str(f).startswith("results/worksheets/")
+        for rule in workflow.rules
+        for f in rule.output
+    )
+    return [f"results/worksheets/{r}.xlsx" for r in SPECS] if made else []

@@ -81,10 +81,21 @@ rule report:
         provenance="results/provenance.json",
         extraction="data/processed/ledger/extraction.csv",
         conflicts="data/processed/ledger/conflicts.csv",
+        trials="data/processed/ledger/trials.csv",
+        membership="data/processed/ledger/membership.csv",
         extras=report_extras(),
+        tables=report_tables(),
+        worksheets=report_worksheets,
+        templates=sorted(
+            str(p.relative_to(ROOT))
+            for p in (REPORT_ASSETS / "templates").glob("*.j2")
+        ),
+        static=[f"src/ketamine_ma/outputs/static/{f}" for f in REPORT_STATIC],
         code=code("report.py"),
     output:
-        "results/report/index.html",
+        index="results/report/index.html",
+        pages=[f"results/report/{p}" for p in REPORT_PAGES if p != "index.html"],
+        static=[f"results/report/static/{f}" for f in REPORT_STATIC],
     log:
         "logs/report/report.log",
     benchmark:

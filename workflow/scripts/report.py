@@ -1,4 +1,4 @@
-"""The HTML report (results/report/index.html)."""
+"""The HTML report (results/report/): its pages from the Jinja2 templates, and the static files beside them."""
 
 from pathlib import Path
 
@@ -7,9 +7,13 @@ from ketamine_ma.stages import io
 
 
 def main(smk):
-    html = report.render(smk.input, smk.params.specs)
-    io.write_text(html, smk.output[0])
-    Path(smk.log[0]).write_text("report written\n")
+    out = Path(smk.output.index).parent
+    files = {**report.pages(smk.input, smk.params.specs, smk.input.worksheets), **report.static_files()}
+    expected = {str(Path(f).relative_to(out)) for f in smk.output}
+    assert set(files) == expected, f"report pages and rule outputs differ: {sorted(set(files) ^ expected)}"
+    for name, content in sorted(files.items()):
+        io.write_text(content, out / name)
+    Path(smk.log[0]).write_text(f"{len(files)} report files written to {out}\n")
 
 
 io.run(main, snakemake)  # noqa: F821

@@ -1,170 +1,631 @@
-"""The HTML report: one folder (``results/``) that opens offline, entered at ``results/report/index.html``.
+"""The HTML report: a small site under ``results/report/`` that opens offline, entered at ``index.html``.
 
-Every pooled number links to the study table that produced it; every study row links each of its ledger rows
-(``extract_ids``) to that row's source, locator and quote in the ledger section; figures carry their captions.
+Pages: a landing page (one card per review), one page per review (methods, flow, and per analysis the forest plot,
+reproduction, sensitivity, small-study and influence results), one page per review with the study rows behind
+every pooled number, the ledger (every extracted number with its quote, locator, canonical record and the mirror
+where it was read), conflicts, missing cells, the audit of the published figures and provenance.
+
+Every pooled number links to its study rows; every study row links each of its ledger rows (``extract_ids``). This
+module only prepares plain data; the HTML is in ``templates/`` (Jinja2, autoescaped) and the look in
+``static/report.css``. Tables a reader sorts and filters use DataTables, vendored in ``static/`` (see VENDOR.md).
 """
 
 from __future__ import annotations
 
-import html
 import json
+import math
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlparse
 
+import jinja2
 import pandas as pd
 
-CSS = """body{font-family:DejaVu Sans,Arial,sans-serif;margin:2em auto;max-width:1250px;line-height:1.35}
-table{border-collapse:collapse;font-size:12px;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 6px;
-vertical-align:top}th{background:#eee}.reproduced{background:#d9f2d9}.partial{background:#fff3c4}
-.not_reproducible{background:#f8d7d7}figure{margin:1em 0}figcaption{font-size:12px;color:#333}
-nav a{margin-right:1em}img{max-width:100%;border:1px solid #eee}.scroll{overflow-x:auto}
-td{max-width:32em}"""
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STATIC_FILES = ("report.css", "report.js", "dataTables.min.js", "dataTables.dataTables.min.css",
+                "DataTables-LICENSE.txt")
 BASE = "results/report"
+MINUS = "\u2212"
+
+VARIANT_LABELS = {
+    "primary": "Primary analysis (the review's own methods)",
+    "knha": "Hartung-Knapp-Sidik-Jonkman CI",
+    "fixed": "Fixed-effect model",
+    "random": "Random-effects model",
+    "iv": "Inverse variance instead of Mantel-Haenszel",
+    "candidates": "Confirmed and candidate trials",
+    "pm_alt": "Unlabelled \u00b1 read the other way (SD \u2194 SE)",
+    "exclude_crossover": "Parallel-group trials only",
+    "randomised_only": "Randomised trials only",
+    "leave_one_out": "Leave one trial out",
+    "cumulative": "Cumulative, by publication year",
+}
+PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
+           "published_n", "published_i2"]  # published figures are shown as printed
+RATIO = ("RR", "OR")
+STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible"}
+# Arm-level columns of a study table (metafor's names) and their headings: {0} / {1} are the spec's arm labels.
+ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} SD",
+               "ci": "{1} events", "n2": "{1} n", "m2": "{1} mean", "sd2": "{1} SD",
+               "m_pre": "baseline mean", "sd_pre": "baseline SD", "m_post": "after mean", "sd_post": "after SD",
+               "xi": "events", "ni": "n"}
+COUNTS = ("ai", "n1", "ci", "n2", "xi", "ni")
 
 
-def esc(x) -> str:
-    return html.escape("" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x))
+def variant_label(name: str) -> str:
+    if name.startswith("tau2_"):
+        return f"\u03c4\u00b2 estimator {name[5:]}"
+    return VARIANT_LABELS.get(name, name)
+
+
+def missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
+
+
+def num(x, digits=2) -> str:
+    """A number as a reader reads it: fixed decimals, a true minus sign, empty when missing."""
+    if missing(x):
+        return ""
+    if isinstance(x, str):  # as printed, unless it is a stored full-precision value (RevMan's files)
+        x = x.strip()
+        if len(x.partition(".")[2]) <= 4 or not re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", x):
+            return x.replace("-", MINUS)
+        x = float(x)
+    v = float(x)
+    if v.is_integer() and digits == 0:
+        return f"{int(v)}".replace("-", MINUS)
+    return f"{v:.{digits}f}".replace("-", MINUS)
+
+
+def sig(x, n=3) -> str:
+    if missing(x):
+        return ""
+    return f"{float(x):.{n}g}".replace("-", MINUS)
+
+
+def pval(x) -> str:
+    if missing(x):
+        return ""
+    if isinstance(x, str):
+        return x.replace("-", MINUS)
+    return "<0.0001" if x < 1e-4 else f"{x:.2g}" if x < 0.01 else f"{x:.3f}".rstrip("0").rstrip(".")
+
+
+def count(x) -> str:
+    """A count or id as an integer when it is one (13599 stays 13599, not 1.36e+04)."""
+    if missing(x):
+        return ""
+    try:
+        v = float(x)
+    except ValueError:
+        return str(x)
+    return str(int(v)) if v.is_integer() else f"{v:.4g}"
+
+
+def text(x) -> str:
+    return "" if missing(x) else str(x)
+
+
+def slug(*parts) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(str(p) for p in parts)).strip("-")
 
 
 def rel(path) -> str:
-    return os.path.relpath(path, BASE)
+    return os.path.relpath(path, BASE).replace(os.sep, "/")
 
 
-def fmt(v):
-    if isinstance(v, float):
-        return "" if pd.isna(v) else f"{v:.4g}"
-    return esc(v)
+# --- canonical records --------------------------------------------------------------------------------------------
+
+REGISTRIES = [
+    (re.compile(r"^NCT\d{8}$"), "https://clinicaltrials.gov/study/{}"),
+    (re.compile(r"^ISRCTN\d+$"), "https://www.isrctn.com/{}"),
+    (re.compile(r"^DRKS\d+$"), "https://drks.de/search/en/trial/{}"),
+    (re.compile(r"^\d{4}-\d{6}-\d{2}$"), "https://www.clinicaltrialsregister.eu/ctr-search/search?query={}"),
+]
+ICTRP = "https://trialsearch.who.int/Trial2.aspx?TrialID={}"  # the WHO portal resolves every other registry's ids
 
 
-def table(df: pd.DataFrame, cls_col=None, cell=None) -> str:
-    """An HTML table; ``cell(row, column, text)`` may return replacement HTML for a cell."""
-    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
-    body = []
-    for _, r in df.iterrows():
-        cls = f' class="{esc(r[cls_col])}"' if cls_col else ""
-        tds = []
-        for c in df.columns:
-            text = fmt(r[c])
-            tds.append(f"<td>{cell(r, c, text) if cell else text}</td>")
-        body.append(f"<tr{cls}>{''.join(tds)}</tr>")
-    return f"<div class='scroll'><table><tr>{head}</tr>{''.join(body)}</table></div>"
+def registry_url(rid: str) -> str:
+    for pattern, url in REGISTRIES:
+        if pattern.match(rid):
+            return url.format(rid)
+    return ICTRP.format(rid)
 
 
-def ledger_links(ids) -> str:
-    if not isinstance(ids, str) or not ids:
+def trial_records(t) -> list[dict]:
+    """A trial's canonical links: DOI, PubMed, PMC, registry (whichever ``trials.csv`` has)."""
+    out = []
+    if t is None:
+        return out
+    if not missing(t.get("doi")):
+        out.append({"label": f"doi:{t['doi']}", "href": f"https://doi.org/{t['doi']}"})
+    if not missing(t.get("pmid")):
+        pmid = count(t["pmid"])
+        out.append({"label": f"PMID {pmid}", "href": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"})
+    if not missing(t.get("pmcid")):
+        out.append({"label": t["pmcid"], "href": f"https://pmc.ncbi.nlm.nih.gov/articles/{t['pmcid']}/"})
+    if not missing(t.get("registry_id")):
+        out.append({"label": t["registry_id"], "href": registry_url(t["registry_id"])})
+    return out
+
+
+def record(url) -> dict | None:
+    """A source URL labelled by what it is: a DOI, PubMed or PMC record, a registry entry, or a web page."""
+    if missing(url):
+        return None
+    url = str(url)
+    u = urlparse(url)
+    host, path = u.netloc.lower(), u.path
+    if host in ("doi.org", "dx.doi.org"):
+        return {"label": f"doi:{path.lstrip('/')}", "href": url, "canonical": True}
+    if host == "pubmed.ncbi.nlm.nih.gov":
+        return {"label": f"PMID {path.strip('/').split('/')[0]}", "href": url, "canonical": True}
+    m = re.search(r"(PMC\d+)(.*)", path)
+    if host in ("pmc.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov") and m:
+        where = m.group(2).strip("/").replace("/", " ")
+        return {"label": f"{m.group(1)} {where}".strip(), "href": url, "canonical": True}
+    if host.endswith("clinicaltrials.gov"):
+        return {"label": path.rstrip("/").split("/")[-1], "href": url, "canonical": True}
+    if u.scheme in ("http", "https"):
+        return {"label": host.removeprefix("www."), "href": url, "canonical": False}
+    return {"label": url, "href": None, "canonical": False}
+
+
+# --- reading the results ------------------------------------------------------------------------------------------
+
+
+def read(path, **kw) -> pd.DataFrame:
+    return pd.read_csv(path, **kw) if Path(path).exists() else pd.DataFrame()
+
+
+def read_raw(path) -> pd.DataFrame:
+    """A ledger table with every cell as written (a PMID stays 20495588, a value stays 0.54 as printed)."""
+    return read(path, dtype=str, keep_default_na=False).replace("", None)
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    return [{k: (None if missing(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def estimate_ci(est, low, high, digits=2) -> str:
+    if missing(est):
         return ""
-    return " ".join(f'<a href="#x-{esc(i)}">{esc(i)}</a>' if not i.startswith(("rm5:", "conformance:")) else esc(i)
-                    for i in ids.split(";"))
+    ci = f" [{num(low, digits)}, {num(high, digits)}]" if not missing(low) else ""
+    return f"{num(est, digits)}{ci}"
 
 
-def figure(path, caption) -> str:
-    return (f"<figure><img src='{esc(rel(path))}' alt='{esc(Path(path).name)}'>"
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
+def published_text(r) -> str:
+    est = estimate_ci(r.get("published_estimate"), r.get("published_ci_low"), r.get("published_ci_high"))
+    return f"{r.get('measure') or ''} {est}".strip() if est else ""
 
 
-def render(inp, specs) -> str:
-    pooled = pd.read_csv(inp.pooled)
-    rep = pd.read_csv(inp.reproduction)
-    audit = pd.read_csv(inp.audit)
-    cov = pd.read_csv(inp.coverage)
-    miss = pd.read_csv(inp.missing)
-    prov = json.loads(Path(inp.provenance).read_text())
-    ledger = pd.read_csv(inp.extraction)
-    conflicts = pd.read_csv(inp.conflicts)
-    nav = "".join(f"<a href='#{esc(r)}'>{esc(r)}</a>" for r in specs)
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Ketamine meta-analyses re-run"
-             f"</title><style>{CSS}</style></head><body>",
-             "<h1>Intravenous ketamine for chronic pain: published meta-analyses re-run</h1>",
-             f"<nav><a href='#reproduction'>Reproduction</a><a href='#audit'>Audit</a>{nav}"
-             "<a href='#umbrella'>Side by side</a><a href='#missing'>Missing cells</a><a href='#ledger'>Ledger</a>"
-             "<a href='#provenance'>Provenance</a></nav>",
-             "<p>Every pooled number links to the study table that produced it; each study row links to its ledger "
-             "rows, shown with source, locator and verbatim quote in the <a href='#ledger'>ledger</a>.</p>",
-             "<h2 id='reproduction'>Reproduction of the published figures</h2>"]
-    cols = [c for c in ("review", "result_id", "analysis", "measure", "published_estimate", "published_ci_low",
-                        "published_ci_high", "published_p", "our_estimate", "our_ci_low", "our_ci_high", "our_k",
-                        "source_kind", "status", "reason") if c in rep]
+def short_reason(reason) -> str:
+    """The first clause of a reproduction reason, as a sentence (the cells needed are on the missing-cells page)."""
+    first = text(reason).split("; needed:")[0]
+    return f"{first[:1].upper()}{first[1:]}." if first else ""
 
-    def rep_cell(r, c, text):
-        if c == "our_estimate" and text and r["analysis"]:
-            return f"<a href='{esc(rel(f'results/{r.review}/{r.analysis}/primary/studies.csv'))}'>{text}</a>"
-        return text
 
-    parts.append(table(rep[cols], "status", rep_cell))
-    parts.append("<h2 id='audit'>Audit of the published figures</h2>"
-                 "<p>Is each printed p consistent with its estimate and 95% CI, and is the CI symmetric on its scale?"
-                 "</p>" + table(audit))
-    parts.append("<h3>Do subgroup counts add up to the totals?</h3>" + table(pd.read_csv(inp.audit_totals)))
-    parts.append("<h3>Do printed percentages match printed counts?</h3>" + table(pd.read_csv(inp.audit_percentages)))
-    for review, spec in specs.items():
-        parts.append(f"<h2 id='{esc(review)}'>{esc(review)}</h2><p>{esc(spec['citation'])}</p>"
-                     f"<p><b>Methods as re-run</b> (<code>config/reviews/{esc(review)}.yaml</code>): "
-                     f"{esc(spec['methods'])}</p>")
-        flow = Path(f"results/figures/{review}.flow.svg")
-        if flow.exists():
-            parts.append(figure(flow, f"Flow of {review}'s trials from the review to the pooled analyses."))
-        nbhtml = Path(f"results/notebooks/{review}.html")
-        if nbhtml.exists():
-            parts.append(f"<p>Narrative notebook: <a href='{esc(rel(nbhtml))}'>{esc(nbhtml.name)}</a></p>")
-        for key, a in spec["analyses"].items():
-            caps_path = Path(f"results/figures/{review}/{key}.captions.json")
-            if not caps_path.exists():
-                continue
-            caps = json.loads(caps_path.read_text())
-            parts.append(f"<h3 id='{esc(review)}-{esc(key)}'>{esc(a['label'])}</h3>")
-            parts.append(figure(f"results/figures/{review}/{key}.forest.svg", caps["forest"]))
-            p = pooled[(pooled.review == review) & (pooled.outcome == key)]
-            show = ["analysis", "measure", "method", "tau2_estimator", "ci_method", "k", "n_participants", "estimate",
-                    "ci_low", "ci_high", "p", "tau2", "i2", "pi_low", "pi_high", "note"]
+class Run:
+    """Everything the pages show, read once from the pipeline's outputs."""
 
-            def pooled_cell(r, c, text, rv=review, k=key):
-                if c in ("estimate", "ci_low", "ci_high") and text:
-                    return f"<a href='{esc(rel(f'results/{rv}/{k}/{r.analysis}/studies.csv'))}'>{text}</a>"
-                return text
+    def __init__(self, inp, specs, worksheets=()):
+        self.specs = specs
+        self.pooled = read(inp.pooled).drop_duplicates()
+        self.rep = read(inp.reproduction, dtype={c: str for c in PRINTED})
+        self.audit = read(inp.audit)
+        self.audit_totals = read(inp.audit_totals)
+        self.audit_percentages = read(inp.audit_percentages)
+        self.coverage = read(inp.coverage)
+        self.missing = read(inp.missing)
+        self.prov = json.loads(Path(inp.provenance).read_text())
+        self.extraction = read_raw(inp.extraction)
+        self.conflicts = read_raw(inp.conflicts)
+        self.trials = read_raw(inp.trials)
+        self.membership = read_raw(inp.membership)
+        self.worksheets = {Path(w).stem: w for w in worksheets if Path(w).exists()}
+        self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
+        self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
 
-            parts.append("<h4>Primary and sensitivity analyses</h4>" + table(p[show], cell=pooled_cell))
-            st = pd.read_csv(f"results/{review}/{key}/primary/studies.csv")
-            if len(st):
-                scols = [c for c in ("study_id", "membership", "design", "timepoint", "yi", "vi", "weight",
-                                     "extract_ids", "conversions") if c in st]
-                parts.append("<h4>Studies pooled</h4>" + table(
-                    st[scols], cell=lambda r, c, text: ledger_links(r[c]) if c == "extract_ids" else text))
-            parts.append(figure(f"results/figures/{review}/{key}.funnel.svg", caps["funnel"]))
-            parts.append(figure(f"results/figures/{review}/{key}.sensitivity.svg", caps["sensitivity"]))
-            if a.get("subgroups"):
-                parts.append(figure(f"results/figures/{review}/{key}.subgroups.svg", caps["subgroups"]))
-        c = cov[cov.review == review]
-        if len(c):
-            parts.append("<h4>Ledger coverage</h4>" + table(c))
-    if Path("results/umbrella/umbrella.csv").exists():
-        parts.append("<h2 id='umbrella'>The reviews side by side</h2>")
-        parts.append(figure("results/figures/umbrella.forest.svg", "The reviews' own pooled figures as printed."))
-        parts.append(table(pd.read_csv("results/umbrella/umbrella.csv")))
-        parts.append(figure("results/figures/overlap.svg", "Trials shared between the reviews (ledger membership, "
-                                                           "confirmed and candidate) and the corrected covered area."))
-        nb = Path("results/notebooks/cross_review.html")
-        if nb.exists():
-            parts.append(f"<p>Narrative notebook: <a href='{esc(rel(nb))}'>{esc(nb.name)}</a></p>")
-    else:
-        parts.append("<h2 id='umbrella'>The reviews side by side</h2><p>No ledger review selected.</p>")
-    parts.append("<h2 id='missing'>Cells still missing</h2><p>The to-do list for a reader with full-text access: fill "
-                 "these in <code>data/raw/extraction.csv</code> with source and quote, and rerun.</p>" + table(miss))
-    parts.append("<h2 id='conflicts'>Conflicts between sources</h2>" + table(conflicts))
-    parts.append("<h2 id='ledger'>Ledger: every extracted number with its source and quote</h2>")
+    # -- per analysis
+
+    def pools(self, review, key) -> pd.DataFrame:
+        p = self.pooled
+        return p[(p.review == review) & (p.outcome == key)] if len(p) else p
+
+    def studies(self, review, key, variant) -> pd.DataFrame:
+        return read(f"results/{review}/{key}/{variant}/studies.csv")
+
+    def variants(self, review, key) -> list[str]:
+        p = self.pools(review, key)
+        names = list(dict.fromkeys(p.analysis)) if len(p) else []
+        return ["primary"] + [n for n in names if n != "primary"]
+
+    def rep_rows(self, review, key=None) -> list[dict]:
+        r = self.rep
+        if not len(r):
+            return []
+        r = r[r.review == review]
+        if key is not None:
+            r = r[r.analysis.fillna("") == key]
+        return records(r)
+
+
+# --- page data ----------------------------------------------------------------------------------------------------
+
+
+def pooled_link(review, key, variant) -> str:
+    return f"{review}-studies.html#{slug(key, variant)}"
+
+
+def pool_row(r: dict, review, key) -> dict:
+    est = r.get("estimate")
+    return {
+        "variant": r["analysis"], "label": variant_label(r["analysis"]), "k": count(r.get("k")),
+        "n": count(r.get("n_participants")), "estimate": num(est), "ci_low": num(r.get("ci_low")),
+        "ci_high": num(r.get("ci_high")), "p": pval(r.get("p")), "tau2": sig(r.get("tau2")),
+        "i2": num(r.get("i2"), 0) if not missing(r.get("i2")) else "", "omitted": text(r.get("omitted")),
+        "note": text(r.get("note")), "measure": text(r.get("measure")),
+        "settings": " \u00b7 ".join(text(r.get(c)) for c in ("method", "tau2_estimator", "ci_method")
+                                    if not missing(r.get(c))),
+        "href": pooled_link(review, key, r["analysis"]), "has_estimate": not missing(est),
+    }
+
+
+def rep_row(r: dict) -> dict:
+    status = text(r.get("status"))
+    return {
+        "result_id": text(r.get("result_id")), "measure": text(r.get("measure")),
+        "published": published_text(r) or "no estimate printed",
+        "published_p": pval(r.get("published_p")), "published_k": count(r.get("published_k")),
+        "source_kind": text(r.get("source_kind")),
+        "ours": estimate_ci(r.get("our_estimate"), r.get("our_ci_low"), r.get("our_ci_high")),
+        "our_k": count(r.get("our_k")), "status": status, "status_label": STATUS_LABELS.get(status, status),
+        "reason": text(r.get("reason")),
+    }
+
+
+def table_rows(df: pd.DataFrame, fmt=None) -> tuple[list[str], list[list[str]]]:
+    """A small CSV as header + rows of display strings (numbers formatted, missing cells empty)."""
+    fmt = fmt or {}
+    cols = list(df.columns)
     rows = []
-    for _, r in ledger.iterrows():
-        src = esc(r.source)
-        link = f"<a href='{src}'>{src}</a>" if str(r.source).startswith("http") else src
-        rows.append(f"<tr id='x-{esc(r.extract_id)}'><td>{esc(r.extract_id)}</td><td>{esc(r.trial_id)}</td>"
-                    f"<td>{esc(r.outcome)}</td><td>{esc(r.arm)}</td><td>{esc(r.statistic)}</td>"
-                    f"<td>{esc(r.qualifier)}{r.value:g}</td><td>{esc(r.status)}</td><td>{esc(r.locator)}</td>"
-                    f"<td>{link}</td><td>{esc(r.quote)}</td></tr>")
-    parts.append("<table><tr><th>extract_id</th><th>trial</th><th>outcome</th><th>arm</th><th>statistic</th>"
-                 "<th>value</th><th>status</th><th>locator</th><th>source</th><th>quote</th></tr>"
-                 f"{''.join(rows)}</table>")
-    parts.append(f"<h2 id='provenance'>Provenance</h2><p>git commit {esc(prov.get('git_commit'))}"
-                 f"{' (uncommitted changes)' if prov.get('git_dirty') else ''}; Python {esc(prov.get('python'))}</p>")
-    parts.append(table(pd.DataFrame([{"package": k, "version": v} for k, v in prov["packages"].items()])))
-    parts.append(table(pd.DataFrame([{"input": k, "sha256": v} for k, v in prov["inputs"].items()])))
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    for r in records(df):
+        rows.append([fmt[c](r[c]) if c in fmt else (sig(r[c], 4) if isinstance(r[c], float) else text(r[c]))
+                     for c in cols])
+    return cols, rows
+
+
+def small_study(review, key, measure) -> dict | None:
+    df = read(f"results/{review}/{key}/small_study.csv")
+    if not len(df):
+        return None
+    r = records(df)[0]
+    k = int(r.get("k") or 0)
+    egger = (f"Egger's test: t = {num(r.get('egger_t'))}, df = {count(r.get('egger_df'))}, "
+             f"p = {pval(r.get('egger_p'))}" if not missing(r.get("egger_t")) else text(r.get("egger_note")))
+    if not missing(r.get("trimfill_k0")):
+        est = [r.get(c) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high")]
+        if measure in RATIO:  # trim-and-fill works on the log scale; a reader compares ratios
+            est = [None if missing(x) else math.exp(x) for x in est]
+        trim = (f"Trim-and-fill: {count(r['trimfill_k0'])} trial(s) imputed on the {text(r.get('trimfill_side'))}; "
+                f"adjusted {measure} {estimate_ci(*est)}")
+    else:
+        trim = text(r.get("trimfill_note"))
+    note = text(r.get("egger_note"))
+    return {"k": k, "egger": egger, "trimfill": trim, "note": note if note and note != egger else ""}
+
+
+def influence(review, key) -> dict | None:
+    df = read(f"results/{review}/{key}/influence.csv")
+    if not len(df):
+        return None
+    cols = ["trial_id", "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight"]
+    df = df[[c for c in cols if c in df]]
+    head, rows = table_rows(df, {c: (lambda v: sig(v, 3)) for c in cols[1:]})
+    return {"head": head, "rows": rows}
+
+
+def svg_size(path) -> tuple[int, int] | None:
+    """An SVG's size in CSS px (matplotlib writes points), so the page reserves its space before it loads."""
+    head = Path(path).read_text(encoding="utf-8", errors="replace")[:2000]
+    m = re.search(r'<svg[^>]*?width="([\d.]+)(pt|px)?"[^>]*?height="([\d.]+)(pt|px)?"', head, re.S)
+    if not m:
+        return None
+    scale = 4 / 3 if m.group(2) == "pt" else 1
+    return round(float(m.group(1)) * scale), round(float(m.group(3)) * scale)
+
+
+def figure(path, alt, caption="") -> dict | None:
+    if not Path(path).exists():
+        return None
+    size = svg_size(path) if str(path).endswith(".svg") else None
+    return {"src": rel(path), "alt": alt, "caption": caption, "href": rel(path),
+            "width": size[0] if size else None, "height": size[1] if size else None}
+
+
+def analysis_page(run: Run, review, key, a) -> dict:
+    caps_path = Path(f"results/figures/{review}/{key}.captions.json")
+    caps = json.loads(caps_path.read_text()) if caps_path.exists() else {}
+    pools = run.pools(review, key)
+    main = [pool_row(r, review, key) for r in records(pools[~pools.analysis.isin(["leave_one_out", "cumulative"])])]
+    main.sort(key=lambda r: r["variant"] != "primary")
+    loo = [pool_row(r, review, key) for r in records(pools[pools.analysis == "leave_one_out"])]
+    cum = [pool_row(r, review, key) for r in records(pools[pools.analysis == "cumulative"])]
+    primary = next((r for r in main if r["variant"] == "primary"), None)
+    k_primary = int(primary["k"] or 0) if primary else 0
+    fig = f"results/figures/{review}/{key}"
+    return {
+        "key": key, "id": slug("a", key), "label": a["label"], "primary": primary,
+        "forest": figure(f"{fig}.forest.svg", f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
+        "reproduction": [rep_row(r) for r in run.rep_rows(review, key)],
+        "pools": main, "leave_one_out": loo, "cumulative": cum,
+        "sensitivity_fig": figure(f"{fig}.sensitivity.svg", f"Leave-one-out and cumulative pools of {key}",
+                                  caps.get("sensitivity", "")) if loo or cum else None,
+        "funnel": figure(f"{fig}.funnel.svg", f"Funnel plot of {key}", caps.get("funnel", ""))
+        if k_primary >= 3 else None,
+        "subgroups": figure(f"{fig}.subgroups.svg", f"Subgroups of {key}", caps.get("subgroups", ""))
+        if a.get("subgroups") and k_primary >= 2 else None,
+        "any_estimate": any(r["has_estimate"] for r in main + loo + cum),
+        "small_study": small_study(review, key, primary["measure"] if primary else ""),
+        "influence": influence(review, key),
+        "timepoint": a.get("timepoint", {}).get("label", "any reported") if isinstance(a.get("timepoint"), dict)
+        else "any reported",
+        "settings": " \u00b7 ".join(text(a.get(c)) for c in ("measure", "method", "model", "tau2_estimator",
+                                                             "ci_method") if a.get(c)),
+    }
+
+
+def headline(run: Run, review, spec) -> dict:
+    """The review's headline figure: the first analysis (spec order) with a printed estimate, the review's own
+    text preferred over secondary sources."""
+    rows = [r for r in run.rep_rows(review) if r.get("analysis") and not missing(r.get("published_estimate"))]
+    order = {k: i for i, k in enumerate(spec["analyses"])}
+    rows.sort(key=lambda r: (r.get("source_kind") != "primary", order.get(r["analysis"], 99)))
+    if rows:
+        r = rows[0]
+        key = r["analysis"]
+        ours = estimate_ci(r.get("our_estimate"), r.get("our_ci_low"), r.get("our_ci_high"))
+        return {"key": key, "label": spec["analyses"][key]["label"], "result_id": r["result_id"],
+                "published": published_text(r), "published_k": count(r.get("published_k")),
+                "source_kind": text(r.get("source_kind")),
+                "ours": f"{r.get('measure') or ''} {ours}".strip() if ours else "",
+                "our_k": count(r.get("our_k")), "status": text(r.get("status")),
+                "why": "" if ours else short_reason(r.get("reason")), "href": f"{review}.html#{slug('a', key)}"}
+    key = next(iter(spec["analyses"]))
+    return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "ours": "", "status": "",
+            "why": "The sources read print no pooled estimate for this review, so there is nothing to compare.",
+            "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "", "our_k": "",
+            "source_kind": ""}
+
+
+def status_of(rows: list[dict]) -> dict:
+    n = len(rows)
+    c = {s: sum(r.get("status") == s for r in rows) for s in STATUS_LABELS}
+    if n and c["reproduced"] == n:
+        cls, label = "reproduced", "reproduced"
+    elif c["reproduced"] or c["partial"]:
+        cls, label = "partial", "partly reproduced"
+    elif n:
+        cls, label = "not_reproducible", "not reproducible yet"
+    else:
+        cls, label = "none", "no published figures"
+    return {"class": cls, "label": label, "n": n, **c}
+
+
+def coverage_of(run: Run, review) -> dict:
+    """Trials with usable data (any primary pool) against the trials the review pooled (its printed k)."""
+    p = run.pooled
+    prim = p[(p.review == review) & (p.analysis == "primary")] if len(p) else p
+    used = sorted({t for ts in prim.get("trials", pd.Series(dtype=str)).dropna() for t in str(ts).split(";") if t})
+    cov = run.coverage[run.coverage.review == review] if len(run.coverage) else run.coverage
+    total = cov.published_k_review.max() if len(cov) and cov.published_k_review.notna().any() else float("nan")
+    if missing(total):
+        ks = [float(r["published_k"]) for r in run.rep_rows(review) if not missing(r.get("published_k"))]
+        total = max(ks) if ks else float("nan")
+    known = "" if missing(total) else f"{float(total):g}"
+    have = len(used)
+    pct = 0 if missing(total) or not total else min(100, round(100 * have / float(total)))
+    return {"have": have, "total": known, "pct": pct, "trials": used}
+
+
+def top_missing(run: Run, review, n=3) -> tuple[list[dict], int]:
+    """The cells that would help most: trials that need the fewest cells to enter an analysis, headline first."""
+    m = run.missing
+    if not len(m):
+        return [], 0
+    m = m[m.review == review]
+    order = {k: i for i, k in enumerate(run.specs[review]["analyses"])}
+    groups = []
+    for (trial, key), g in m.groupby(["trial_id", "analysis"], sort=True):
+        cells = sorted({f"{a} {s}" for a, s in zip(g.arm, g.statistic, strict=True)})
+        groups.append({"trial": trial, "analysis": key, "cells": cells, "n": len(cells),
+                       "href": f"ledger.html#{slug('t', trial)}" if trial in run.trial_by_id else None,
+                       "timepoint": text(g.timepoint.iloc[0]), "order": order.get(key, 99)})
+    groups.sort(key=lambda x: (x["n"], x["order"], x["trial"]))
+    return groups[:n], len(m)
+
+
+def ledger_link(eid, known) -> dict:
+    return {"id": eid, "href": f"ledger.html#{slug('x', eid)}" if eid in known else None}
+
+
+def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tuple[list[str], list[dict]]:
+    arm = [c for c in ARM_COLUMNS if c in df and df[c].notna().any()]
+    cols = (["study", "membership", "design", "time point"] + [ARM_COLUMNS[c].format(*arms) for c in arm]
+            + ["effect yi", "variance vi", "weight %", "ledger rows", "conversions"])
+    rows = []
+    for r in records(df):
+        ids = [i for i in text(r.get("extract_ids")).split(";") if i]
+        trial = r.get("trial_id")
+        rows.append({
+            "id": slug("s", r.get("study_id")), "study": text(r.get("study_id")),
+            "trial_href": f"ledger.html#{slug('t', trial)}" if trial in run.trial_by_id else None,
+            "cells": [text(r.get("membership")), text(r.get("design")), text(r.get("timepoint"))]
+            + [count(r.get(c)) if c in COUNTS else sig(r.get(c), 4) for c in arm]
+            + [sig(r.get("yi"), 4), sig(r.get("vi"), 4), num(r.get("weight"), 1)],
+            "ledger": [ledger_link(i, run.ledger_ids) for i in ids],
+            "conversions": text(r.get("conversions")),
+        })
+    return cols, rows
+
+
+def study_group(run: Run, review, key, spec) -> dict:
+    """One analysis on the study-rows page: a section per pool, each with the study rows that pool used."""
+    pools = {r["analysis"]: r for r in records(run.pools(review, key))
+             if r["analysis"] not in ("leave_one_out", "cumulative")}
+    sections = []
+    for v in run.variants(review, key):
+        df = run.studies(review, key, v)
+        cols, rows = study_rows(run, df, spec.get("arms", ["Ketamine", "Control"]))
+        p = pools.get(v)
+        if p:
+            est = estimate_ci(p.get("estimate"), p.get("ci_low"), p.get("ci_high")) or "not estimable"
+            summary = f"k = {count(p.get('k'))}; {p.get('measure')} {est}"
+        else:
+            each = "omitting" if v == "leave_one_out" else "adding"
+            summary = f"{len(df)} trials; one pool {each} each trial in turn"
+        sections.append({"id": slug(key, v), "variant": v, "label": variant_label(v), "summary": summary,
+                         "cols": cols, "rows": rows, "open": v == "primary"})
+    return {"key": key, "label": spec["analyses"][key]["label"], "id": slug("a", key), "sections": sections}
+
+
+def review_context(run: Run, review, spec) -> dict:
+    rows = run.rep_rows(review)
+    top, n_missing = top_missing(run, review)
+    flow = figure(f"results/figures/{review}.flow.svg", f"Flow of {review}'s trials",
+                  f"Flow of {review}'s trials from the review's own count to the trials pooled here.")
+    nb = Path(f"results/notebooks/{review}.html")
+    ws = run.worksheets.get(review)
+    return {
+        "slug": review, "page": f"{review}.html", "studies_page": f"{review}-studies.html",
+        "citation": spec["citation"], "methods": spec["methods"], "source": spec["source"],
+        "conformance": spec["source"] != "ledger", "status": status_of(rows), "headline": headline(run, review, spec),
+        "coverage": coverage_of(run, review), "top_missing": top, "n_missing": n_missing, "flow": flow,
+        "notebook": rel(nb) if nb.exists() else None, "worksheet": rel(ws) if ws else None,
+        "analyses": [{"key": k, "label": a["label"], "id": slug("a", k)} for k, a in spec["analyses"].items()],
+    }
+
+
+def ledger_rows(run: Run) -> list[dict]:
+    out = []
+    for r in records(run.extraction):
+        try:
+            order = float(r.get("value"))
+        except (TypeError, ValueError):
+            order = ""
+        out.append({
+            "id": slug("x", r["extract_id"]), "extract_id": r["extract_id"], "trial": text(r.get("trial_id")),
+            "trial_href": f"#{slug('t', r.get('trial_id'))}" if r.get("trial_id") in run.trial_by_id else None,
+            "outcome": text(r.get("outcome")), "timepoint": text(r.get("timepoint")), "arm": text(r.get("arm")),
+            "statistic": text(r.get("statistic")), "order": order,
+            "value": f"{text(r.get('qualifier'))}{num(r.get('value'))}",
+            "scale": text(r.get("scale")), "status": text(r.get("status")), "locator": text(r.get("locator")),
+            "quote": text(r.get("quote")), "source": record(r.get("source")), "read_at": record(r.get("read_at")),
+            "records": trial_records(run.trial_by_id.get(r.get("trial_id"))),
+            "notes": " ".join(text(r.get(c)) for c in ("derivation", "notes") if not missing(r.get(c))),
+        })
+    return out
+
+
+def trial_rows(run: Run) -> list[dict]:
+    reviews = {}
+    for r in records(run.membership):
+        reviews.setdefault(r["trial_id"], []).append(f"{r['review']} ({r['status']})")
+    return [{
+        "id": slug("t", t["trial_id"]), "trial_id": t["trial_id"],
+        "citation": ", ".join(text(t.get(c)) for c in ("first_author", "year", "journal") if not missing(t.get(c))),
+        "title": text(t.get("title")), "design": text(t.get("design")), "condition": text(t.get("condition")),
+        "records": trial_records(t), "no_id_reason": text(t.get("no_id_reason")),
+        "reviews": "; ".join(reviews.get(t["trial_id"], [])), "source": record(t.get("source")),
+        "read_at": record(t.get("read_at")), "locator": text(t.get("locator")), "quote": text(t.get("quote")),
+    } for t in records(run.trials)]
+
+
+def membership_rows(run: Run) -> list[dict]:
+    return [{
+        "review": r["review"], "trial": r["trial_id"], "trial_href": f"#{slug('t', r['trial_id'])}",
+        "status": text(r.get("status")), "reason": text(r.get("reason")), "review_says": text(r.get("review_says")),
+        "locator": text(r.get("locator")), "quote": text(r.get("quote")), "source": record(r.get("source")),
+        "read_at": record(r.get("read_at")),
+    } for r in records(run.membership)]
+
+
+def conflict_rows(run: Run) -> list[dict]:
+    def side(r, s):
+        return {"value": text(r.get(f"value_{s}")), "quote": text(r.get(f"quote_{s}")),
+                "source": record(r.get(f"source_{s}")), "read_at": record(r.get(f"read_at_{s}"))}
+
+    return [{"id": slug("c", r["conflict_id"]), "conflict_id": r["conflict_id"], "trial": text(r.get("trial_id")),
+             "trial_href": f"ledger.html#{slug('t', r.get('trial_id'))}" if r.get("trial_id") in run.trial_by_id
+             else None, "field": text(r.get("field")), "a": side(r, "a"), "b": side(r, "b"),
+             "note": text(r.get("note"))} for r in records(run.conflicts)]
+
+
+# --- rendering ----------------------------------------------------------------------------------------------------
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["minus"] = lambda s: str(s).replace("-", MINUS)
+    return env
+
+
+def pages(inp, specs, worksheets=()) -> dict[str, str]:
+    """Every page of the report, file name → HTML."""
+    run = Run(inp, specs, worksheets)
+    env = environment()
+    reviews = [review_context(run, r, s) for r, s in specs.items()]
+    commit = run.prov.get("git_commit") or "unknown"
+    common = {"reviews": reviews, "commit": commit, "dirty": bool(run.prov.get("git_dirty"))}
+
+    def render(name, current, **ctx):
+        return env.get_template(name).render(current=current, **common, **ctx)
+
+    umbrella = figure("results/figures/umbrella.forest.svg", "The reviews' own pooled figures side by side",
+                      "Each review's pooled figures as printed (the published side of every card above), on one "
+                      "axis per measure.")
+    overlap = figure("results/figures/overlap.svg", "Trials shared between the reviews",
+                     "Trials shared between the reviews (ledger membership, confirmed and candidate) and the "
+                     "corrected covered area.")
+    cross = Path("results/notebooks/cross_review.html")
+    out = {"index.html": render("index.html.j2", "index", umbrella=umbrella, overlap=overlap,
+                                n_ledger=len(run.extraction), n_missing=len(run.missing),
+                                n_conflicts=len(run.conflicts), cross_notebook=rel(cross) if cross.exists() else None)}
+    for ctx, (review, spec) in zip(reviews, specs.items(), strict=True):
+        keys = [k for k in spec["analyses"] if not run.pools(review, k).empty]
+        analyses = [analysis_page(run, review, k, spec["analyses"][k]) for k in keys]
+        out[f"{review}.html"] = render("review.html.j2", review, r=ctx, analyses=analyses)
+        groups = [study_group(run, review, k, spec) for k in keys]
+        out[f"{review}-studies.html"] = render("studies.html.j2", review, r=ctx, groups=groups)
+    out["ledger.html"] = render("ledger.html.j2", "ledger", rows=ledger_rows(run), trials=trial_rows(run),
+                                membership=membership_rows(run))
+    out["conflicts.html"] = render("conflicts.html.j2", "conflicts", rows=conflict_rows(run))
+    miss = records(run.missing)
+    out["missing.html"] = render("missing.html.j2", "missing", rows=miss,
+                                 counts={r["slug"]: r["n_missing"] for r in reviews})
+    fmt = {c: pval for c in ("published_p", "p_from_ci")}
+    out["audit.html"] = render("audit.html.j2", "audit", audit=table_rows(run.audit, fmt),
+                               totals=table_rows(run.audit_totals), percentages=table_rows(run.audit_percentages),
+                               reproduction=[{**rep_row(r), "review": r["review"], "analysis": text(r.get("analysis"))}
+                                             for r in records(run.rep)])
+    prov = run.prov
+    out["provenance.html"] = render("provenance.html.j2", "provenance", python=prov.get("python"),
+                                    packages=sorted(prov.get("packages", {}).items()),
+                                    inputs=sorted(prov.get("inputs", {}).items()))
+    return out
+
+
+def page_names(specs) -> list[str]:
+    """The file names :func:`pages` writes (the rule's outputs)."""
+    return (["index.html"] + [f"{r}{s}.html" for r in specs for s in ("", "-studies")]
+            + ["ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"])
+
+
+def static_files() -> dict[str, str]:
+    """The stylesheet, script and vendored DataTables files, copied beside the pages (``static/``)."""
+    return {f"static/{n}": (STATIC / n).read_text(encoding="utf-8") for n in STATIC_FILES}

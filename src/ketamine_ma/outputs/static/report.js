@@ -1,0 +1,52 @@
+/* The report's only script. Long tables (class "dt") become sortable and filterable with DataTables (vendored
+   beside this file) and scroll inside a keyboard-focusable box, so no page grows past a few screens. A link to a
+   row or a pool (#id) lands on it even when it sits in a closed <details> or in a filtered table. */
+(function () {
+  "use strict";
+  var tables = [];
+
+  function setUp(table) {
+    var label = table.getAttribute("aria-label") ||
+      (document.getElementById(table.getAttribute("aria-labelledby")) || {}).textContent || "Table";
+    var dt = new window.DataTable(table, {
+      paging: false,
+      order: [],
+      autoWidth: false,
+      language: { search: "Filter " + label.trim().toLowerCase() + ":", info: "_TOTAL_ rows", infoFiltered: "(of _MAX_)" }
+    });
+    var cell = table.closest(".dt-layout-cell");
+    if (cell) {
+      cell.classList.add("table-scroll");
+      cell.tabIndex = 0;
+      cell.setAttribute("role", "region");
+      cell.setAttribute("aria-label", label.trim() + " (scrolls)");
+    }
+    tables.push(dt);
+  }
+
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (!id) { return; }
+    var el = document.getElementById(id);
+    if (!el) {
+      // the row may be filtered out: clear every table's filter and look again
+      tables.forEach(function (dt) { dt.search("").draw(); });
+      el = document.getElementById(id);
+    }
+    if (!el) { return; }
+    for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      d.open = true;
+    }
+    document.querySelectorAll(".targeted").forEach(function (e) { e.classList.remove("targeted"); });
+    el.classList.add("targeted");
+    el.scrollIntoView({ block: el.tagName === "TR" ? "center" : "start" });
+  }
+
+  if (window.DataTable) {
+    document.querySelectorAll("table.dt").forEach(setUp);
+  }
+  reveal();
+  // the browser scrolls to the fragment itself once the page has loaded; land on the row after that
+  window.addEventListener("load", function () { window.setTimeout(reveal, 0); });
+  window.addEventListener("hashchange", reveal);
+})();
