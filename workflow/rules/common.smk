@@ -270,8 +270,6 @@ def pooled_files():
             files += [
                 f"results/{r}/{o}/{a}/pooled.csv" for a in sensitivity_analyses(r, o)
             ]
-            if config["sensitivity"].get("leave_one_out"):
-                files.append(f"results/{r}/{o}/leave_one_out/pooled.csv")
     return files
 
 

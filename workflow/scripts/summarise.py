@@ -1,16 +1,14 @@
-"""Gather every pooled row into results/summary/pooled.csv."""
+"""Gather every pooled row into results/summary/pooled.csv, one row per key (checked before writing)."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.stages import io
+from ketamine_ma.stages import analysis, io
 
 
 def main(smk):
-    frames = [pd.read_csv(f) for f in smk.input.pooled]
-    frames = [f for f in frames if len(f)]
-    out = pd.concat(frames, ignore_index=True)
+    out = analysis.summary(pd.read_csv(f) for f in smk.input.pooled)
     io.write_csv(out, smk.output[0])
     Path(smk.log[0]).write_text(f"{len(out)} pooled rows\n")
 

@@ -16,6 +16,24 @@ POOLED_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "meth
                   "q_p", "pi_low", "pi_high", "tau2_ci_low", "tau2_ci_high", "h2", "stat", "scale", "trials",
                   "note"]
 
+# One row of results/summary/pooled.csv per review, analysis, primary or sensitivity analysis (variants included)
+# and omitted (leave-one-out) or added (cumulative) trial.
+POOLED_KEY = ["review", "outcome", "analysis", "omitted", "added"]
+
+
+def summary(frames):
+    """Stack the pooled tables into results/summary/pooled.csv's table, checked against ``POOLED_KEY`` (pandera
+    raises ``SchemaError`` naming the duplicated keys); every column appears, also when a run has no
+    leave-one-out or cumulative rows."""
+    import pandera.pandas as pa  # here, not at the top: the analyse and sensitivity jobs never need it
+
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out = out.reindex(columns=list(dict.fromkeys([*POOLED_COLUMNS, *out.columns, "omitted", "added"])))
+    text = pa.Column(str, nullable=False)
+    schema = pa.DataFrameSchema({"review": text, "outcome": text, "analysis": text}, unique=POOLED_KEY,
+                                report_duplicates="all")
+    return schema.validate(out)
+
 
 def effect_sizes(df, measure, zero_rule="revman", r_prepost=0.5):
     """Add ``yi, vi`` (log scale for ratios, transformed scale for proportions) to a study table."""

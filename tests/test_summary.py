@@ -1,0 +1,42 @@
+"""results/summary/pooled.csv is checked before it is written: one row per review, analysis, primary or
+sensitivity analysis and omitted or added trial (issue 10: every leave-one-out block used to appear twice)."""
+
+import pandas as pd
+import pandera.errors
+import pytest
+
+from ketamine_ma.stages.analysis import POOLED_COLUMNS, summary
+
+
+def rows(analysis, trials, column=None):
+    out = pd.DataFrame({"review": "bcg", "outcome": "rr_dl", "analysis": analysis, "k": 12}, index=range(len(trials)))
+    if column:
+        out[column] = trials
+    return out
+
+
+def test_one_row_per_key_passes_and_keeps_every_column():
+    frames = [rows("primary", [None]), rows("leave_one_out", ["aronson1948", "ferguson1949"], "omitted"),
+              rows("cumulative", ["aronson1948", "ferguson1949"], "added"), rows("tau2_REML", [None])]
+    out = summary(frames)
+    assert len(out) == 6
+    assert list(out.columns) == POOLED_COLUMNS + ["omitted", "added"]
+
+
+def test_no_leave_one_out_rows_still_gives_the_key_columns():
+    assert list(summary([rows("primary", [None])]).columns)[-2:] == ["omitted", "added"]
+
+
+@pytest.mark.parametrize("frames", [
+    [rows("primary", [None]), rows("primary", [None])],
+    [rows("leave_one_out", ["aronson1948", "ferguson1949"], "omitted")] * 2,  # the block read twice
+    [rows("cumulative", ["aronson1948", "aronson1948"], "added")],
+])
+def test_duplicated_key_is_rejected(frames):
+    with pytest.raises(pandera.errors.SchemaError, match="not unique"):
+        summary(frames)
+
+
+def test_same_trial_omitted_in_two_analyses_is_not_a_duplicate():
+    a = rows("leave_one_out", ["aronson1948"], "omitted")
+    assert len(summary([a, a.assign(outcome="or_dl"), a.assign(review="fleiss1993")])) == 3
