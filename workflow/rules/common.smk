@@ -273,6 +273,12 @@ def pooled_files():
     return files
 
 
+def provenance_inputs():
+    """Everything a successful run delivers, so results/provenance.json is written last and records it."""
+    files = [f for f in final_outputs() if f != "results/provenance.json"]
+    return sorted(set(files + report_extras() + pooled_files()))
+
+
 def conformance_reviews():
     return [r for r, s in SPECS.items() if s["source"] in ("rm5", "table")]
 

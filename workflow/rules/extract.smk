@@ -10,7 +10,7 @@ rule extract_ledger:
         code=code("extract_ledger.py"),
     output:
         tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
-        report="results/ledger/validation.txt",
+        report="data/processed/ledger/validation.txt",
         checksums="data/processed/ledger/checksums.json",
     log:
         "logs/extract/ledger.log",

@@ -50,10 +50,30 @@ rule coverage:
         "../scripts/coverage.py"
 
 
-rule provenance:
+rule record_inputs:
     input:
         raw=sorted(str(p) for p in Path("data/raw").rglob("*") if p.is_file()),
         config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
+        code=code("record_inputs.py"),
+    output:
+        "data/processed/provenance_inputs.json",
+    log:
+        "logs/report/record_inputs.log",
+    benchmark:
+        "benchmarks/report/record_inputs.tsv"
+    conda:
+        ENV
+    params:
+        config=config,
+    script:
+        "../scripts/record_inputs.py"
+
+
+# Last job of a run: a failed run leaves no provenance record behind.
+rule provenance:
+    input:
+        inputs="data/processed/provenance_inputs.json",
+        outputs=provenance_inputs(),
         code=code("provenance.py"),
     output:
         "results/provenance.json",
@@ -63,8 +83,6 @@ rule provenance:
         "benchmarks/report/provenance.tsv"
     conda:
         ENV
-    params:
-        config=config,
     script:
         "../scripts/provenance.py"
 
@@ -78,7 +96,7 @@ rule report:
         audit_percentages="results/audit_percentages.csv",
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
-        provenance="results/provenance.json",
+        provenance="data/processed/provenance_inputs.json",
         extraction="data/processed/ledger/extraction.csv",
         conflicts="data/processed/ledger/conflicts.csv",
         trials="data/processed/ledger/trials.csv",
