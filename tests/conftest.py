@@ -37,6 +37,7 @@ def live_reference_path(tmp_path_factory):
 def reference(live_reference_path):
     return read_reference(live_reference_path or COMMITTED)
 
+
 PIPELINE_REVIEWS = ["orhurhu2019", "zhao2018", "pereira2022", "update16", "fleiss1993", "bcg"]
 
 

@@ -101,6 +101,7 @@ rule report:
         conflicts="data/processed/ledger/conflicts.csv",
         trials="data/processed/ledger/trials.csv",
         membership="data/processed/ledger/membership.csv",
+        published="data/processed/ledger/published.csv",
         extras=report_extras(),
         tables=report_tables(),
         worksheets=report_worksheets,

@@ -225,6 +225,8 @@ class Run:
         self.conflicts = read_raw(inp.conflicts)
         self.trials = read_raw(inp.trials)
         self.membership = read_raw(inp.membership)
+        self.published = read_raw(inp.published)
+        self.published_ids = {(r["review"], r["result_id"]) for r in records(self.published)}
         self.worksheets = {Path(w).stem: w for w in worksheets if Path(w).exists()}
         self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
         self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
@@ -274,9 +276,16 @@ def pool_row(r: dict, review, key) -> dict:
     }
 
 
-def rep_row(r: dict) -> dict:
+def published_link(r: dict, known) -> str | None:
+    """The ledger row of a published figure (its quote and source), when the ledger holds it."""
+    key = (r.get("review"), r.get("result_id"))
+    return f"ledger.html#{slug('p', *key)}" if key in known else None
+
+
+def rep_row(r: dict, known=frozenset()) -> dict:
     status = text(r.get("status"))
     return {
+        "published_href": published_link(r, known),
         "result_id": text(r.get("result_id")), "measure": text(r.get("measure")),
         "published": published_text(r) or "no estimate printed",
         "published_p": pval(r.get("published_p")), "published_k": count(r.get("published_k")),
@@ -360,7 +369,7 @@ def analysis_page(run: Run, review, key, a) -> dict:
     return {
         "key": key, "id": slug("a", key), "label": a["label"], "primary": primary,
         "forest": figure(f"{fig}.forest.svg", f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
-        "reproduction": [rep_row(r) for r in run.rep_rows(review, key)],
+        "reproduction": [rep_row(r, run.published_ids) for r in run.rep_rows(review, key)],
         "pools": main, "leave_one_out": loo, "cumulative": cum,
         "sensitivity_fig": figure(f"{fig}.sensitivity.svg", f"Leave-one-out and cumulative pools of {key}",
                                   caps.get("sensitivity", "")) if loo or cum else None,
@@ -393,12 +402,13 @@ def headline(run: Run, review, spec) -> dict:
                 "source_kind": text(r.get("source_kind")),
                 "ours": f"{r.get('measure') or ''} {ours}".strip() if ours else "",
                 "our_k": count(r.get("our_k")), "status": text(r.get("status")),
-                "why": "" if ours else short_reason(r.get("reason")), "href": f"{review}.html#{slug('a', key)}"}
+                "why": "" if ours else short_reason(r.get("reason")), "href": f"{review}.html#{slug('a', key)}",
+                "studies_href": pooled_link(review, key, "primary")}
     key = next(iter(spec["analyses"]))
     return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "ours": "", "status": "",
             "why": "The sources read print no pooled estimate for this review, so there is nothing to compare.",
             "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "", "our_k": "",
-            "source_kind": ""}
+            "source_kind": "", "studies_href": pooled_link(review, key, "primary")}
 
 
 def status_of(rows: list[dict]) -> dict:
@@ -553,6 +563,17 @@ def membership_rows(run: Run) -> list[dict]:
     } for r in records(run.membership)]
 
 
+def published_rows(run: Run) -> list[dict]:
+    return [{
+        "id": slug("p", r["review"], r["result_id"]), "review": r["review"], "result_id": r["result_id"],
+        "figure": " ".join(x for x in (text(r.get("measure")), estimate_ci(r.get("estimate"), r.get("ci_low"),
+                                                                          r.get("ci_high"))) if x),
+        "k": text(r.get("k")), "p": pval(r.get("p")), "source_kind": text(r.get("source_kind")),
+        "locator": text(r.get("locator")), "quote": text(r.get("quote")), "source": record(r.get("source")),
+        "read_at": record(r.get("read_at")),
+    } for r in records(run.published)]
+
+
 def conflict_rows(run: Run) -> list[dict]:
     def side(r, s):
         return {"value": text(r.get(f"value_{s}")), "quote": text(r.get(f"quote_{s}")),
@@ -603,7 +624,7 @@ def pages(inp, specs, worksheets=()) -> dict[str, str]:
         groups = [study_group(run, review, k, spec) for k in keys]
         out[f"{review}-studies.html"] = render("studies.html.j2", review, r=ctx, groups=groups)
     out["ledger.html"] = render("ledger.html.j2", "ledger", rows=ledger_rows(run), trials=trial_rows(run),
-                                membership=membership_rows(run))
+                                membership=membership_rows(run), published=published_rows(run))
     out["conflicts.html"] = render("conflicts.html.j2", "conflicts", rows=conflict_rows(run))
     miss = records(run.missing)
     out["missing.html"] = render("missing.html.j2", "missing", rows=miss,
@@ -611,8 +632,8 @@ def pages(inp, specs, worksheets=()) -> dict[str, str]:
     fmt = {c: pval for c in ("published_p", "p_from_ci")}
     out["audit.html"] = render("audit.html.j2", "audit", audit=table_rows(run.audit, fmt),
                                totals=table_rows(run.audit_totals), percentages=table_rows(run.audit_percentages),
-                               reproduction=[{**rep_row(r), "review": r["review"], "analysis": text(r.get("analysis"))}
-                                             for r in records(run.rep)])
+                               reproduction=[{**rep_row(r, run.published_ids), "review": r["review"],
+                                              "analysis": text(r.get("analysis"))} for r in records(run.rep)])
     prov = run.prov
     out["provenance.html"] = render("provenance.html.j2", "provenance", python=prov.get("python"),
                                     packages=sorted(prov.get("packages", {}).items()),
