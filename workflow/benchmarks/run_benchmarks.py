@@ -22,6 +22,7 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -278,6 +279,7 @@ def main():
     ap.add_argument("--update-readme", action="store_true", help="write the table into README.md's Speed section")
     args = ap.parse_args()
     args.scale = sorted({int(x) for x in args.scale.split(",")})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # so the baseline worktree is removed
     load0 = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="ketamine-bench-"))
     baseline = None
