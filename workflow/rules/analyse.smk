@@ -67,7 +67,12 @@ rule summarise:
         pooled=pooled_files(),
         code=code("summarise.py"),
     output:
-        "results/summary/pooled.csv",
+        report(
+            "results/summary/pooled.csv",
+            caption="../report/pooled.rst",
+            category="Summary",
+            subcategory="pooled estimates",
+        ),
     log:
         "logs/analyse/summarise.log",
     benchmark:

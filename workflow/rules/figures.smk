@@ -4,13 +4,37 @@ rule figures:
         unpack(forest_gap_inputs),
         code=code("figures.py"),
     output:
-        forest_svg="results/figures/{review}/{outcome}.forest.svg",
+        forest_svg=report(
+            "results/figures/{review}/{outcome}.forest.svg",
+            caption="../report/forest.rst",
+            category="{review}",
+            subcategory="{outcome}",
+            labels={"analysis": "{outcome}", "figure": "forest plot"},
+        ),
         forest_png="results/figures/{review}/{outcome}.forest.png",
-        funnel_svg="results/figures/{review}/{outcome}.funnel.svg",
+        funnel_svg=report(
+            "results/figures/{review}/{outcome}.funnel.svg",
+            caption="../report/funnel.rst",
+            category="{review}",
+            subcategory="{outcome}",
+            labels={"analysis": "{outcome}", "figure": "funnel plot"},
+        ),
         funnel_png="results/figures/{review}/{outcome}.funnel.png",
-        sens_svg="results/figures/{review}/{outcome}.sensitivity.svg",
+        sens_svg=report(
+            "results/figures/{review}/{outcome}.sensitivity.svg",
+            caption="../report/sensitivity.rst",
+            category="{review}",
+            subcategory="{outcome}",
+            labels={"analysis": "{outcome}", "figure": "leave-one-out and cumulative"},
+        ),
         sens_png="results/figures/{review}/{outcome}.sensitivity.png",
-        sub_svg="results/figures/{review}/{outcome}.subgroups.svg",
+        sub_svg=report(
+            "results/figures/{review}/{outcome}.subgroups.svg",
+            caption="../report/subgroups.rst",
+            category="{review}",
+            subcategory="{outcome}",
+            labels={"analysis": "{outcome}", "figure": "subgroups"},
+        ),
         sub_png="results/figures/{review}/{outcome}.subgroups.png",
         captions="results/figures/{review}/{outcome}.captions.json",
     log:
@@ -34,7 +58,13 @@ rule flow_diagram:
         pooled="results/summary/pooled.csv",
         code=code("flow_diagram.py"),
     output:
-        svg="results/figures/{review}.flow.svg",
+        svg=report(
+            "results/figures/{review}.flow.svg",
+            caption="../report/flow.rst",
+            category="{review}",
+            subcategory="flow of trials",
+            labels={"analysis": "all", "figure": "flow diagram"},
+        ),
         png="results/figures/{review}.flow.png",
     log:
         "logs/figures/{review}_flow.log",

@@ -6,7 +6,12 @@ rule reproduction:
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
         code=code("reproduction.py"),
     output:
-        "results/reproduction.csv",
+        report(
+            "results/reproduction.csv",
+            caption="../report/reproduction.rst",
+            category="Summary",
+            subcategory="reproduction",
+        ),
     log:
         "logs/report/reproduction.log",
     benchmark:
@@ -33,8 +38,18 @@ rule coverage:
         ],
         code=code("coverage.py"),
     output:
-        coverage="results/ledger/coverage.csv",
-        missing="results/ledger/missing_cells.csv",
+        coverage=report(
+            "results/ledger/coverage.csv",
+            caption="../report/coverage.rst",
+            category="Summary",
+            subcategory="ledger coverage",
+        ),
+        missing=report(
+            "results/ledger/missing_cells.csv",
+            caption="../report/missing_cells.rst",
+            category="Summary",
+            subcategory="ledger coverage",
+        ),
         exclusions="results/ledger/exclusions.csv",
         trial_exclusions="results/ledger/trial_exclusions.csv",
     log:
@@ -156,9 +171,19 @@ rule umbrella:
     output:
         table="results/umbrella/umbrella.csv",
         overlap="results/umbrella/overlap.csv",
-        forest_svg="results/figures/umbrella.forest.svg",
+        forest_svg=report(
+            "results/figures/umbrella.forest.svg",
+            caption="../report/umbrella.rst",
+            category="Summary",
+            subcategory="umbrella",
+        ),
         forest_png="results/figures/umbrella.forest.png",
-        overlap_svg="results/figures/overlap.svg",
+        overlap_svg=report(
+            "results/figures/overlap.svg",
+            caption="../report/overlap.rst",
+            category="Summary",
+            subcategory="umbrella",
+        ),
         overlap_png="results/figures/overlap.png",
     log:
         "logs/report/umbrella.log",
