@@ -1,0 +1,128 @@
+"""Faults a real run meets (issue 10): Ctrl-C and a hard kill mid-run, a second Snakemake in the same directory,
+a raw file edited behind the extract stage's back. Each runs the conformance review in a temporary copy."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from test_pipeline import SNAKEMAKE, copy_project, smk
+
+CONFIG = ("--config", "reviews=[fleiss1993]")
+LOCKED = "Directory cannot be locked"
+
+
+def digests(work):
+    """sha256 of every file under results/. Nothing is left out: the run writes no time stamp, the copy has no
+    git commit (provenance records None) and the Chromium screenshot is made only by test_pipeline.py."""
+    return {str(p.relative_to(work)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((work / "results").rglob("*")) if p.is_file()}
+
+
+def start(work, *args):
+    """Snakemake in the background, in its own process group (as a shell runs a foreground job)."""
+    console = open(work / "console.txt", "w")  # closed by finish()
+    proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", *args, *CONFIG], cwd=work, stdout=console,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc.console = console
+    return proc
+
+
+def finish(proc, timeout=600):
+    rc = proc.wait(timeout=timeout)
+    proc.console.close()
+    return rc
+
+
+def wait_for(proc, work, done, timeout=300):
+    """Poll the console until ``done(text)``; fail if Snakemake ends first."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        text = (work / "console.txt").read_text()
+        if done(text):
+            return text
+        assert proc.poll() is None, text[-3000:]
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting; console:\n{text[-3000:]}")
+
+
+def running_after(n):
+    """True once n jobs have finished and the next job has been started (so a job is cut off mid-run)."""
+    def done(text):
+        tail = text.split(f"{n} of ", 1)
+        return len(tail) == 2 and ("rule " in tail[1])
+    return done
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The results of an uninterrupted run."""
+    work = copy_project(tmp_path_factory.mktemp("clean"))
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    res = smk(work, *CONFIG)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    return work, digests(work)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_interrupted_run_completes_byte_identical(clean, tmp_path, sig):
+    """Ctrl-C (SIGINT to the process group, as the terminal sends it) or a hard kill of Snakemake and its jobs
+    (SIGKILL, as after an out-of-memory kill) while jobs run; `--rerun-incomplete` then completes the run with
+    results identical to an uninterrupted run's."""
+    work = copy_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    proc = start(work)
+    wait_for(proc, work, running_after(4))
+    os.killpg(proc.pid, sig)
+    assert finish(proc) != 0
+    assert not (work / "results/provenance.json").exists()
+    if sig == signal.SIGKILL:  # a killed Snakemake cannot release its lock; --unlock is the documented way out
+        locked = smk(work, "--rerun-incomplete", *CONFIG)
+        assert locked.returncode != 0 and LOCKED in locked.stdout + locked.stderr
+        assert smk(work, "--unlock", *CONFIG).returncode == 0
+    res = smk(work, "--rerun-incomplete", *CONFIG)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert "Traceback" not in res.stdout + res.stderr
+    expected = clean[1]
+    got = digests(work)
+    assert sorted(got) == sorted(expected)
+    assert [f for f in expected if got[f] != expected[f]] == []
+
+
+def test_second_snakemake_is_refused_and_nothing_is_damaged(clean, tmp_path):
+    """While one run holds the directory, a second `snakemake` stops with Snakemake's lock message; the first
+    run finishes with the clean run's results, byte for byte. (The first run starts in a fresh copy: where a job
+    the second run would not need is running, Snakemake reports its outputs as incomplete before it tries the
+    lock, which also stops the second run.)"""
+    work = copy_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    first = start(work)
+    wait_for(first, work, running_after(2))
+    second = smk(work, *CONFIG)
+    out = second.stdout + second.stderr
+    assert second.returncode != 0
+    assert LOCKED in out and "Traceback" not in out
+    assert finish(first) == 0, (work / "console.txt").read_text()[-3000:]
+    assert digests(work) == clean[1]
+
+
+def test_raw_file_edited_after_extract_is_caught_by_its_checksum(tmp_path):
+    """The extract stage validated data/raw/extraction.csv; the file then changes without its time stamp changing
+    (copied back with `cp -p`, restored from an archive), so Snakemake sees nothing to rerun. The clean stage
+    compares checksums and stops with a message naming the file, on the console."""
+    work = copy_project(tmp_path)
+    config = ("--config", "reviews=[zhao2018]")
+    res = smk(work, "data/processed/ledger/checksums.json", *config)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    raw = work / "data/raw/extraction.csv"
+    st = raw.stat()
+    raw.write_bytes(raw.read_bytes() + b"\n")
+    os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))
+    res = smk(work, *config)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "data/raw/extraction.csv: changed since the extract stage validated it" in out[out.rindex("Error in rule"):]
+    assert "Traceback" not in out
+    assert not (work / "results/summary/pooled.csv").exists() and not (work / "results/provenance.json").exists()
