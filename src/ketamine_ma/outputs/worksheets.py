@@ -160,8 +160,9 @@ def build(review, spec, ledger, missing, published, policy):
                    "time_days": _text(here.time_days.iloc[0]) if len(here) else "",
                    "arm": r.arm, "statistic": r.statistic,
                    "scale": _scale(a, r.statistic, at), "source": link(r.trial_id)}
-    numbers = sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], ARM_ORDER.get(d["arm"], 9),
-                                                   STAT_ORDER.get(d["statistic"], 9), d["analyses"]))
+    # a reader works trial by trial, one time point at a time: arms and statistics together
+    numbers = sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], d["analyses"], d["timepoint_rule"],
+                                                   ARM_ORDER.get(d["arm"], 9), STAT_ORDER.get(d["statistic"], 9)))
     numbers += _ambiguous(review, spec, x, set(mem.trial_id), study, link)
     rob_done = set(ledger.get("risk_of_bias", pd.DataFrame(columns=["trial_id"])).trial_id)
     rob = [{"review": review, "trial_id": t, "study": study(t), "source": link(t)} for t in mem.trial_id
