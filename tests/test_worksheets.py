@@ -250,3 +250,9 @@ def test_a_bad_contribution_stops_the_run_with_one_message_and_writes_nothing(ba
     assert not (work / "data/processed/bcg/ledger/extraction.csv").exists()
     assert not (work / "results/reproduction.csv").exists() and not (work / "results/convergence.csv").exists()
     assert (work / "results/worksheets/bcg.xlsx").read_bytes() == sheet and digest(work / "data/raw") == raw
+
+
+def test_the_contributions_folder_cannot_be_data_raw(base):
+    res = smk(base, "-n", "worksheets", "--config", "reviews=[bcg]", "contrib=data/raw")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "contrib" in out and "Traceback" not in out, out[-2000:]
