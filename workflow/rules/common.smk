@@ -253,7 +253,8 @@ def forest_gap_inputs(wildcards):
     if SPECS[r]["source"] != "ledger":
         return {"published": f"data/processed/conformance/{r}/published.csv"}
     return {
-        "published": "data/processed/ledger/published.csv",
+        # as printed: the processed copy drops trailing zeros (1.10 becomes 1.1)
+        "published": "data/raw/published.csv",
         "ledger": expand(
             "data/processed/{review}/ledger/{table}.csv",
             review=r,

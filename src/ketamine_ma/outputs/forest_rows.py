@@ -17,8 +17,8 @@ def gap_rows(ledger: dict, review: str, key: str, spec: dict, pooled_ids, readin
     main variant's ``reading`` (pm_reading, multi_arm, conflict) and every member counted, so candidates get their
     missing cells too (data/processed/<review>/missing_cells.csv lists those of the counted members only).
     ``status`` is ``not_available`` (no usable data; ``missing`` holds ``arm statistic`` cells joined by ``;`` and
-    ``reason`` the clean stage's reason) or ``not_pooled`` (usable data, but not counted under the membership
-    policy).
+    ``reason`` the clean stage's reason) or ``not_pooled`` (usable data, with its arm columns, but not counted
+    under the membership policy).
     """
     x = ledger["extraction"]
     if "reading" in x:  # a contribution that conflicts with the ledger: keep the reading the clean stage kept
@@ -33,10 +33,11 @@ def gap_rows(ledger: dict, review: str, key: str, spec: dict, pooled_ids, readin
         rows.append({"trial_id": r.trial_id, "membership": r.membership, "status": "not_available",
                      "reason": r.reason, "missing": ";".join(f"{a} {s}" for a, s in zip(cells.arm, cells.statistic,
                                                                                       strict=True))})
-    for r in usable[~usable.trial_id.isin(pooled_ids)].itertuples():
-        rows.append({"trial_id": r.trial_id, "membership": r.membership, "status": "not_pooled",
-                     "reason": "usable data, but inclusion in the review is not confirmed", "missing": ""})
-    out = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    for r in usable[~usable.trial_id.isin(pooled_ids)].to_dict("records"):
+        # the arm data come along, so the plot shows what the ledger holds for a trial it could not count
+        rows.append({**r, "status": "not_pooled", "missing": "",
+                     "reason": "usable data, but inclusion in the review is not confirmed"})
+    out = pd.DataFrame(rows).reindex(columns=list(dict.fromkeys([*GAP_COLUMNS, *(k for r in rows for k in r)])))
     out = out[~out.trial_id.isin(pooled_ids)]
     out["study_id"] = [f"{trials.at[t, 'first_author']} {int(trials.at[t, 'year'])}" for t in out.trial_id]
     # two trials of one author and year (kiefer2008a, kiefer2008b) keep their letter, as RevMan's study ids do

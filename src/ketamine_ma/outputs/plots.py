@@ -125,7 +125,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
             for col, t in enumerate([r.study_id, a1, a2, *right]):
                 cell(col, y, t)
         elif kind == "section":
-            cell(0, y, f"Without usable data ({len(gaps)} trials)", weight="bold", style="italic")
+            cell(0, y, f"Not in the pool ({len(gaps)} trials)", weight="bold", style="italic")
         elif kind == "gap":
             g = gaps.iloc[i]
             grey = {"color": "#555555", "fontsize": 7}
@@ -133,7 +133,8 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
             cells = [c for c in g.missing.split(";") if c]
             arm1, arm2 = MISSING_ARM.get(measure, ("ketamine", "control"))
             if g.status == "not_pooled":
-                cell(1, y, "data in the ledger; not pooled", **grey)
+                for col, t in zip((1, 2), _arm_text(g, measure), strict=True):
+                    cell(col, y, t, **grey)
             elif cells:
                 cell(1, y, _missing_text(cells, arm1), **grey)
                 if arm2:
