@@ -138,13 +138,13 @@ def job_stats(out):
 
 def test_editing_the_plots_reruns_figures_and_report_not_the_pooling(run):
     jobs = dry_run_after_editing(run, "src/ketamine_ma/outputs/plots.py")
-    assert {"figures", "flow_diagram", "umbrella", "report"} <= jobs
+    assert {"figures_zhao2018", "figures_bcg", "flow_diagram", "umbrella", "report"} <= jobs
     assert not [j for j in jobs if j.startswith(("analyse_", "summarise", "clean_", "extract"))]
 
 
 def test_editing_the_engine_reruns_everything_that_pools(run):
     jobs = dry_run_after_editing(run, "src/ketamine_ma/engine/pooling.py")
-    assert {"summarise", "figures", "report"} <= jobs
+    assert {"summarise", "figures_zhao2018", "figures_bcg", "report"} <= jobs
     for review in ("zhao2018", "bcg"):
         assert f"analyse_{review}" in jobs, review
     assert "extract_ledger" not in jobs

@@ -1,54 +1,70 @@
-rule figures:
-    input:
-        unpack(figure_inputs),
-        unpack(forest_gap_inputs),
-        code=code("figures.py"),
-    output:
-        forest_svg=report(
-            "results/figures/{review}/{outcome}.forest.svg",
-            caption="../report/forest.rst",
-            category="{review}",
-            subcategory="{outcome}",
-            labels={"analysis": "{outcome}", "figure": "forest plot"},
-        ),
-        forest_png="results/figures/{review}/{outcome}.forest.png",
-        funnel_svg=report(
-            "results/figures/{review}/{outcome}.funnel.svg",
-            caption="../report/funnel.rst",
-            category="{review}",
-            subcategory="{outcome}",
-            labels={"analysis": "{outcome}", "figure": "funnel plot"},
-        ),
-        funnel_png="results/figures/{review}/{outcome}.funnel.png",
-        sens_svg=report(
-            "results/figures/{review}/{outcome}.sensitivity.svg",
-            caption="../report/sensitivity.rst",
-            category="{review}",
-            subcategory="{outcome}",
-            labels={"analysis": "{outcome}", "figure": "leave-one-out and cumulative"},
-        ),
-        sens_png="results/figures/{review}/{outcome}.sensitivity.png",
-        sub_svg=report(
-            "results/figures/{review}/{outcome}.subgroups.svg",
-            caption="../report/subgroups.rst",
-            category="{review}",
-            subcategory="{outcome}",
-            labels={"analysis": "{outcome}", "figure": "subgroups"},
-        ),
-        sub_png="results/figures/{review}/{outcome}.subgroups.png",
-        captions="results/figures/{review}/{outcome}.captions.json",
-    log:
-        "logs/figures/{review}/{outcome}.log",
-    benchmark:
-        "benchmarks/figures/{review}/{outcome}.tsv"
-    conda:
-        ENV
-    params:
-        spec=lambda w: SPECS[w.review]["analyses"][w.outcome],
-        arms=lambda w: SPECS[w.review].get("arms", ["Ketamine", "Control"]),
-        reading=lambda w: variants(w.review)["main"],
-    script:
-        "../scripts/figures.py"
+from types import SimpleNamespace
+
+# One figures job per review draws every analysis' plots: importing matplotlib and pandas costs more than the
+# drawing. The outputs depend on the review's analyses, so the rules are generated per review.
+_FIGURES = {
+    "forest": ("forest.rst", "forest plot"),
+    "funnel": ("funnel.rst", "funnel plot"),
+    "sensitivity": ("sensitivity.rst", "leave-one-out and cumulative"),
+    "subgroups": ("subgroups.rst", "subgroups"),
+}
+
+
+def _figure(review, outcome, kind):
+    caption, label = _FIGURES[kind]
+    return report(
+        f"results/figures/{review}/{outcome}.{kind}.svg",
+        caption=f"../report/{caption}",
+        category=review,
+        subcategory=outcome,
+        labels={"analysis": outcome, "figure": label},
+    )
+
+
+def _figure_inputs(review):
+    """Per analysis what figure_inputs() lists for it (SimpleNamespace stands in for the wildcards)."""
+    return {
+        o: figure_inputs(SimpleNamespace(review=review, outcome=o))
+        for o in outcomes_of(review)
+    }
+
+
+for _review in SPECS:
+    _outcomes = outcomes_of(_review)
+
+    rule:
+        name:
+            f"figures_{_review}"
+        input:
+            unpack(lambda w, r=_review: forest_gap_inputs(SimpleNamespace(review=r))),
+            analyses=[
+                f for files in _figure_inputs(_review).values() for f in files.values()
+            ],
+            code=code("figures.py"),
+        output:
+            svg=[_figure(_review, o, k) for o in _outcomes for k in _FIGURES],
+            png=[
+                f"results/figures/{_review}/{o}.{k}.png"
+                for o in _outcomes
+                for k in _FIGURES
+            ],
+            captions=[f"results/figures/{_review}/{o}.captions.json" for o in _outcomes],
+        log:
+            f"logs/figures/{_review}.log",
+        benchmark:
+            f"benchmarks/figures/{_review}.tsv"
+        conda:
+            ENV
+        params:
+            review=_review,
+            analyses={
+                o: {"spec": SPECS[_review]["analyses"][o], "inputs": files}
+                for o, files in _figure_inputs(_review).items()
+            },
+            arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
+            reading=variants(_review)["main"],
+        script:
+            "../scripts/figures.py"
 
 
 rule flow_diagram:

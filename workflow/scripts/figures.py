@@ -1,4 +1,5 @@
-"""Figures of one analysis: forest, funnel and leave-one-out/cumulative plots, with their captions."""
+"""Figures of one review, per analysis: forest, funnel, leave-one-out/cumulative and subgroup plots, with their
+captions (one job per review: importing matplotlib costs more than the drawing)."""
 
 from pathlib import Path
 
@@ -9,28 +10,35 @@ from ketamine_ma.outputs.captions import analysis_caption
 from ketamine_ma.stages import io
 
 
-def main(smk):
-    w, spec = smk.wildcards, smk.params.spec
-    studies, pooled = pd.read_csv(smk.input.studies), pd.read_csv(smk.input.pooled).iloc[0]
+def analysis_figures(review, outcome, spec, files, ledger, published, p):
+    out = f"results/figures/{review}/{outcome}"
+    studies, pooled = pd.read_csv(files["studies"]), pd.read_csv(files["pooled"]).iloc[0]
     label = spec["label"]
     gaps = None
-    if "ledger" in smk.input.keys():
-        ledger = {Path(f).stem: pd.read_csv(f) for f in smk.input.ledger}
-        gaps = forest_rows.gap_rows(ledger, w.review, w.outcome, spec, studies.trial_id, smk.params.reading)
-    published = pd.read_csv(smk.input.published, dtype=str, keep_default_na=False, na_values=[""])
-    plots.forest(studies, pooled, label, smk.output.forest_svg, smk.output.forest_png, smk.params.arms,
+    if ledger is not None:
+        gaps = forest_rows.gap_rows(ledger, review, outcome, spec, studies.trial_id, p.reading)
+    plots.forest(studies, pooled, label, f"{out}.forest.svg", f"{out}.forest.png", p.arms,
                  spec.get("lower_is_better", True), gaps,
-                 forest_rows.published_figure(published, w.review, spec.get("published", [])))
-    small = pd.read_csv(smk.input.small_study).iloc[0].to_dict() if "small_study" in smk.input.keys() else None
-    plots.funnel(studies, pooled, small, label, smk.output.funnel_svg, smk.output.funnel_png)
-    loo = pd.read_csv(smk.input.loo) if "loo" in smk.input.keys() else pd.DataFrame()
-    cumul = pd.read_csv(smk.input.cumulative) if "cumulative" in smk.input.keys() else pd.DataFrame()
-    plots.influence_plot(loo, cumul, pooled, label, smk.output.sens_svg, smk.output.sens_png)
-    sub = pd.read_csv(smk.input.subgroups)
-    plots.subgroup_forest(sub, pooled, label, smk.output.sub_svg, smk.output.sub_png)
-    io.write_json(analysis_caption(w.review, w.outcome, spec, studies, pooled), smk.output.captions)
-    Path(smk.log[0]).write_text(f"{len(studies)} studies pooled; "
-                                f"{0 if gaps is None else len(gaps)} member trials listed without usable data\n")
+                 forest_rows.published_figure(published, review, spec.get("published", [])))
+    small = pd.read_csv(files["small_study"]).iloc[0].to_dict() if "small_study" in files else None
+    plots.funnel(studies, pooled, small, label, f"{out}.funnel.svg", f"{out}.funnel.png")
+    loo = pd.read_csv(files["loo"]) if "loo" in files else pd.DataFrame()
+    cumul = pd.read_csv(files["cumulative"]) if "cumulative" in files else pd.DataFrame()
+    plots.influence_plot(loo, cumul, pooled, label, f"{out}.sensitivity.svg", f"{out}.sensitivity.png")
+    sub = pd.read_csv(files["subgroups"])
+    plots.subgroup_forest(sub, pooled, label, f"{out}.subgroups.svg", f"{out}.subgroups.png")
+    io.write_json(analysis_caption(review, outcome, spec, studies, pooled), f"{out}.captions.json")
+    return (f"{outcome}: {len(studies)} studies pooled; "
+            f"{0 if gaps is None else len(gaps)} member trials listed without usable data")
+
+
+def main(smk):
+    p = smk.params
+    ledger = ({Path(f).stem: pd.read_csv(f) for f in smk.input.ledger} if "ledger" in smk.input.keys() else None)
+    published = pd.read_csv(smk.input.published, dtype=str, keep_default_na=False, na_values=[""])
+    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], ledger, published, p)
+           for outcome, a in p.analyses.items()]
+    Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 
 io.run(main, snakemake)  # noqa: F821
