@@ -89,8 +89,10 @@ def sig(x, n=3) -> str:
 def pval(x) -> str:
     if missing(x):
         return ""
-    if isinstance(x, str):
-        return x.replace("-", MINUS)
+    if isinstance(x, str):  # as printed, unless it is a stored full-precision value
+        if len(x.partition(".")[2]) <= 4 or not re.fullmatch(r"\d*\.\d+(e-?\d+)?", x.strip()):
+            return x.strip().replace("-", MINUS)
+        x = float(x)
     return "<0.0001" if x < 1e-4 else f"{x:.2g}" if x < 0.01 else f"{x:.3f}".rstrip("0").rstrip(".")
 
 
@@ -313,8 +315,12 @@ def small_study(review, key, measure) -> dict | None:
         return None
     r = records(df)[0]
     k = int(r.get("k") or 0)
-    egger = (f"Egger's test: t = {num(r.get('egger_t'))}, df = {count(r.get('egger_df'))}, "
-             f"p = {pval(r.get('egger_p'))}" if not missing(r.get("egger_t")) else text(r.get("egger_note")))
+    note = text(r.get("egger_note"))
+    if missing(r.get("egger_t")):
+        egger = f"Egger's test: {note or 'not run'}"
+    else:
+        egger = (f"Egger's test: t = {num(r.get('egger_t'))}, df = {count(r.get('egger_df'))}, "
+                 f"p = {pval(r.get('egger_p'))}" + (f" ({note})" if note else ""))
     if not missing(r.get("trimfill_k0")):
         est = [r.get(c) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high")]
         if measure in RATIO:  # trim-and-fill works on the log scale; a reader compares ratios
@@ -322,9 +328,8 @@ def small_study(review, key, measure) -> dict | None:
         trim = (f"Trim-and-fill: {count(r['trimfill_k0'])} trial(s) imputed on the {text(r.get('trimfill_side'))}; "
                 f"adjusted {measure} {estimate_ci(*est)}")
     else:
-        trim = text(r.get("trimfill_note"))
-    note = text(r.get("egger_note"))
-    return {"k": k, "egger": egger, "trimfill": trim, "note": note if note and note != egger else ""}
+        trim = f"Trim-and-fill: {text(r.get('trimfill_note')) or 'not run'}"
+    return {"k": k, "egger": egger, "trimfill": trim}
 
 
 def influence(review, key) -> dict | None:
