@@ -256,3 +256,14 @@ def test_the_contributions_folder_cannot_be_data_raw(base):
     res = smk(base, "-n", "worksheets", "--config", "reviews=[bcg]", "contrib=data/raw")
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "contrib" in out and "Traceback" not in out, out[-2000:]
+
+
+def test_editing_the_worksheet_writer_reruns_only_the_worksheets(base, tmp_path):
+    work = clone(base, tmp_path)
+    f = work / "src/ketamine_ma/outputs/worksheets.py"
+    f.write_text(f.read_text() + "\n")
+    res = smk(work, "-n", "worksheets", "--config", "reviews=[bcg,zhao2018]")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-2000:]
+    assert "rule worksheet:" in out
+    assert not any(f"rule {r}" in out for r in ("contribute", "clean_", "extract_ledger")), out[-3000:]

@@ -4,22 +4,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.stages import completion, io
+from ketamine_ma.stages import io, worksheets
 
 
 def main(smk):
     p = smk.params
     if p.spec["source"] == "ledger":
-        ledger = completion.read_ledger(dict(zip(completion.MERGED, smk.input.ledger, strict=True)))
+        ledger = worksheets.read_ledger(dict(zip(worksheets.MERGED, smk.input.ledger, strict=True)))
         missing = pd.read_csv(smk.input.missing)
-        sheets, counts = completion.worksheet(p.review, p.spec, ledger, missing, p.policy)
+        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy)
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
-        sheets, counts = completion.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))
+        sheets, counts = worksheets.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))
         outcomes = []
     for path in smk.output.csv:
         io.write_csv(sheets[Path(path).stem], path)
-    io.write_bytes(completion.ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
+    io.write_bytes(worksheets.to_xlsx(sheets, outcomes), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
     Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))
 

@@ -1,0 +1,44 @@
+"""Completing a review from the full text, the output side: worksheets and the convergence summary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..outputs import worksheets as ws
+from .completion import MERGED, read_ledger  # noqa: F401 (the worksheet script reads the review's ledger)
+
+to_xlsx = ws.to_xlsx
+
+
+def worksheet(review, spec, ledger, missing, policy):
+    """Sheets and cell counts of one review's worksheet."""
+    return ws.build(review, spec, ledger, missing, ledger["published"], policy)
+
+
+def conformance_worksheet(review, spec, studies):
+    return ws.build_conformance(review, spec, studies)
+
+
+def convergence(counts, reproduction):
+    """One row per review: cells filled of needed, and its published figures by reproduction status."""
+    rows = []
+    for c in counts:
+        rep = reproduction[reproduction.review == c["review"]]
+        n = rep.status.value_counts()
+        rows.append({**c, "figures": len(rep), "reproduced": int(n.get("reproduced", 0)),
+                     "partial": int(n.get("partial", 0)), "not_reproducible": int(n.get("not_reproducible", 0))})
+    return pd.DataFrame(rows, columns=["review", "cells_needed", "cells_filled", "cells_not_reported", "figures",
+                                       "reproduced", "partial", "not_reproducible"])
+
+
+def summary_lines(table):
+    """The console summary a run ends with."""
+    lines = ["Completion (cells from the full text; published figures re-run):"]
+    for r in table.itertuples():
+        nr = f", {r.cells_not_reported} not reported" if r.cells_not_reported else ""
+        if not r.cells_needed:
+            nr = " (no included trial confirmed yet: see the worksheet's membership sheet)"
+        lines.append(f"  {r.review:<12} cells filled {r.cells_filled} of {r.cells_needed}{nr}; figures "
+                     f"{r.reproduced} reproduced, {r.partial} partial, {r.not_reproducible} not reproducible "
+                     f"(worksheet: results/worksheets/{r.review}.xlsx)")
+    return "\n".join(lines) + "\n"
