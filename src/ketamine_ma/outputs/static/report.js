@@ -12,7 +12,7 @@
       paging: false,
       order: [],
       autoWidth: false,
-      language: { search: "Filter " + label.trim().toLowerCase() + ":", info: "_TOTAL_ rows", infoFiltered: "(of _MAX_)" }
+      language: { search: "Filter " + label.trim().toLowerCase() + ":", info: "Rows: _TOTAL_", infoEmpty: "Rows: 0", infoFiltered: "(of _MAX_)" }
     });
     var cell = table.closest(".dt-layout-cell");
     if (cell) {
