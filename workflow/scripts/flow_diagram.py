@@ -1,4 +1,4 @@
-"""A PRISMA 2020-style flow of one review's trials."""
+"""PRISMA 2020-style flows of the ledger reviews' trials, one diagram per review."""
 
 from pathlib import Path
 
@@ -9,11 +9,14 @@ from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    review = smk.wildcards.review
-    counts = steps.flow_counts(review, pd.read_csv(smk.input.membership), pd.read_csv(smk.input.published),
-                                pd.read_csv(smk.input.pooled), smk.params.policy, smk.params.analyses)
-    plots.flow(counts, review, smk.output.svg, smk.output.png)
-    Path(smk.log[0]).write_text(str(counts) + "\n")
+    membership, published = pd.read_csv(smk.input.membership), pd.read_csv(smk.input.published)
+    pooled = pd.read_csv(smk.input.pooled)
+    log = []
+    for review, analyses in smk.params.analyses.items():
+        counts = steps.flow_counts(review, membership, published, pooled, smk.params.policy, analyses)
+        plots.flow(counts, review, f"results/figures/{review}.flow.svg", f"results/figures/{review}.flow.png")
+        log.append(f"{review}: {counts}")
+    Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 
 io.run(main, snakemake)  # noqa: F821
