@@ -1,12 +1,14 @@
 """Faults a real run meets (issue 10): Ctrl-C and a hard kill mid-run, a second Snakemake in the same directory,
 a raw file edited behind the extract stage's back. Each runs the conformance review in a temporary copy."""
 
+import contextlib
 import hashlib
 import os
 import signal
 import subprocess
 import time
 
+import pandas as pd
 import pytest
 from test_pipeline import SNAKEMAKE, copy_project, smk
 
@@ -21,19 +23,19 @@ def digests(work):
             for p in sorted((work / "results").rglob("*")) if p.is_file()}
 
 
-def start(work, *args):
-    """Snakemake in the background, in its own process group (as a shell runs a foreground job)."""
-    console = open(work / "console.txt", "w")  # closed by finish()
-    proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", *args, *CONFIG], cwd=work, stdout=console,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    proc.console = console
-    return proc
-
-
-def finish(proc, timeout=600):
-    rc = proc.wait(timeout=timeout)
-    proc.console.close()
-    return rc
+@contextlib.contextmanager
+def background(work, *args):
+    """Snakemake in the background, in its own process group (as a shell runs a foreground job); a test that
+    fails midway leaves no Snakemake or job running."""
+    with open(work / "console.txt", "w") as console:
+        proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", *args, *CONFIG], cwd=work, stdout=console,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def wait_for(proc, work, done, timeout=300):
@@ -73,10 +75,10 @@ def test_interrupted_run_completes_byte_identical(clean, tmp_path, sig):
     results identical to an uninterrupted run's."""
     work = copy_project(tmp_path)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    proc = start(work)
-    wait_for(proc, work, running_after(4))
-    os.killpg(proc.pid, sig)
-    assert finish(proc) != 0
+    with background(work) as proc:
+        wait_for(proc, work, running_after(4))
+        os.killpg(proc.pid, sig)
+        assert proc.wait(timeout=600) != 0
     assert not (work / "results/provenance.json").exists()
     if sig == signal.SIGKILL:  # a killed Snakemake cannot release its lock; --unlock is the documented way out
         locked = smk(work, "--rerun-incomplete", *CONFIG)
@@ -98,13 +100,13 @@ def test_second_snakemake_is_refused_and_nothing_is_damaged(clean, tmp_path):
     lock, which also stops the second run.)"""
     work = copy_project(tmp_path)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    first = start(work)
-    wait_for(first, work, running_after(2))
-    second = smk(work, *CONFIG)
-    out = second.stdout + second.stderr
-    assert second.returncode != 0
-    assert LOCKED in out and "Traceback" not in out
-    assert finish(first) == 0, (work / "console.txt").read_text()[-3000:]
+    with background(work) as first:
+        wait_for(first, work, running_after(2))
+        second = smk(work, *CONFIG)
+        out = second.stdout + second.stderr
+        assert second.returncode != 0
+        assert LOCKED in out and "Traceback" not in out
+        assert first.wait(timeout=900) == 0, (work / "console.txt").read_text()[-3000:]
     assert digests(work) == clean[1]
 
 
@@ -118,7 +120,9 @@ def test_raw_file_edited_after_extract_is_caught_by_its_checksum(tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     raw = work / "data/raw/extraction.csv"
     st = raw.stat()
-    raw.write_bytes(raw.read_bytes() + b"\n")
+    df = pd.read_csv(raw, dtype=str, keep_default_na=False)
+    df.loc[0, "notes"] += " (edited)"
+    df.to_csv(raw, index=False)
     os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))
     res = smk(work, *config)
     out = res.stdout + res.stderr
