@@ -229,9 +229,8 @@ def final_outputs():
     return out
 
 
-def figure_inputs(wildcards):
+def figure_inputs(r, o):
     """Inputs of one analysis' figures: the primary pool plus whichever sensitivity outputs config enables."""
-    r, o = wildcards.review, wildcards.outcome
     sens = config["sensitivity"]
     files = {
         "studies": f"results/{r}/{o}/primary/studies.csv",
@@ -247,9 +246,8 @@ def figure_inputs(wildcards):
     return files
 
 
-def forest_gap_inputs(wildcards):
+def forest_gap_inputs(r):
     """The forest plot's published figure and, for ledger reviews, the processed ledger its gap rows come from."""
-    r = wildcards.review
     if SPECS[r]["source"] != "ledger":
         return {"published": f"data/processed/conformance/{r}/published.csv"}
     return {
@@ -261,6 +259,26 @@ def forest_gap_inputs(wildcards):
             table=["trials", "membership", "extraction"],
         ),
     }
+
+
+FIGURES = {
+    "forest": ("forest.rst", "forest plot"),
+    "funnel": ("funnel.rst", "funnel plot"),
+    "sensitivity": ("sensitivity.rst", "leave-one-out and cumulative"),
+    "subgroups": ("subgroups.rst", "subgroups"),
+}
+
+
+def figure_report(review, outcome, kind):
+    """One analysis' SVG figure, marked for Snakemake's report under its review and analysis."""
+    caption, label = FIGURES[kind]
+    return report(
+        f"results/figures/{review}/{outcome}.{kind}.svg",
+        caption=f"../report/{caption}",
+        category=review,
+        subcategory=outcome,
+        labels={"analysis": outcome, "figure": label},
+    )
 
 
 def pooled_files():

@@ -1,34 +1,5 @@
-from types import SimpleNamespace
-
 # One figures job per review draws every analysis' plots: importing matplotlib and pandas costs more than the
 # drawing. The outputs depend on the review's analyses, so the rules are generated per review.
-_FIGURES = {
-    "forest": ("forest.rst", "forest plot"),
-    "funnel": ("funnel.rst", "funnel plot"),
-    "sensitivity": ("sensitivity.rst", "leave-one-out and cumulative"),
-    "subgroups": ("subgroups.rst", "subgroups"),
-}
-
-
-def _figure(review, outcome, kind):
-    caption, label = _FIGURES[kind]
-    return report(
-        f"results/figures/{review}/{outcome}.{kind}.svg",
-        caption=f"../report/{caption}",
-        category=review,
-        subcategory=outcome,
-        labels={"analysis": outcome, "figure": label},
-    )
-
-
-def _figure_inputs(review):
-    """Per analysis what figure_inputs() lists for it (SimpleNamespace stands in for the wildcards)."""
-    return {
-        o: figure_inputs(SimpleNamespace(review=review, outcome=o))
-        for o in outcomes_of(review)
-    }
-
-
 for _review in SPECS:
     _outcomes = outcomes_of(_review)
 
@@ -36,17 +7,15 @@ for _review in SPECS:
         name:
             f"figures_{_review}"
         input:
-            unpack(lambda w, r=_review: forest_gap_inputs(SimpleNamespace(review=r))),
-            analyses=[
-                f for files in _figure_inputs(_review).values() for f in files.values()
-            ],
+            unpack(lambda w, r=_review: forest_gap_inputs(r)),
+            analyses=[f for o in _outcomes for f in figure_inputs(_review, o).values()],
             code=code("figures.py"),
         output:
-            svg=[_figure(_review, o, k) for o in _outcomes for k in _FIGURES],
+            svg=[figure_report(_review, o, k) for o in _outcomes for k in FIGURES],
             png=[
                 f"results/figures/{_review}/{o}.{k}.png"
                 for o in _outcomes
-                for k in _FIGURES
+                for k in FIGURES
             ],
             captions=[f"results/figures/{_review}/{o}.captions.json" for o in _outcomes],
         log:
@@ -58,8 +27,11 @@ for _review in SPECS:
         params:
             review=_review,
             analyses={
-                o: {"spec": SPECS[_review]["analyses"][o], "inputs": files}
-                for o, files in _figure_inputs(_review).items()
+                o: {
+                    "spec": SPECS[_review]["analyses"][o],
+                    "inputs": figure_inputs(_review, o),
+                }
+                for o in _outcomes
             },
             arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
             reading=variants(_review)["main"],
