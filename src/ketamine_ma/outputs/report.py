@@ -388,7 +388,8 @@ def analysis_page(run: Run, review, key, a) -> dict:
         "timepoint": a.get("timepoint", {}).get("label", "any reported") if isinstance(a.get("timepoint"), dict)
         else "any reported",
         "settings": " \u00b7 ".join(text(a.get(c)) for c in ("measure", "method", "model", "tau2_estimator",
-                                                             "ci_method") if a.get(c)),
+                                                             "ci_method")
+                                    if a.get(c) and not (c == "tau2_estimator" and a.get("model") == "fixed")),
     }
 
 
