@@ -378,6 +378,7 @@ def worksheet_inputs(wildcards):
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 
+
 REPORT_PAGES = (
     ["index.html"]
     + [f"{r}{s}.html" for r in SPECS for s in ("", "-studies")]
