@@ -177,6 +177,17 @@ def test_one_review_via_command_line(tmp_path):
     assert "clean_zhao2018" in out and "clean_pereira2022" not in out
 
 
+def test_processed_ledger_keeps_numbers_as_printed(run):
+    """The reproduction check judges rounding by the printed digits: "5.40" must not become 5.4 on the way."""
+    for name in ("published", "extraction"):
+        raw = pd.read_csv(ROOT / f"data/raw/{name}.csv", dtype=str, keep_default_na=False)
+        processed = pd.read_csv(run / f"data/processed/ledger/{name}.csv", dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(processed, raw)
+    pub = pd.read_csv(run / "data/processed/ledger/published.csv", dtype=str, keep_default_na=False)
+    rr = pub[(pub.review == "orhurhu2019") & (pub.result_id == "responder_rr")].iloc[0]
+    assert (rr.ci_low, rr.ci_high) == ("1.10", "5.40")  # as printed in Orhurhu 2019's abstract
+
+
 def test_audit_covers_every_published_figure(run):
     audit = pd.read_csv(run / "results/audit_published.csv")
     assert set(audit.p_check) <= {"consistent", "inconsistent", "not_checkable"}

@@ -6,7 +6,7 @@ from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    tables = steps.extract(Path(smk.input[0]).parent)
+    tables = steps.extract(Path(smk.input[0]).parent, as_printed=True)
     for name, path in zip(steps.TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
     io.write_json({str(f): steps.sha256(f) for f in smk.input if str(f).startswith("data/raw/")},
