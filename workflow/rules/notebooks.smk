@@ -36,7 +36,7 @@ rule notebooks:
         umbrella=(
             ["results/umbrella/umbrella.csv"] if "cross_review" in _NOTEBOOKS else []
         ),
-        code=code("notebook.py"),
+        code=code("run_notebooks.py"),
     output:
         ipynb=[f"results/notebooks/{n}.ipynb" for n in _NOTEBOOKS],
         html=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
@@ -49,4 +49,4 @@ rule notebooks:
     params:
         notebooks=_NOTEBOOKS,
     script:
-        "../scripts/notebook.py"
+        "../scripts/run_notebooks.py"
