@@ -148,16 +148,20 @@ def check_evidence(tables, paths):
                 raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
 
 
-def load_ledger(raw_dir):
-    """Read, validate and cross-check every ledger table in ``raw_dir``; return a dict of DataFrames."""
+def load_ledger(raw_dir, as_printed=False):
+    """Read, validate and cross-check every ledger table in ``raw_dir``; return a dict of DataFrames.
+
+    Typed by the schemas, or with ``as_printed`` every cell as the text in the file (validated all the same), so
+    that "5.40" keeps the digits by which the reproduction check judges rounding."""
     raw_dir = Path(raw_dir)
-    paths, tables = {}, {}
+    paths, tables, printed = {}, {}, {}
     for name in TABLES:
         path = raw_dir / f"{name}.csv"
         if not path.exists():
             raise LedgerError(f"{path}: missing ledger table")
         paths[name] = path
-        tables[name] = validate_table(read_table(path), name, path)
+        printed[name] = read_table(path)
+        tables[name] = validate_table(printed[name], name, path)
     check_evidence(tables, paths)
-    return tables
+    return printed if as_printed else tables
 

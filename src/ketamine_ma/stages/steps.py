@@ -21,14 +21,8 @@ PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matpl
 
 
 def extract(raw_dir, as_printed=False):
-    """Validate the ledger; return its tables, typed, or with ``as_printed`` every cell as the text in ``raw_dir``.
-
-    The extract stage writes the printed text, so that "5.40" keeps the digits by which the reproduction check
-    judges rounding (typed, it would become 5.4 and the tolerance ten times looser)."""
-    tables = load_ledger(raw_dir)
-    if as_printed:
-        tables = {name: read_table(Path(raw_dir) / f"{name}.csv") for name in tables}
-    return tables
+    """Validate the ledger; return its tables (the extract stage writes them ``as_printed``: see ``load_ledger``)."""
+    return load_ledger(raw_dir, as_printed=as_printed)
 
 
 def load_processed_ledger(paths):
