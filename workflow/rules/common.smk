@@ -251,8 +251,7 @@ def forest_gap_inputs(r):
     if SPECS[r]["source"] != "ledger":
         return {"published": f"data/processed/conformance/{r}/published.csv"}
     return {
-        # as printed: the processed copy drops trailing zeros (1.10 becomes 1.1)
-        "published": "data/raw/published.csv",
+        "published": "data/processed/ledger/published.csv",
         "ledger": expand(
             "data/processed/{review}/ledger/{table}.csv",
             review=r,
