@@ -7,7 +7,14 @@ inputs, output) in the conversion log, so any derived SD or mean can be traced t
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+
+def _stats():
+    """scipy.stats, imported on first use: it costs about 0.5 s, which every job that reads the ledger
+    (this module comes with it) would otherwise pay whether or not it converts anything."""
+    from scipy import stats
+
+    return stats
 
 
 def sd_from_se(se, n):
@@ -24,13 +31,14 @@ def sd_from_ci(ci_low, ci_high, n, level=0.95, dist="t"):
     if ci_high < ci_low:
         raise ValueError(f"CI lower bound {ci_low} exceeds upper bound {ci_high}")
     q = 1 - (1 - level) / 2
+    stats = _stats()
     crit = stats.t.ppf(q, n - 1) if dist == "t" else stats.norm.ppf(q)
     return float(np.sqrt(n) * (ci_high - ci_low) / (2 * crit))
 
 
 def se_md_from_p(md, p, n1, n2):
     """SE of a mean difference from its two-sided p value via t(n1+n2−2) (Handbook §6.5.2.3)."""
-    t = stats.t.isf(p / 2, n1 + n2 - 2)
+    t = _stats().t.isf(p / 2, n1 + n2 - 2)
     return float(abs(md) / t)
 
 
@@ -53,7 +61,7 @@ def mean_sd_from_median_iqr(q1, median, q3, n, method="wan"):
     """
     if not q1 <= median <= q3:
         raise ValueError(f"quartiles out of order: q1={q1}, median={median}, q3={q3}")
-    sd = (q3 - q1) / (2 * stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    sd = (q3 - q1) / (2 * _stats().norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
     if method == "wan":
         mean = (q1 + median + q3) / 3
     elif method == "luo":
@@ -73,7 +81,7 @@ def mean_sd_from_median_range(minimum, median, maximum, n, method="wan"):
     """
     if not minimum <= median <= maximum:
         raise ValueError(f"range out of order: min={minimum}, median={median}, max={maximum}")
-    sd = (maximum - minimum) / (2 * stats.norm.ppf((n - 0.375) / (n + 0.25)))
+    sd = (maximum - minimum) / (2 * _stats().norm.ppf((n - 0.375) / (n + 0.25)))
     if method == "wan":
         mean = (minimum + 2 * median + maximum) / 4
     elif method == "luo":
