@@ -15,8 +15,10 @@ import pandas as pd  # noqa: E402
 
 from ..engine import effects as ef  # noqa: E402
 
-plt.rcParams.update({"svg.hashsalt": "ketamine-ma", "font.family": "DejaVu Sans", "font.size": 8,
-                     "svg.fonttype": "path"})
+# SVG text stays text (selectable and searchable in the report, a fifth of the size, and drawn in about two
+# thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback.
+plt.rcParams.update({"svg.hashsalt": "ketamine-ma", "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"],
+                     "font.size": 8, "svg.fonttype": "none"})
 RATIO = ("RR", "OR")
 
 
@@ -225,7 +227,7 @@ def umbrella_forest(table: pd.DataFrame, svg, png):
         if key != "proportion":
             ax.axvline(1.0 if log else 0.0, color="grey", lw=0.6)
         if log:
-            ax.set_xscale("log")
+            _log_ticks(ax, d.ci_low.min(), d.ci_high.max())
         ax.set_xlabel(xlabel)
     fig.suptitle("Published pooled figures of the four reviews (as printed; see results/umbrella/umbrella.csv)")
     fig.tight_layout()
@@ -299,7 +301,7 @@ def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, la
         ax.set_yticks(y)
         ax.set_yticklabels(df[col].astype(str))
         if pooled.measure in RATIO:
-            ax.set_xscale("log")
+            _log_ticks(ax, df.ci_low.min(), df.ci_high.max())
         ax.set_title(title, fontsize=8)
     fig.suptitle(label, fontsize=9)
     fig.tight_layout()
