@@ -5,7 +5,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from ketamine_ma.stages.analysis import POOLED_COLUMNS, summary
+from ketamine_ma.stages.summary import POOLED_COLUMNS, summary
 
 
 def rows(analysis, trials, column=None):

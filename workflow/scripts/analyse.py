@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ketamine_ma.engine import sensitivity as sens
-from ketamine_ma.stages import analysis, io
+from ketamine_ma.stages import analysis, io, summary
 
 MULTI = {"leave_one_out": (analysis.leave_one_out, "omitted"), "cumulative": (analysis.cumulative, "added")}
 
@@ -37,7 +37,7 @@ def sensitivity(tables, review, outcome, spec, names, settings, p, base):
             studies, _ = analysis.analyse(tables["main"], review, outcome, name, spec, settings)
             rows = [{**r, "review": review, "outcome": outcome, "analysis": name, "timepoint": timepoint}
                     for r in fn(tables["main"], settings)]
-            pooled = pd.DataFrame(rows).reindex(columns=analysis.POOLED_COLUMNS + [col])
+            pooled = pd.DataFrame(rows).reindex(columns=summary.POOLED_COLUMNS + [col])
         else:
             table = tables[name] if name in tables else tables["main"]
             if name in analysis.DESIGN_FILTERS:

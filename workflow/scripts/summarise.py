@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.stages import analysis, io
+from ketamine_ma.stages import io, summary
 
 
 def main(smk):
-    out = analysis.summary(pd.read_csv(f) for f in smk.input.pooled)
+    out = summary.summary(pd.read_csv(f) for f in smk.input.pooled)
     io.write_csv(out, smk.output[0])
     Path(smk.log[0]).write_text(f"{len(out)} pooled rows\n")
 
