@@ -39,6 +39,7 @@ for _review in SPECS:
             f"logs/analyse/{_review}.log",
         benchmark:
             f"benchmarks/analyse/{_review}.tsv"
+        priority: FIRST
         conda:
             ENV
         params:
@@ -77,6 +78,7 @@ rule summarise:
         "logs/analyse/summarise.log",
     benchmark:
         "benchmarks/analyse/summarise.tsv"
+    priority: FIRST
     conda:
         ENV
     script:

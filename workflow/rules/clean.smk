@@ -14,6 +14,7 @@ for _review in SPECS:
             f"logs/clean/{_review}.log",
         benchmark:
             f"benchmarks/clean/{_review}.tsv"
+        priority: FIRST
         conda:
             ENV
         params:

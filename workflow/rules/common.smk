@@ -11,6 +11,10 @@ min_version("9.4")
 
 ROOT = Path(workflow.basedir)
 ENV = "../envs/pipeline.yaml"
+# Priority of the jobs the notebooks wait for: the notebooks job (which needs every figure) is the longest at the
+# end of a run, so the jobs only the report needs (worksheets, audit, flow diagrams, convergence, input
+# checksums) keep the default 0 and run beside it instead of before it.
+FIRST = 1
 PACKAGE = ROOT / "src"
 
 
@@ -352,8 +356,9 @@ def published_inputs():
 
 
 def report_extras():
-    """Figures, captions and notebooks the report embeds or links."""
-    files = [f"results/notebooks/{r}.html" for r in SPECS]
+    """Figures, captions and tables the report embeds or links (the notebooks it links are not inputs: the run
+    executes them beside the report, the last two jobs before provenance.json)."""
+    files = []
     for r in SPECS:
         if SPECS[r]["source"] == "ledger":
             files.append(f"results/figures/{r}.flow.svg")
@@ -373,7 +378,6 @@ def report_extras():
             "results/umbrella/umbrella.csv",
             "results/figures/umbrella.forest.svg",
             "results/figures/overlap.svg",
-            "results/notebooks/cross_review.html",
         ]
     return files
 

@@ -16,6 +16,7 @@ rule extract_ledger:
         "logs/extract/ledger.log",
     benchmark:
         "benchmarks/extract/ledger.tsv"
+    priority: FIRST
     conda:
         ENV
     script:
@@ -33,6 +34,7 @@ rule import_conformance:
         "logs/extract/conformance_{review}.log",
     benchmark:
         "benchmarks/extract/conformance_{review}.tsv"
+    priority: FIRST
     conda:
         ENV
     params:
@@ -56,6 +58,7 @@ rule contribute:
         "logs/extract/contribute_{review}.log",
     benchmark:
         "benchmarks/extract/contribute_{review}.tsv"
+    priority: FIRST
     conda:
         ENV
     params:

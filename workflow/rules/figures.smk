@@ -22,6 +22,7 @@ for _review in SPECS:
             f"logs/figures/{_review}.log",
         benchmark:
             f"benchmarks/figures/{_review}.tsv"
+        priority: FIRST
         conda:
             ENV
         params:

@@ -44,6 +44,7 @@ rule notebooks:
         "logs/notebooks/notebooks.log",
     benchmark:
         "benchmarks/notebooks/notebooks.tsv"
+    priority: FIRST
     conda:
         ENV
     params:

@@ -16,6 +16,7 @@ rule reproduction:
         "logs/report/reproduction.log",
     benchmark:
         "benchmarks/report/reproduction.tsv"
+    priority: FIRST
     conda:
         ENV
     params:
@@ -56,6 +57,7 @@ rule coverage:
         "logs/report/coverage.log",
     benchmark:
         "benchmarks/report/coverage.tsv"
+    priority: FIRST
     conda:
         ENV
     params:
@@ -138,6 +140,7 @@ rule report:
         ENV
     params:
         specs=SPECS,
+        notebooks=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
     script:
         "../scripts/report.py"
 
@@ -189,6 +192,7 @@ rule umbrella:
         "logs/report/umbrella.log",
     benchmark:
         "benchmarks/report/umbrella.tsv"
+    priority: FIRST
     conda:
         ENV
     params:

@@ -213,7 +213,7 @@ def short_reason(reason) -> str:
 class Run:
     """Everything the pages show, read once from the pipeline's outputs."""
 
-    def __init__(self, inp, specs, worksheets=()):
+    def __init__(self, inp, specs, worksheets=(), notebooks=()):
         self.specs = specs
         self.pooled = read(inp.pooled).drop_duplicates()
         self.rep = read(inp.reproduction, dtype={c: str for c in PRINTED})
@@ -230,6 +230,8 @@ class Run:
         self.published = read_raw(inp.published)
         self.published_ids = {(r["review"], r["result_id"]) for r in records(self.published)}
         self.worksheets = {Path(w).stem: w for w in worksheets if Path(w).exists()}
+        # Linked, not read: the notebooks job runs beside the report job, and the run ends with both.
+        self.notebooks = {Path(n).stem: n for n in notebooks}
         self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
         self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
 
@@ -513,14 +515,14 @@ def review_context(run: Run, review, spec) -> dict:
     top, n_missing = top_missing(run, review)
     flow = figure(f"results/figures/{review}.flow.svg", f"Flow of {review}'s trials",
                   f"Flow of {review}'s trials from the review's own count to the trials pooled here.")
-    nb = Path(f"results/notebooks/{review}.html")
+    nb = run.notebooks.get(review)
     ws = run.worksheets.get(review)
     return {
         "slug": review, "page": f"{review}.html", "studies_page": f"{review}-studies.html",
         "citation": spec["citation"], "methods": spec["methods"], "source": spec["source"],
         "conformance": spec["source"] != "ledger", "status": status_of(rows), "headline": headline(run, review, spec),
         "coverage": coverage_of(run, review), "top_missing": top, "n_missing": n_missing, "flow": flow,
-        "notebook": rel(nb) if nb.exists() else None, "worksheet": rel(ws) if ws else None,
+        "notebook": rel(nb) if nb else None, "worksheet": rel(ws) if ws else None,
         "analyses": [{"key": k, "label": a["label"], "id": slug("a", k)} for k, a in spec["analyses"].items()],
     }
 
@@ -602,9 +604,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def pages(inp, specs, worksheets=()) -> dict[str, str]:
-    """Every page of the report, file name → HTML."""
-    run = Run(inp, specs, worksheets)
+def pages(inp, specs, worksheets=(), notebooks=()) -> dict[str, str]:
+    """Every page of the report, file name → HTML; ``notebooks`` are the executed notebooks' HTML copies the run
+    writes, which the pages link."""
+    run = Run(inp, specs, worksheets, notebooks)
     env = environment()
     reviews = [review_context(run, r, s) for r, s in specs.items()]
     commit = run.prov.get("git_commit") or "unknown"
@@ -619,10 +622,10 @@ def pages(inp, specs, worksheets=()) -> dict[str, str]:
     overlap = figure("results/figures/overlap.svg", "Trials shared between the reviews",
                      "Trials shared between the reviews (ledger membership, confirmed and candidate) and the "
                      "corrected covered area.")
-    cross = Path("results/notebooks/cross_review.html")
+    cross = run.notebooks.get("cross_review")
     out = {"index.html": render("index.html.j2", "index", umbrella=umbrella, overlap=overlap,
                                 n_ledger=len(run.extraction), n_missing=len(run.missing),
-                                n_conflicts=len(run.conflicts), cross_notebook=rel(cross) if cross.exists() else None)}
+                                n_conflicts=len(run.conflicts), cross_notebook=rel(cross) if cross else None)}
     for ctx, (review, spec) in zip(reviews, specs.items(), strict=True):
         keys = [k for k in spec["analyses"] if not run.pools(review, k).empty]
         analyses = [analysis_page(run, review, k, spec["analyses"][k]) for k in keys]
