@@ -133,8 +133,32 @@ def _score(tau2, yi, vi, reml):
     return float(np.sum(w**2 * r**2) - sw)
 
 
+# metafor rma.uni's control values for its check of τ² = 0 after Fisher scoring (``ll0check``; metafor 3.8.1):
+# ``tol`` = eps^¼ on the log-likelihood, ``threshold`` = 1e-5 on τ².
+LL0_TOL, LL0_THRESHOLD = np.finfo(float).eps ** 0.25, 1e-5
+
+
+def _loglik(tau2, yi, vi, reml):
+    """Log-likelihood (``reml``: restricted) of the intercept-only random-effects model at τ², without the constant
+    in 2π (Viechtbauer 2005, J Educ Behav Stat 30:261, eqs. 5 and 7); arrays of studies along the last axis."""
+    w = 1 / (vi + tau2)
+    sw = w.sum(axis=-1)
+    mu = np.sum(w * yi, axis=-1) / sw
+    ll = -0.5 * (np.sum(np.log(vi + tau2), axis=-1) + np.sum(w * (yi - mu[..., None]) ** 2, axis=-1))
+    return ll - 0.5 * np.log(sw) if reml else ll
+
+
+def _zero_if_likelier(tau2, yi, vi, reml):
+    """τ² = 0 where the likelihood is higher there than at the τ² Fisher scoring converged to, as metafor's
+    ``ll0check`` does: the (restricted) likelihood can have a local maximum above 0 (scoring from the HE start then
+    stops there, and only at some scales of the data); ``tau2`` one value per row of ``yi``."""
+    gap = _loglik(0.0, yi, vi, reml) - _loglik(np.asarray(tau2)[..., None], yi, vi, reml)
+    return np.where((tau2 > LL0_THRESHOLD) & (gap > LL0_TOL), 0.0, tau2)
+
+
 def _tau2_likelihood(yi, vi, reml, tol=1e-12, max_iter=100):
-    """ML / REML τ² by Fisher scoring with step halving at the 0 boundary, as metafor ``rma.uni`` does.
+    """ML / REML τ² by Fisher scoring with step halving at the 0 boundary, then the check of τ² = 0
+    (``_zero_if_likelier``), as metafor ``rma.uni`` does.
 
     Where Fisher scoring oscillates without converging (it can, on some data), the τ² that zeroes the score is
     found by bracketing instead (Brent's method on [0, upper]); 0 when the score is already negative at 0."""
@@ -157,7 +181,7 @@ def _tau2_likelihood(yi, vi, reml, tol=1e-12, max_iter=100):
             adj /= 2
         tau2 += adj
         if abs(adj) < tol:
-            return float(tau2)
+            return float(_zero_if_likelier(tau2, yi, vi, reml))
     if _score(0.0, yi, vi, reml) <= 0:
         return 0.0
     top = max(1.0, 10 * np.var(yi))
@@ -471,6 +495,7 @@ def batch_random_effects(Y, V, tau2_estimator="DL", tol=1e-12, max_iter=100):
             active &= np.abs(adj) >= tol
             if not active.any():
                 break
+        t2 = np.where(active, t2, _zero_if_likelier(t2, Y, V, reml=True))
         for i in np.flatnonzero(active):  # oscillating sets: the scalar fit's bracketing fallback
             t2[i] = _tau2_likelihood(Y[i], V[i], reml=True)
     else:
