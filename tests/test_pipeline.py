@@ -252,16 +252,15 @@ def test_subgroup_analysis_in_the_pipeline_matches_metafor(run):
 
 
 def _svg_texts(path):
-    """The strings a reader sees in one of our SVG figures (glyphs are drawn as paths; matplotlib keeps each string
-    as a comment)."""
-    return [html.unescape(t) for t in re.findall(r"<!-- (.*?) -->", path.read_text())]
+    """The strings a reader sees in one of our SVG figures (its <text> elements, one per line of a label)."""
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>(.*?)</text>", path.read_text(), re.S)]
 
 
 def _row(path, label):
     """The cells of the forest-plot row whose study is ``label``, by column (0 study, 1 and 2 the arms, 3 weight,
     4 estimate [95% CI]), from the ids the plot gives its cells."""
     rows = {}
-    for r, c, t in re.findall(r'<g id="forest-r(-?\d+)c(\d)">\s*<!-- (.*?) -->', path.read_text()):
+    for r, c, t in re.findall(r'<g id="forest-r(-?\d+)c(\d)">\s*<text\b[^>]*>(.*?)</text>', path.read_text(), re.S):
         rows.setdefault(r, {})[int(c)] = html.unescape(t)
     return next(row for row in rows.values() if row.get(0) == label)
 
