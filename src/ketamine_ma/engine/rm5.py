@@ -11,8 +11,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pandas as pd
-
 NUMERIC_OUTCOME = ("EFFECT_SIZE", "CI_START", "CI_END", "Z", "P_Z", "CHI2", "DF", "P_CHI2", "I2", "TAU2", "Q",
                    "P_Q", "I2_Q", "STUDIES", "TOTAL_1", "TOTAL_2", "EVENTS_1", "EVENTS_2")
 NUMERIC_STUDY = ("EVENTS_1", "TOTAL_1", "EVENTS_2", "TOTAL_2", "MEAN_1", "SD_1", "MEAN_2", "SD_2",
@@ -70,4 +68,6 @@ def read_rm5(path):
                     studies.append(srow)
     if not analyses:
         raise Rm5Error(f"{path}: no DICH_OUTCOME or CONT_OUTCOME analyses found")
+    import pandas as pd  # here: every job imports Rm5Error (stages.io), one job reads a RevMan file
+
     return pd.DataFrame(analyses), pd.DataFrame(studies)

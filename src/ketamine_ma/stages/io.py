@@ -7,11 +7,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..engine.rm5 import Rm5Error
 from ..ledger.vocabulary import LedgerError
+
+if TYPE_CHECKING:  # pandas is the caller's: the notebooks job, for one, never imports it
+    import pandas as pd
 
 
 class SpecError(ValueError):
@@ -53,10 +55,6 @@ def write_json(obj, path):
 
 def write_text(text, path):
     _atomic(path, lambda fh: fh.write(text))
-
-
-def read_csv(path):
-    return pd.read_csv(path, keep_default_na=True)
 
 
 def run(main, snakemake):
