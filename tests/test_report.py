@@ -217,18 +217,22 @@ def test_ledger_quotes_are_two_clicks_from_every_pooled_number(site, browser, do
 
 
 def test_long_tables_sort_filter_and_scroll_inside_themselves_by_keyboard(site, browser):
+    from playwright.sync_api import expect
+
     v = Visit(browser, (site / "ledger.html").as_uri())
     p = v.page
     n = p.locator("table.ledger tbody tr").count()
     assert n > 100
     first = p.locator("table.ledger tbody tr").first.get_attribute("id")
+    rows = "document.querySelectorAll('table.ledger tbody tr').length"
+    # DataTables filters and sorts in a setTimeout (its "processing" step): wait for the table, not a fixed time
     p.get_by_role("searchbox").first.fill(first.removeprefix("x-"))
-    assert 1 <= p.locator("table.ledger tbody tr").count() < n
+    p.wait_for_function(f"{rows} >= 1 && {rows} < {n}")
     p.get_by_role("searchbox").first.fill("")
-    assert p.locator("table.ledger tbody tr").count() == n
+    p.wait_for_function(f"{rows} === {n}")
     header = p.locator("table.ledger thead th").nth(1)
     header.click()
-    assert header.get_attribute("aria-sort") in ("ascending", "descending")
+    expect(header).to_have_attribute("aria-sort", re.compile(r"^(ascending|descending)$"))
     box = p.locator(".table-scroll").first
     assert box.get_attribute("tabindex") == "0"
     dims = box.evaluate("e => [e.scrollHeight, e.clientHeight]")
