@@ -9,7 +9,6 @@ pooled (log scale for ratios, transformed scale for proportions). Formulas follo
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
 
 ZERO_RULES = ("revman", "metafor", "none")
 
@@ -29,6 +28,8 @@ def md(m1, sd1, n1, m2, sd2, n2):
 
 def hedges_j(df):
     """Exact small-sample correction ``J(m) = Γ(m/2) / (√(m/2) Γ((m−1)/2))`` (Hedges 1981)."""
+    from scipy.special import gammaln  # here: the plotting jobs import this module and need no SciPy
+
     df = np.asarray(df, dtype=float)
     return np.exp(gammaln(df / 2) - 0.5 * np.log(df / 2) - gammaln((df - 1) / 2))
 
