@@ -242,18 +242,17 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
     if ci_method == "knha" and k > 1:
         # Knapp & Hartung (2003) / Hartung–Knapp–Sidik–Jonkman: scale by Σw(y−μ)²/(k−1), t(k−1) reference.
         se *= float(np.sqrt(np.sum(w * (yi - mu) ** 2) / (k - 1)))
-        dist = stats.t(k - 1)
-    else:
-        dist = stats.norm()
-    crit = float(dist.ppf(1 - alpha / 2))
+    # Unfrozen distributions: freezing one costs more than the whole fit.
+    dist, df = (stats.t, (k - 1,)) if ci_method == "knha" and k > 1 else (stats.norm, ())
+    crit = float(dist.ppf(1 - alpha / 2, *df))
     # A zero Knapp–Hartung SE (all estimates identical) gives an infinite statistic and p = 0, as in metafor;
     # random_effects() says so in its note.
     stat = mu / se if se > 0 else (float(np.copysign(np.inf, mu)) if mu != 0 else float("nan"))
-    p = float(2 * dist.sf(abs(stat)))
+    p = float(2 * dist.sf(abs(stat), *df))
     # Prediction interval: metafor predict.rma uses the test's reference distribution; Higgins, Thompson &
     # Spiegelhalter (2009) ("hts") use t(k−2).
     if pi_method == "hts":
-        pcrit = float(stats.t(k - 2).ppf(1 - alpha / 2)) if k > 2 else float("nan")
+        pcrit = float(stats.t.ppf(1 - alpha / 2, k - 2)) if k > 2 else float("nan")
     else:
         pcrit = crit
     pse = np.sqrt(se**2 + t2)

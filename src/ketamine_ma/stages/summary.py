@@ -1,12 +1,12 @@
 """results/summary/pooled.csv: every pooled row of a run in one table.
 
-Apart from the pooling (``analysis``) so that the job gathering the rows imports neither PyMARE nor SciPy.
+Apart from the pooling (``analysis``) so that the job gathering the rows imports neither PyMARE nor SciPy; pandera
+is imported where the table is checked, as the analyse jobs read only the column names.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 POOLED_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "method", "tau2_estimator", "ci_method",
                   "k", "n_participants", "estimate", "ci_low", "ci_high", "se", "p", "tau2", "i2", "q", "q_df",
@@ -22,6 +22,8 @@ def summary(frames):
     """Stack the pooled tables into results/summary/pooled.csv's table, checked against ``POOLED_KEY`` (pandera
     raises ``SchemaError`` naming the duplicated keys); every column appears, also when a run has no
     leave-one-out or cumulative rows."""
+    import pandera.pandas as pa
+
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out = out.reindex(columns=list(dict.fromkeys([*POOLED_COLUMNS, *out.columns, "omitted", "added"])))
     text = pa.Column(str, nullable=False)
