@@ -239,11 +239,12 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
         mu = float(np.sum(w * yi) / sw)
     se = float(np.sqrt(1 / sw))
     alpha = 1 - level
-    if ci_method == "knha" and k > 1:
+    knha = ci_method == "knha" and k > 1
+    if knha:
         # Knapp & Hartung (2003) / Hartung–Knapp–Sidik–Jonkman: scale by Σw(y−μ)²/(k−1), t(k−1) reference.
         se *= float(np.sqrt(np.sum(w * (yi - mu) ** 2) / (k - 1)))
     # Unfrozen distributions: freezing one costs more than the whole fit.
-    dist, df = (stats.t, (k - 1,)) if ci_method == "knha" and k > 1 else (stats.norm, ())
+    dist, df = (stats.t, (k - 1,)) if knha else (stats.norm, ())
     crit = float(dist.ppf(1 - alpha / 2, *df))
     # A zero Knapp–Hartung SE (all estimates identical) gives an infinite statistic and p = 0, as in metafor;
     # random_effects() says so in its note.
