@@ -36,6 +36,8 @@ def i2_h2(q, df, tau2=None, vi=None):
     if df < 1:
         return float("nan"), float("nan")
     if tau2 is None:
+        if np.isnan(q):  # Q about a pool that is not estimable: metafor gives NA for I² as well
+            return float("nan"), float("nan")
         return max(0.0, 100 * (q - df) / q) if q > 0 else 0.0, q / df
     s2 = typical_variance(vi)
     return 100 * tau2 / (tau2 + s2), (tau2 + s2) / s2

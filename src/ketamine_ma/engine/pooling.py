@@ -348,6 +348,9 @@ def mantel_haenszel(ai, bi, ci, di, measure, rd_variance="greenland-robins"):
     - RD: ``Σ(aᵢn2ᵢ − cᵢn1ᵢ)/Nᵢ / Σ(n1ᵢn2ᵢ/Nᵢ)`` with the Greenland–Robins (1985) variance
       ``Σ[(aᵢbᵢn2ᵢ³ + cᵢdᵢn1ᵢ³)/(n1ᵢn2ᵢNᵢ²)]/[Σn1ᵢn2ᵢ/Nᵢ]²`` (RevMan 5, Deeks & Higgins 2010) or, with
       ``rd_variance="sato"``, the Sato, Greenland & Robins (1989) variance that metafor ``rma.mh`` uses.
+
+    A ratio whose numerator or denominator sum is 0 (no table with both cells of it, e.g. no bᵢcᵢ > 0 for the OR)
+    is not estimable: ``(nan, nan)``, as metafor's ``rma.mh`` gives NA rather than 0 or infinity.
     """
     a, b, c, d = (np.asarray(x, float) for x in (ai, bi, ci, di))
     n1, n2 = a + b, c + d
@@ -356,6 +359,8 @@ def mantel_haenszel(ai, bi, ci, di, measure, rd_variance="greenland-robins"):
         r, s = a * d / n, b * c / n
         pp, qq = (a + d) / n, (b + c) / n
         big_r, big_s = r.sum(), s.sum()
+        if big_r == 0 or big_s == 0:
+            return float("nan"), float("nan")
         var = (
             np.sum(pp * r) / (2 * big_r**2)
             + np.sum(pp * s + qq * r) / (2 * big_r * big_s)
@@ -364,6 +369,8 @@ def mantel_haenszel(ai, bi, ci, di, measure, rd_variance="greenland-robins"):
         return float(np.log(big_r / big_s)), float(var)
     if measure == "RR":
         r, s = a * n2 / n, c * n1 / n
+        if r.sum() == 0 or s.sum() == 0:
+            return float("nan"), float("nan")
         var = np.sum((n1 * n2 * (a + c) - a * c * n) / n**2) / (r.sum() * s.sum())
         return float(np.log(r.sum() / s.sum())), float(var)
     if measure == "RD":
@@ -419,6 +426,9 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
     if not random:
         se = np.sqrt(v_mh)
         w_mh = _mh_weights(a, b, c, d, measure)
+        note = "k = 1: single study; no heterogeneity can be estimated" if k == 1 else ""
+        if np.isnan(y_mh):
+            note = f"Mantel-Haenszel {measure} not estimable: a sum of its ratio is 0 (metafor rma.mh: NA)"
         return PoolResult(
             method="MH",
             tau2_estimator="FE",
@@ -440,8 +450,9 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
             q_p=q_p,
             pi_low=float("nan"),
             pi_high=float("nan"),
-            weights=100 * w_mh / w_mh.sum(),
-            note="k = 1: single study; no heterogeneity can be estimated" if k == 1 else "",
+            # no table weighs in when the ratio's denominator sum is 0
+            weights=100 * w_mh / w_mh.sum() if w_mh.sum() > 0 else np.full(w_mh.shape, np.nan),
+            note=note,
         )
     w = 1 / vi
     t2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
