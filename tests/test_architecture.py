@@ -84,3 +84,13 @@ def test_the_checker_sees_a_violation():
     fake = imports(PKG / "engine" / "pooling.py", "from ..ledger import studies\nfrom . import effects\n")
     assert fake == {"ketamine_ma.ledger.studies", "ketamine_ma.engine.effects"}
     assert upward_imports("ketamine_ma.engine.pooling", fake) == ["ketamine_ma.ledger.studies"]
+
+
+@pytest.mark.parametrize("spelling", ['"FE"', '("RR", "OR")', '("MD", "SMD")'])
+def test_the_engine_alone_spells_models_and_measure_families(spelling):
+    # the fixed-effect label and the measure families live in the engine (pooling.estimator_label,
+    # effects.family/is_ratio); a copy elsewhere would miss the next change
+    files = [p for p in PKG.rglob("*.py") if layer(module_of(p)) != "engine"]
+    files += sorted((PKG.parents[1] / "workflow" / "scripts").glob("*.py"))
+    outside = [p for p in files if spelling in p.read_text()]
+    assert not outside, f"{spelling} spelled outside the engine in {[p.name for p in outside]}"

@@ -1,6 +1,8 @@
 """Edge cases the engine must handle with a clear outcome (values checked against metafor in
 test_engine_metafor.py for the fixtures edge_k1, edge_k2, edge_identical, edge_extreme_v, edge_double_zero)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,13 +11,13 @@ from ketamine_ma.engine import pooling as po
 
 
 def test_k1_says_so():
-    r = po.random_effects([0.4], [0.09], "REML", "knha")
+    r = po.inverse_variance([0.4], [0.09], "random", "REML", "knha")
     assert r.k == 1 and r.tau2 == 0 and "k = 1" in r.note
     assert r.ci_method == "knha" and r.ci_high - r.ci_low == pytest.approx(2 * 1.959963984540054 * 0.3)
 
 
 def test_k2_note():
-    assert "k = 2" in po.random_effects([0.2, 0.9], [0.04, 0.09]).note
+    assert "k = 2" in po.inverse_variance([0.2, 0.9], [0.04, 0.09]).note
 
 
 def test_double_zero_excluded_by_revman_kept_by_metafor():
@@ -41,7 +43,7 @@ def test_all_double_zero_is_an_error():
 @pytest.mark.parametrize("bad", [([0.1, np.nan], [1, 1]), ([0.1, 0.2], [1, 0]), ([], [])])
 def test_invalid_input_rejected(bad):
     with pytest.raises(ValueError):
-        po.random_effects(*bad)
+        po.inverse_variance(*bad)
 
 
 def test_unknown_names_rejected():
@@ -51,7 +53,7 @@ def test_unknown_names_rejected():
         ef.two_by_two([1], [10], [1], [10], "RR", rule="cochrane")
 
 
-@pytest.mark.parametrize("method", ["DL", "REML"])
+@pytest.mark.parametrize("method", ["DL", "REML", "ML"])
 def test_batch_fits_match_metafor(method):
     """The vectorised batch fitter on every continuous fixture at once, against metafor's values."""
     import pandas as pd
@@ -65,7 +67,7 @@ def test_batch_fits_match_metafor(method):
         sets.append((fx, yi[:5], vi[:5]))  # equal k so the sets stack into one batch
     res = po.batch_random_effects(np.array([s[1] for s in sets]), np.array([s[2] for s in sets]), method)
     for j, (_fx, yi, vi) in enumerate(sets):
-        single = po.random_effects(yi, vi, method)
+        single = po.inverse_variance(yi, vi, "random", method)
         assert res["estimate"][j] == pytest.approx(single.estimate, rel=1e-9)
         assert res["tau2"][j] == pytest.approx(single.tau2, rel=1e-8, abs=1e-12)
     # and a full-length fixture straight against metafor
@@ -76,3 +78,55 @@ def test_batch_fits_match_metafor(method):
     assert one["estimate"][0] == pytest.approx(g["estimate"], rel=1e-6)
     assert one["se"][0] == pytest.approx(g["se"], rel=1e-6)
     assert one["tau2"][0] == pytest.approx(g["tau2"], rel=1e-6)
+
+
+def test_a_pooled_result_is_built_once():
+    r = po.inverse_variance([0.2, 0.9, 0.4], [0.04, 0.09, 0.05], "random", "REML")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.estimate = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        r.weights[0] = 0.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random").tau2 = 0.0
+
+
+def test_the_model_is_an_argument_and_fe_only_a_label():
+    yi, vi = [0.2, 0.9, 0.4], [0.04, 0.09, 0.05]
+    fixed = po.inverse_variance(yi, vi, "fixed", "REML")
+    assert (fixed.model, fixed.tau2_estimator, fixed.tau2) == ("fixed", None, 0.0)
+    assert fixed.as_row()["tau2_estimator"] == "FE" and "model" not in fixed.as_row()
+    assert po.inverse_variance(yi, vi, "random", "PM").as_row()["tau2_estimator"] == "PM"
+    mh = po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random")
+    assert (mh.model, mh.as_row()["tau2_estimator"]) == ("random", "DL")
+    for bad in ("FE", "EE", True):
+        with pytest.raises(ValueError, match="allowed: fixed, random"):
+            po.inverse_variance(yi, vi, bad)
+        with pytest.raises(ValueError, match="allowed: fixed, random"):
+            po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", bad)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_one_fit_is_the_one_row_case_of_the_scorer(reml):
+    """One Fisher scorer: a single ML/REML fit and the same data as a row of a batch give the same bits."""
+    rng = np.random.default_rng(3)
+    V = rng.uniform(0.01, 0.5, (40, 7))
+    Y = rng.normal(0.2, np.sqrt(V + 0.1))
+    batch = po.fisher_scoring(Y, V, reml)
+    single = [po.tau2(y, v, "REML" if reml else "ML") for y, v in zip(Y, V, strict=True)]
+    assert list(batch) == single
+
+
+@pytest.mark.parametrize("measure,fam", [("MD", "continuous"), ("SMD", "continuous"), ("RR", "binary"),
+                                         ("OR", "binary"), ("RD", "binary"), ("PR", "proportion"),
+                                         ("PLO", "proportion"), ("PFT", "proportion"), ("PAS", "proportion"),
+                                         ("MC", "change")])
+def test_measure_families(measure, fam):
+    assert ef.family(measure) == fam
+    assert ef.is_ratio(measure) == (measure in ("RR", "OR"))
+    assert ef.scale(measure) == {"RR": "log", "OR": "log", "PLO": "logit", "PFT": "double arcsine",
+                                 "PAS": "arcsine", "PR": "proportion"}.get(measure, "natural")
+
+
+def test_an_unknown_measure_has_no_family():
+    with pytest.raises(ValueError, match="unknown measure 'HR'; allowed: MD, SMD, RR, OR, RD, PR, PLO, PFT, PAS, MC"):
+        ef.family("HR")

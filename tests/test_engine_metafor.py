@@ -16,6 +16,7 @@ from ketamine_ma.engine import effects as ef
 from ketamine_ma.engine import pooling as po
 from ketamine_ma.engine import sensitivity as sens
 from ketamine_ma.engine import subgroups as sg
+from ketamine_ma.stages import analysis as stage
 
 FIX = Path(__file__).parent / "reference" / "fixtures"
 RTOL = 1e-6
@@ -52,6 +53,19 @@ def values(g):
     return {q: gg.sort_values("i")["value"].to_numpy() for q, gg in g.groupby("quantity")}
 
 
+def pipeline_sensitivity(d, head, method):
+    """Leave-one-out or cumulative pools of dat.bcg's log risk ratios by the code the analyse job runs: the stage's
+    functions on a study table (trial, year, 2x2 counts), pooled as a review pooling RR by inverse variance."""
+    table = pd.DataFrame({"trial_id": d.study, "year": d.year, "ai": d.ai, "n1": d.n1i, "ci": d.ci, "n2": d.n2i})
+    settings = {"measure": "RR", "method": "IV", "model": "random", "tau2_estimator": method, "ci_method": "wald",
+                "zero_rule": "revman", "pi_method": "metafor"}
+    rows = pd.DataFrame(stage.leave_one_out(table, settings) if head == "LOO" else
+                        stage.cumulative(table, settings))
+    key, expected = ("omitted", d.study) if head == "LOO" else ("added", d.sort_values("year", kind="stable").study)
+    assert list(rows[key]) == list(expected)
+    return {"estimate": np.log(rows.estimate), "se": rows.se, "tau2": rows.tau2, "q": rows.q}
+
+
 def ours_for(fx, analysis):
     """Our quantities for one reference (fixture, analysis) group."""
     if fx == "inline_mc":
@@ -66,7 +80,7 @@ def ours_for(fx, analysis):
     if head in ("MH", "MHRANDOM", "MHCC"):
         meas = rest[0]
         rule = "metafor" if head == "MH" else "revman"
-        r = po.mh_meta(d.ai, d.n1i, d.ci, d.n2i, meas, random=head == "MHRANDOM", zero_rule=rule)
+        r = po.mh_meta(d.ai, d.n1i, d.ci, d.n2i, meas, "random" if head == "MHRANDOM" else "fixed", zero_rule=rule)
         return r.as_row()
     if head == "SUBGROUP":
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
@@ -78,17 +92,14 @@ def ours_for(fx, analysis):
         if head == "EGGER":
             return sens.egger(yi, vi)
         if head == "INFLUENCE":
-            rows = pd.DataFrame(sens.influence(yi, vi, "REML"))
+            rows = pd.DataFrame(sens.influence(yi, vi, "random", "REML"))
             return {"rstudent": rows.rstudent, "dffits": rows.dffits, "cook.d": rows.cook_d, "cov.r": rows.cov_r,
                     "tau2.del": rows.tau2_del, "QE.del": rows.q_del, "hat": rows.hat, "weight": rows.weight,
                     "dfbetas": rows.dfbetas}
         if head == "TRIMFILL":
-            tf = sens.trim_and_fill(yi, vi, "FE" if rest[0] == "EE" else rest[0])
+            tf = sens.trim_and_fill(yi, vi, "fixed" if rest[0] == "EE" else "random", rest[0])
             return {"k0": tf["k0"], "estimate": tf["fit"].estimate, "se": tf["fit"].se, "tau2": tf["fit"].tau2}
-        method = rest[-1]
-        fits = sens.leave_one_out(yi, vi, method) if head == "LOO" else sens.cumulative(yi, vi, d.year, method)[1]
-        return {"estimate": [f.estimate for f in fits], "se": [f.se for f in fits],
-                "tau2": [f.tau2 for f in fits], "q": [f.q for f in fits]}
+        return pipeline_sensitivity(d, head, rest[-1])
     if head == "METAREG":
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
         return sg.meta_regression(yi, vi, d.ablat.to_numpy(), rest[1])
@@ -96,7 +107,8 @@ def ours_for(fx, analysis):
     yi, vi = (d.yi.to_numpy(), d.vi.to_numpy()) if meas == "GEN" else escalc(d, meas)
     ok = vi > 0
     yi, vi = np.asarray(yi)[ok], np.asarray(vi)[ok]
-    r = po.random_effects(yi, vi, method, "knha" if test == "knha" else "wald").as_row()
+    model = "fixed" if method == "FE" else "random"
+    r = po.inverse_variance(yi, vi, model, method, "knha" if test == "knha" else "wald").as_row()
     if meas in ef.PROPORTION_MEASURES:
         ni = d.ni.to_numpy()[ok]
         for key in ("estimate", "ci_low", "ci_high"):

@@ -61,12 +61,13 @@ def tables(draw):
 
 
 def pools(yi, vi):
-    return {"fixed": po.fixed_effect(yi, vi), "DL": po.random_effects(yi, vi, "DL"),
-            "REML": po.random_effects(yi, vi, "REML"), "REML-knha": po.random_effects(yi, vi, "REML", "knha")}
+    return {"fixed": po.inverse_variance(yi, vi, "fixed"), "DL": po.inverse_variance(yi, vi, "random", "DL"),
+            "REML": po.inverse_variance(yi, vi, "random", "REML"),
+            "REML-knha": po.inverse_variance(yi, vi, "random", "REML", "knha")}
 
 
 def mh_pools(ai, n1, ci, n2, measure):
-    return {"MH fixed": po.mh_meta(ai, n1, ci, n2, measure), "MH random": po.mh_meta(ai, n1, ci, n2, measure, True),
+    return {"MH fixed": po.mh_meta(ai, n1, ci, n2, measure), "MH random": po.mh_meta(ai, n1, ci, n2, measure, "random"),
             "MH fixed, metafor rule": po.mh_meta(ai, n1, ci, n2, measure, zero_rule="metafor")}
 
 

@@ -31,7 +31,7 @@ def test_reader_finds_both_analyses():
 def test_mh_or_fixed_matches_revman(fleiss):
     a, s = fleiss
     assert (a.effect_measure, a.method, a.random) == ("OR", "MH", False)
-    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", random=False, zero_rule="revman")
+    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
     np.testing.assert_allclose(np.exp([r.estimate, r.ci_low, r.ci_high]), [a.effect_size, a.ci_start, a.ci_end],
                                rtol=1e-12)
     np.testing.assert_allclose(abs(r.stat), a.z, rtol=1e-12)
@@ -46,13 +46,23 @@ def test_mh_or_fixed_matches_revman(fleiss):
 
 def test_per_study_values_match_revman(fleiss):
     _, s = fleiss
-    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", random=False, zero_rule="revman")
+    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
     np.testing.assert_allclose(r.weights, s.weight, rtol=1e-12)
     yi, vi, _ = ef.two_by_two(s.events_1, s.total_1, s.events_2, s.total_2, "OR", rule="revman")
     np.testing.assert_allclose(np.exp(yi), s.effect_size, rtol=1e-12)
     np.testing.assert_allclose(vi, s["var"], rtol=1e-12)
     np.testing.assert_allclose(np.sqrt(vi), s.se, rtol=1e-12)
     np.testing.assert_allclose(np.exp(yi - 1.959963984540054 * np.sqrt(vi)), s.ci_start, rtol=1e-9)
+
+
+def test_per_study_intervals_match_revman(fleiss):
+    """The estimate and 95% CI a forest plot prints per study, from the engine, as RevMan stored them."""
+    _, s = fleiss
+    yi, vi, _ = ef.two_by_two(s.events_1, s.total_1, s.events_2, s.total_2, "OR", rule="revman")
+    est, lo, hi = ef.study_intervals(yi, vi, "OR")
+    np.testing.assert_allclose(est, s.effect_size, rtol=1e-12)
+    np.testing.assert_allclose(lo, s.ci_start, rtol=1e-9)
+    np.testing.assert_allclose(hi, s.ci_end, rtol=1e-9)
 
 
 def test_malformed_rm5_names_the_file(tmp_path):

@@ -53,12 +53,12 @@ def sensitivity(tables, review, outcome, spec, names, settings, p, base):
 
 def small_study_and_influence(studies, review, outcome, settings, p, base):
     d = studies.dropna(subset=["yi", "vi"])
-    est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
+    model = (settings["model"], settings["tau2_estimator"])
     if p.small_study:
-        io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, est)]).assign(review=review, outcome=outcome),
+        io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, *model)]).assign(review=review, outcome=outcome),
                      f"{base}/small_study.csv")
     if p.influence:
-        rows = sens.influence(d.yi, d.vi, est) if len(d) >= 3 else []
+        rows = sens.influence(d.yi, d.vi, *model) if len(d) >= 3 else []
         io.write_csv(pd.DataFrame(rows, columns=sens.INFLUENCE_COLUMNS).assign(trial_id=list(d.trial_id)[:len(rows)]),
                      f"{base}/influence.csv")
 

@@ -12,6 +12,39 @@ import numpy as np
 
 ZERO_RULES = ("revman", "metafor", "none")
 
+# Measure families: which arm data a measure is computed from (two arms' means or 2x2 tables, one arm's events,
+# one group's pre/post means). The ratio measures are pooled on the log scale.
+CONTINUOUS_MEASURES = ("MD", "SMD")
+BINARY_MEASURES = ("RR", "OR", "RD")
+PROPORTION_MEASURES = ("PR", "PLO", "PFT", "PAS")
+CHANGE_MEASURES = ("MC",)
+FAMILIES = {"continuous": CONTINUOUS_MEASURES, "binary": BINARY_MEASURES, "proportion": PROPORTION_MEASURES,
+            "change": CHANGE_MEASURES}
+RATIO_MEASURES = ("RR", "OR")
+# The scale a measure is pooled on, as the pooled table names it.
+SCALES = {"RR": "log", "OR": "log", "PLO": "logit", "PFT": "double arcsine", "PAS": "arcsine", "PR": "proportion"}
+
+
+def family(measure):
+    """The family of ``measure``: "continuous", "binary", "proportion" or "change" (single-group mean change)."""
+    for name, measures in FAMILIES.items():
+        if measure in measures:
+            return name
+    allowed = ", ".join(m for ms in FAMILIES.values() for m in ms)
+    raise ValueError(f"unknown measure {measure!r}; allowed: {allowed}")
+
+
+def is_ratio(measure):
+    """Whether ``measure`` is a ratio (RR, OR): pooled on the log scale, its null value 1."""
+    return measure in RATIO_MEASURES
+
+
+def scale(measure):
+    """The scale ``measure`` is pooled on: "log", "logit", "double arcsine", "arcsine", "proportion" or
+    "natural"."""
+    family(measure)
+    return SCALES.get(measure, "natural")
+
 
 def _arr(*xs):
     return [np.asarray(x, dtype=float) for x in xs]
@@ -72,7 +105,7 @@ def correct_zero_cells(ai, n1i, ci, n2i, measure, rule="revman", add=0.5):
     keep = np.ones(ai.shape, dtype=bool)
     if rule == "none":
         return ai, bi, ci, di, keep
-    if rule == "revman" and measure in ("RR", "OR"):
+    if rule == "revman" and is_ratio(measure):
         keep = ~(((ai == 0) & (ci == 0)) | ((bi == 0) & (di == 0)))
     zero = (ai == 0) | (bi == 0) | (ci == 0) | (di == 0)
     inc = np.where(zero, add, 0.0)
@@ -106,9 +139,6 @@ def two_by_two(ai, n1i, ci, n2i, measure, rule="revman"):
     yi = np.where(keep, yi, np.nan)
     vi = np.where(keep, vi, np.nan)
     return yi, vi, keep
-
-
-PROPORTION_MEASURES = ("PR", "PLO", "PFT", "PAS")
 
 
 def proportion(xi, ni, measure="PLO", add=0.5):
@@ -167,7 +197,7 @@ def mean_change(m_pre, sd_pre, m_post, sd_post, ni, ri):
 def back_transform(x, measure, ni=None):
     """Map a pooled value from the analysis scale to the natural scale of ``measure``."""
     x = np.asarray(x, dtype=float)
-    if measure in ("RR", "OR"):
+    if is_ratio(measure):
         return np.exp(x)
     if measure == "PLO":
         return 1 / (1 + np.exp(-x))
@@ -176,3 +206,13 @@ def back_transform(x, measure, ni=None):
     if measure == "PAS":
         return np.sin(np.clip(x, 0, np.pi / 2)) ** 2
     return x
+
+
+def study_intervals(yi, vi, measure, ni=None, level=0.95):
+    """Each study's estimate and Wald CI ``yᵢ ± z·√vᵢ`` on the natural scale of ``measure`` (``back_transform``;
+    ``ni`` for the Freeman–Tukey back-transformation), as a forest plot prints them: ``(estimate, low, high)``."""
+    from scipy.special import ndtri  # here: the figures jobs import this module, and SciPy's stats costs more
+
+    yi, se = np.asarray(yi, dtype=float), np.sqrt(np.asarray(vi, dtype=float))
+    z = ndtri(1 - (1 - level) / 2)  # = scipy.stats.norm.ppf, as the pooling's Wald CI
+    return tuple(np.asarray(back_transform(v, measure, ni), dtype=float) for v in (yi, yi - z * se, yi + z * se))

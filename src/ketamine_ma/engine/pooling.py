@@ -12,7 +12,8 @@ short of this project's 1e-6, so those estimators are written here and tested ag
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 from pymare.estimators import DerSimonianLaird, WeightedLeastSquares
@@ -25,12 +26,56 @@ CI_METHODS = ("wald", "knha")
 PI_METHODS = ("metafor", "hts")
 
 
-@dataclass
+MODELS = ("fixed", "random")
+FIXED_LABEL = "FE"  # how a pooled table names a fixed-effect fit's τ² estimator (metafor's method="FE")
+
+
+def _check_model(model):
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}")
+
+
+def estimator_label(model, tau2_estimator):
+    """The τ² estimator as the pooled tables print it: ``tau2_estimator`` under random effects, "FE" under a
+    fixed effect (no τ² is estimated)."""
+    _check_model(model)
+    return tau2_estimator if model == "random" else FIXED_LABEL
+
+
+class Inference(NamedTuple):
+    """Estimate, SE, CI, test and prediction interval of an inverse-variance pool at one τ², with the raw weights
+    1/(vᵢ+τ²) (``_inference``)."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    stat: float
+    p: float
+    pi_low: float
+    pi_high: float
+    weights: np.ndarray
+
+
+class Heterogeneity(NamedTuple):
+    """Cochran's Q with its df and p, I² (%) and H² of one pool."""
+
+    q: float
+    q_df: int
+    q_p: float
+    i2: float
+    h2: float
+
+
+@dataclass(frozen=True, eq=False)
 class PoolResult:
-    """One pooled analysis on the analysis scale (log scale for ratios)."""
+    """One pooled analysis on the analysis scale (log scale for ratios), built once from its inference and
+    heterogeneity; ``weights`` (percent, per study) is read-only. ``tau2_estimator`` is None under a fixed
+    effect."""
 
     method: str
-    tau2_estimator: str
+    model: str
+    tau2_estimator: str | None
     ci_method: str
     k: int
     estimate: float
@@ -52,11 +97,25 @@ class PoolResult:
     weights: np.ndarray = field(repr=False)
     note: str = ""
 
+    def __post_init__(self):
+        weights = np.array(self.weights, dtype=float)
+        weights.flags.writeable = False
+        object.__setattr__(self, "weights", weights)
+
     def as_row(self) -> dict:
-        """The scalar fields as a dict (weights are per study and go to the study table)."""
-        row = asdict(self)
-        row.pop("weights")
+        """The scalar fields as a pooled table prints them (``estimator_label``; the model is in that label, the
+        per-study weights go to the study table)."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "weights")}
+        row["tau2_estimator"] = estimator_label(self.model, self.tau2_estimator)
         return row
+
+
+def _result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_ci, het, weights, note):
+    """A ``PoolResult`` from its parts (percent ``weights`` given apart: Mantel–Haenszel weighs by its own)."""
+    scalars = {name: value for name, value in inference._asdict().items() if name != "weights"}
+    return PoolResult(method=method, model=model, tau2_estimator=tau2_estimator, ci_method=ci_method, k=k,
+                      tau2=tau2, tau2_ci_low=tau2_ci[0], tau2_ci_high=tau2_ci[1], **scalars, **het._asdict(),
+                      weights=weights, note=note)
 
 
 def _check(yi, vi):
@@ -156,32 +215,44 @@ def _zero_if_likelier(tau2, yi, vi, reml):
     return np.where((tau2 > LL0_THRESHOLD) & (gap > LL0_TOL), 0.0, tau2)
 
 
-def _tau2_likelihood(yi, vi, reml, tol=1e-12, max_iter=100):
-    """ML / REML τ² by Fisher scoring with step halving at the 0 boundary, then the check of τ² = 0
-    (``_zero_if_likelier``), as metafor ``rma.uni`` does.
+def fisher_scoring(Y, V, reml=True, tol=1e-12, max_iter=100):
+    """ML / REML τ² of every row of ``Y``, ``V`` (arrays of shape (n_sets, k), complete data), as metafor
+    ``rma.uni`` finds it: Fisher scoring from the Hedges estimate with step halving at the 0 boundary, then the
+    check of τ² = 0 (``_zero_if_likelier``). One fit is the one-row case.
 
-    Where Fisher scoring oscillates without converging (it can, on some data), the τ² that zeroes the score is
-    found by bracketing instead (Brent's method on [0, upper]); 0 when the score is already negative at 0."""
-    tau2 = tau2_he(yi, vi)
+    A row where Fisher scoring oscillates without converging (it can, on some data) gets the τ² that zeroes the
+    score by bracketing instead (Brent's method on [0, upper]); 0 when the score is already negative at 0."""
+    Y, V = np.atleast_2d(np.asarray(Y, float)), np.atleast_2d(np.asarray(V, float))
+    k = Y.shape[1]
+    rss = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    t2 = np.maximum(0.0, (rss - V.sum(axis=1) * (k - 1) / k) / (k - 1))  # tau2_he of each row
+    active = np.ones(len(Y), dtype=bool)
     for _ in range(max_iter):
-        w = 1 / (vi + tau2)
-        sw = w.sum()
-        mu = np.sum(w * yi) / sw
-        r = yi - mu
+        w = 1 / (V + t2[:, None])
+        sw, sw2 = w.sum(axis=1), np.sum(w**2, axis=1)
+        r = Y - (np.sum(w * Y, axis=1) / sw)[:, None]
         if reml:
             # P = W − w wᵀ/Σw; y'PPy and tr(P), tr(PP) written out for an intercept-only model.
-            py = w * r
-            ypppy = np.sum(py**2)
-            tr_p = sw - np.sum(w**2) / sw
-            tr_pp = np.sum(w**2) - 2 * np.sum(w**3) / sw + (np.sum(w**2) / sw) ** 2
-            adj = (ypppy - tr_p) / tr_pp
+            tr_p = sw - sw2 / sw
+            tr_pp = sw2 - 2 * np.sum(w**3, axis=1) / sw + (sw2 / sw) ** 2
+            step = (np.sum((w * r) ** 2, axis=1) - tr_p) / tr_pp
         else:
-            adj = (np.sum(w**2 * r**2) - sw) / np.sum(w**2)
-        while tau2 + adj < 0:
-            adj /= 2
-        tau2 += adj
-        if abs(adj) < tol:
-            return float(_zero_if_likelier(tau2, yi, vi, reml))
+            step = (np.sum(w**2 * r**2, axis=1) - sw) / sw2
+        adj = np.where(active, step, 0.0)
+        while np.any(t2 + adj < 0):
+            adj = np.where(t2 + adj < 0, adj / 2, adj)
+        t2 = t2 + adj
+        active &= np.abs(adj) >= tol
+        if not active.any():
+            break
+    t2 = np.where(active, t2, _zero_if_likelier(t2, Y, V, reml))
+    for i in np.flatnonzero(active):
+        t2[i] = _bracket_score(Y[i], V[i], reml)
+    return t2
+
+
+def _bracket_score(yi, vi, reml):
+    """The τ² ≥ 0 where the (restricted) likelihood's score is 0, by Brent's method."""
     if _score(0.0, yi, vi, reml) <= 0:
         return 0.0
     top = max(1.0, 10 * np.var(yi))
@@ -193,12 +264,12 @@ def _tau2_likelihood(yi, vi, reml, tol=1e-12, max_iter=100):
 
 def tau2_reml(yi, vi):
     """Restricted maximum likelihood τ² (Viechtbauer 2005)."""
-    return _tau2_likelihood(yi, vi, reml=True)
+    return float(fisher_scoring(yi[None, :], vi[None, :], reml=True)[0])
 
 
 def tau2_ml(yi, vi):
     """Maximum likelihood τ² (Viechtbauer 2005)."""
-    return _tau2_likelihood(yi, vi, reml=False)
+    return float(fisher_scoring(yi[None, :], vi[None, :], reml=False)[0])
 
 
 _TAU2 = {
@@ -225,7 +296,7 @@ def tau2(yi, vi, estimator="DL"):
 # --- inverse-variance pooling -----------------------------------------------------------------------------
 
 
-def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
+def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None) -> Inference:
     """Estimate, SE, CI, test and prediction interval for weights 1/(vᵢ+τ²) (metafor ``rma.uni``/``predict``)."""
     if ci_method not in CI_METHODS:
         raise ValueError(f"unknown ci_method {ci_method!r}; allowed: {', '.join(CI_METHODS)}")
@@ -233,8 +304,7 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
         raise ValueError(f"unknown pi_method {pi_method!r}; allowed: {', '.join(PI_METHODS)}")
     k = yi.size
     w = 1 / (vi + t2)
-    if sw is None:
-        sw = w.sum()
+    sw = w.sum()
     if mu is None:
         mu = float(np.sum(w * yi) / sw)
     se = float(np.sqrt(1 / sw))
@@ -247,7 +317,7 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
     dist, df = (stats.t, (k - 1,)) if knha else (stats.norm, ())
     crit = float(dist.ppf(1 - alpha / 2, *df))
     # A zero Knapp–Hartung SE (all estimates identical) gives an infinite statistic and p = 0, as in metafor;
-    # random_effects() says so in its note.
+    # the result's note says so.
     stat = mu / se if se > 0 else (float(np.copysign(np.inf, mu)) if mu != 0 else float("nan"))
     p = float(2 * dist.sf(abs(stat), *df))
     # Prediction interval: metafor predict.rma uses the test's reference distribution; Higgins, Thompson &
@@ -257,83 +327,55 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None, sw=None):
     else:
         pcrit = crit
     pse = np.sqrt(se**2 + t2)
-    return mu, se, mu - crit * se, mu + crit * se, stat, p, mu - pcrit * pse, mu + pcrit * pse, w
+    return Inference(mu, se, mu - crit * se, mu + crit * se, stat, p, mu - pcrit * pse, mu + pcrit * pse, w)
 
 
-def random_effects(
-    yi,
-    vi,
-    tau2_estimator="DL",
-    ci_method="wald",
-    level=0.95,
-    pi_method="metafor",
-    tau2_ci=True,
-    method="IV",
-):
-    """Random-effects (or, with ``tau2_estimator="FE"``, fixed-effect) inverse-variance meta-analysis.
+def _note(k, se):
+    """What a reader must know about a pool of k studies with this SE."""
+    if k == 1:
+        return "k = 1: single study; no heterogeneity can be estimated"
+    if se == 0:
+        return "Knapp-Hartung scale factor is 0 (all estimates identical): degenerate CI and p"
+    return "k = 2: tau2 and I2 are very imprecise" if k == 2 else ""
+
+
+NO_TAU2_CI = (float("nan"), float("nan"))
+# As metafor reports a single study: Q = 0 (p = 1), I² = 0, H² = 1.
+SINGLE_STUDY = Heterogeneity(q=0.0, q_df=0, q_p=1.0, i2=0.0, h2=1.0)
+
+
+def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wald", level=0.95, pi_method="metafor",
+                     tau2_ci=True):
+    """Inverse-variance meta-analysis under a fixed effect (``model="fixed"``, metafor ``method="EE"``) or random
+    effects with the τ² of ``tau2_estimator`` (one of ``TAU2_ESTIMATORS``).
 
     μ̂ = Σwᵢyᵢ/Σwᵢ with wᵢ = 1/(vᵢ + τ̂²), SE = 1/√Σwᵢ (Wald) or the Knapp–Hartung SE. Heterogeneity Q is the
-    fixed-effect Q. For k = 1 there is no heterogeneity to estimate: τ² = 0 and Q, I², the τ² CI and the
-    prediction interval are NaN, and ``note`` says so.
+    fixed-effect Q. For k = 1 there is no heterogeneity to estimate: τ² = 0, Q = 0, I² = 0, the prediction
+    interval is the CI, and ``note`` says so. A fixed effect has no prediction interval for k > 1.
     """
+    _check_model(model)
     yi, vi = _check(yi, vi)
     k = yi.size
-    fixed = tau2_estimator == "FE"
+    fixed = model == "fixed"
     if fixed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = WeightedLeastSquares(tau2=0.0).fit(y=yi[:, None], v=vi[:, None], X=np.ones((k, 1)))
-        t2 = 0.0
-        mu = float(est.params_["fe_params"][0, 0])
+        t2, mu = 0.0, float(est.params_["fe_params"][0, 0])
     else:
-        t2 = tau2(yi, vi, tau2_estimator)
-        mu = None
-    est_, se, lo, hi, stat, p, pil, pih, w = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
-    note = ""
+        t2, mu = tau2(yi, vi, tau2_estimator), None
+    inf = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
     if k == 1:
-        # As metafor reports a single study: Q = 0 (p = 1), I² = 0, H² = 1, the PI equal to the CI, a z test.
-        q, q_p, i2, h2, t2lo, t2hi = 0.0, 1.0, 0.0, 1.0, float("nan"), float("nan")
-        note = "k = 1: single study; no heterogeneity can be estimated"
+        het_, t2ci = SINGLE_STUDY, NO_TAU2_CI
     else:
         q = het.cochran_q(yi, vi)
-        q_p = float(stats.chi2.sf(q, k - 1))
         i2, h2 = het.i2_h2(q, k - 1) if fixed else het.i2_h2(q, k - 1, t2, vi)
-        t2lo, t2hi = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else (np.nan, np.nan)
+        het_ = Heterogeneity(q, k - 1, float(stats.chi2.sf(q, k - 1)), i2, h2)
+        t2ci = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else NO_TAU2_CI
         if fixed:
-            pil, pih = float("nan"), float("nan")
-        if k == 2:
-            note = "k = 2: tau2 and I2 are very imprecise"
-        if se == 0:
-            note = "Knapp-Hartung scale factor is 0 (all estimates identical): degenerate CI and p"
-    return PoolResult(
-        method=method,
-        tau2_estimator=tau2_estimator,
-        ci_method=ci_method,
-        k=k,
-        estimate=est_,
-        se=se,
-        ci_low=lo,
-        ci_high=hi,
-        stat=stat,
-        p=p,
-        tau2=t2,
-        tau2_ci_low=t2lo,
-        tau2_ci_high=t2hi,
-        i2=i2,
-        h2=h2,
-        q=q,
-        q_df=k - 1,
-        q_p=q_p,
-        pi_low=pil,
-        pi_high=pih,
-        weights=100 * w / w.sum(),
-        note=note,
-    )
-
-
-def fixed_effect(yi, vi, ci_method="wald", level=0.95):
-    """Inverse-variance fixed-effect meta-analysis (metafor ``method="EE"``/``"FE"``)."""
-    return random_effects(yi, vi, tau2_estimator="FE", ci_method=ci_method, level=level, tau2_ci=False)
+            inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
+    return _result("IV", model, None if fixed else tau2_estimator, ci_method, k, inf, t2, t2ci, het_,
+                   100 * inf.weights / inf.weights.sum(), _note(k, inf.se))
 
 
 # --- Mantel–Haenszel --------------------------------------------------------------------------------------
@@ -385,8 +427,9 @@ def mantel_haenszel(ai, bi, ci, di, measure, rd_variance="greenland-robins"):
     raise ValueError(f"unknown MH measure {measure!r}; allowed: RR, OR, RD")
 
 
-def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", level=0.95, exact_mh=None):
-    """RevMan 5 dichotomous meta-analysis with Mantel–Haenszel weighting ("M-H, Fixed" or "M-H, Random").
+def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", level=0.95, exact_mh=None):
+    """RevMan 5 dichotomous meta-analysis with Mantel–Haenszel weighting ("M-H, Fixed" or "M-H, Random":
+    ``model`` "fixed" or "random").
 
     Fixed: the MH estimate with its Greenland–Robins/RBG variance. Heterogeneity: Q centred on the MH estimate
     with inverse-variance weights of the (zero-corrected) study estimates; I² = (Q − df)/Q. Random (RevMan 5 and
@@ -397,6 +440,7 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
     """
     from .effects import correct_zero_cells, two_by_two
 
+    _check_model(model)
     yi, vi, keep = two_by_two(ai, n1i, ci, n2i, measure, zero_rule)
     if exact_mh is None:
         exact_mh = zero_rule == "metafor"
@@ -422,49 +466,29 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", random=False, zero_rule="revman", le
     q = het.cochran_q(yi, vi, mu=y_mh) if k > 1 else float("nan")
     i2 = het.i2_h2(q, k - 1)[0] if k > 1 else float("nan")
     q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else float("nan")
-    z = float(stats.norm.ppf(1 - (1 - level) / 2))
-    if not random:
+    het_ = Heterogeneity(q, k - 1, q_p, i2, q / (k - 1) if k > 1 else float("nan"))
+    if model == "fixed":
+        z = float(stats.norm.ppf(1 - (1 - level) / 2))
         se = np.sqrt(v_mh)
+        inf = Inference(y_mh, float(se), y_mh - z * se, y_mh + z * se, y_mh / se,
+                        float(2 * stats.norm.sf(abs(y_mh / se))), float("nan"), float("nan"), None)
         w_mh = _mh_weights(a, b, c, d, measure)
+        # no table weighs in when the ratio's denominator sum is 0
+        weights = 100 * w_mh / w_mh.sum() if w_mh.sum() > 0 else np.full(w_mh.shape, np.nan)
         note = "k = 1: single study; no heterogeneity can be estimated" if k == 1 else ""
         if np.isnan(y_mh):
             note = f"Mantel-Haenszel {measure} not estimable: a sum of its ratio is 0 (metafor rma.mh: NA)"
-        return PoolResult(
-            method="MH",
-            tau2_estimator="FE",
-            ci_method="wald",
-            k=k,
-            estimate=y_mh,
-            se=float(se),
-            ci_low=y_mh - z * se,
-            ci_high=y_mh + z * se,
-            stat=y_mh / se,
-            p=float(2 * stats.norm.sf(abs(y_mh / se))),
-            tau2=0.0,
-            tau2_ci_low=float("nan"),
-            tau2_ci_high=float("nan"),
-            i2=i2,
-            h2=q / (k - 1) if k > 1 else float("nan"),
-            q=q,
-            q_df=k - 1,
-            q_p=q_p,
-            pi_low=float("nan"),
-            pi_high=float("nan"),
-            # no table weighs in when the ratio's denominator sum is 0
-            weights=100 * w_mh / w_mh.sum() if w_mh.sum() > 0 else np.full(w_mh.shape, np.nan),
-            note=note,
-        )
+        return _result("MH", model, None, "wald", k, inf, 0.0, NO_TAU2_CI, het_, weights, note)
+    yi, vi = _check(yi, vi)
     w = 1 / vi
     t2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
-    res = random_effects(yi, vi, "DL", "wald", level, tau2_ci=k > 1, method="MH")
-    mu, se, lo, hi, stat, p, pil, pih, wr = _inference(yi, vi, t2, "wald", level, "metafor")
-    res.estimate, res.se, res.ci_low, res.ci_high, res.stat, res.p = mu, se, lo, hi, stat, p
-    res.tau2, res.q, res.q_p, res.i2 = t2, q, q_p, i2
-    res.h2 = q / (k - 1) if k > 1 else float("nan")
-    res.pi_low, res.pi_high = (pil, pih) if k > 1 else (float("nan"), float("nan"))
-    res.weights = np.zeros(in_q.size)
-    res.weights[in_q] = 100 * wr / wr.sum()
-    return res
+    inf = _inference(yi, vi, t2, "wald", level, "metafor")
+    if k == 1:
+        inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
+    weights = np.zeros(in_q.size)
+    weights[in_q] = 100 * inf.weights / inf.weights.sum()
+    t2ci = het.tau2_qprofile_ci(yi, vi, level) if k > 1 else NO_TAU2_CI
+    return _result("MH", model, "DL", "wald", k, inf, t2, t2ci, het_, weights, _note(k, inf.se))
 
 
 def _mh_weights(a, b, c, d, measure):
@@ -474,11 +498,11 @@ def _mh_weights(a, b, c, d, measure):
     return {"OR": b * c / n, "RR": c * n1 / n, "RD": n1 * n2 / n}[measure]
 
 
-def batch_random_effects(Y, V, tau2_estimator="DL", tol=1e-12, max_iter=100):
+def batch_random_effects(Y, V, tau2_estimator="DL"):
     """Random-effects fits of many datasets at once: ``Y`` and ``V`` are (n_sets, k) arrays of complete data.
 
-    DL uses PyMARE's estimator on parallel datasets; REML is Fisher scoring vectorised over the sets (same update
-    and step halving as ``_tau2_likelihood``). Returns a dict of arrays ``tau2, estimate, se`` (Wald).
+    DL uses PyMARE's estimator on parallel datasets; ML and REML are ``fisher_scoring`` over the sets, the same
+    scorer as one fit. Returns a dict of arrays ``tau2, estimate, se`` (Wald).
     """
     Y, V = np.atleast_2d(np.asarray(Y, float)), np.atleast_2d(np.asarray(V, float))
     if tau2_estimator == "DL":
@@ -486,30 +510,9 @@ def batch_random_effects(Y, V, tau2_estimator="DL", tol=1e-12, max_iter=100):
             warnings.simplefilter("ignore")
             est = DerSimonianLaird(small_sample_correction="wald").fit(y=Y.T, v=V.T, X=np.ones((Y.shape[1], 1)))
         t2 = np.asarray(est.params_["tau2"], float).ravel()
-    elif tau2_estimator == "REML":
-        k = Y.shape[1]
-        rss = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
-        t2 = np.maximum(0.0, (rss - V.sum(axis=1) * (k - 1) / k) / (k - 1))
-        active = np.ones(len(Y), dtype=bool)
-        for _ in range(max_iter):
-            w = 1 / (V + t2[:, None])
-            sw = w.sum(axis=1)
-            mu = np.sum(w * Y, axis=1) / sw
-            py = w * (Y - mu[:, None])
-            sw2, sw3 = np.sum(w**2, axis=1), np.sum(w**3, axis=1)
-            tr_p = sw - sw2 / sw
-            tr_pp = sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
-            adj = np.where(active, (np.sum(py**2, axis=1) - tr_p) / tr_pp, 0.0)
-            while np.any(t2 + adj < 0):
-                adj = np.where(t2 + adj < 0, adj / 2, adj)
-            t2 = t2 + adj
-            active &= np.abs(adj) >= tol
-            if not active.any():
-                break
-        t2 = np.where(active, t2, _zero_if_likelier(t2, Y, V, reml=True))
-        for i in np.flatnonzero(active):  # oscillating sets: the scalar fit's bracketing fallback
-            t2[i] = _tau2_likelihood(Y[i], V[i], reml=True)
+    elif tau2_estimator in ("REML", "ML"):
+        t2 = fisher_scoring(Y, V, reml=tau2_estimator == "REML")
     else:
-        raise ValueError(f"batch fits support DL and REML; got {tau2_estimator!r}")
+        raise ValueError(f"batch fits support DL, REML and ML; got {tau2_estimator!r}")
     w = 1 / (V + t2[:, None])
     return {"tau2": t2, "estimate": np.sum(w * Y, axis=1) / w.sum(axis=1), "se": np.sqrt(1 / w.sum(axis=1))}

@@ -1,7 +1,9 @@
 """Sensitivity analyses on one study table: leave-one-out, cumulative, small-study effects.
 
 Leave-one-out and cumulative pooling refit the same model k times (metafor ``leave1out``, ``cumul``;
-Viechtbauer & Cheung 2010). Egger's test is the classical weighted regression of yᵢ on SEᵢ with weights
+Viechtbauer & Cheung 2010): they take the fit as a function of the studies' row numbers, so the pipeline's
+pooling (inverse variance or Mantel–Haenszel, on its study table) and the metafor oracle run the same code. Egger's
+test is the classical weighted regression of yᵢ on SEᵢ with weights
 1/vᵢ, testing the slope with t(k−2) (Egger et al. 1997; metafor ``regtest(model="lm")``).
 """
 
@@ -10,25 +12,30 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .pooling import random_effects
+from .pooling import inverse_variance
 
 MIN_K_SMALL_STUDY = 10  # Cochrane Handbook v6.4 §13.3.5.4: tests for funnel asymmetry need at least 10 studies
 
 
-def leave_one_out(yi, vi, tau2_estimator="DL", ci_method="wald"):
-    """List of ``PoolResult`` fits, the i-th without study i (needs k ≥ 2)."""
-    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
-    keep = ~np.eye(len(yi), dtype=bool)
-    return [random_effects(yi[m], vi[m], tau2_estimator, ci_method, tau2_ci=False) for m in keep]
+def leave_one_out(fit, k):
+    """Leave-one-out: ``[fit(rows without study i) for i in 0..k−1]``; ``fit`` pools the studies at the given row
+    numbers (an integer array, in table order)."""
+    rows = np.arange(k)
+    return [fit(rows[rows != i]) for i in rows]
 
 
-def cumulative(yi, vi, order, tau2_estimator="DL", ci_method="wald"):
-    """Cumulative meta-analysis: fit j uses the first j studies in ``order`` (e.g. publication year); ties keep
-    the input order (a stable sort, as metafor's ``cumul`` with ``order=``)."""
-    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+def cumulative(fit, order):
+    """Cumulative meta-analysis: ``(idx, fits)``, fit j pooling the first j + 1 studies in ``order`` (e.g.
+    publication year; ``idx`` the row numbers in that order); ties keep the table order (a stable sort, as
+    metafor's ``cumul`` with ``order=``)."""
     idx = np.argsort(np.asarray(order), kind="stable")
-    return idx, [random_effects(yi[idx[: j + 1]], vi[idx[: j + 1]], tau2_estimator, ci_method, tau2_ci=False)
-                 for j in range(len(idx))]
+    return idx, [fit(idx[: j + 1]) for j in range(len(idx))]
+
+
+def iv_fit(yi, vi, model="random", tau2_estimator="DL", ci_method="wald"):
+    """The inverse-variance fit of the studies at some row numbers (for ``leave_one_out`` and ``cumulative``)."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    return lambda rows: inverse_variance(yi[rows], vi[rows], model, tau2_estimator, ci_method, tau2_ci=False)
 
 
 def egger(yi, vi):
@@ -55,13 +62,13 @@ def egger(yi, vi):
 INFLUENCE_COLUMNS = ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight", "dfbetas"]
 
 
-def small_study(yi, vi, tau2_estimator="DL"):
+def small_study(yi, vi, model="random", tau2_estimator="DL"):
     """Egger's test and trim-and-fill in one row; below 10 studies both are reported as not interpretable
     (Cochrane Handbook v6.4 §13.3.5.4) and trim-and-fill is not run."""
     k = len(yi)
     row = {"k": k, **{f"egger_{key}": v for key, v in egger(yi, vi).items()}}
     if k >= MIN_K_SMALL_STUDY:
-        tf = trim_and_fill(yi, vi, tau2_estimator)
+        tf = trim_and_fill(yi, vi, model, tau2_estimator)
         row.update({"trimfill_k0": tf["k0"], "trimfill_side": tf["side"], "trimfill_estimate": tf["fit"].estimate,
                     "trimfill_ci_low": tf["fit"].ci_low, "trimfill_ci_high": tf["fit"].ci_high})
     else:
@@ -69,18 +76,18 @@ def small_study(yi, vi, tau2_estimator="DL"):
     return row
 
 
-def influence(yi, vi, tau2_estimator="REML"):
+def influence(yi, vi, model="random", tau2_estimator="REML"):
     """Case-deletion diagnostics for a random-effects model (Viechtbauer & Cheung 2010; metafor
     ``influence.rma.uni``): per study the externally studentised residual, DFFITS, Cook's distance, the
     covariance ratio, τ² and Q without the study, the hat value and the weight (%)."""
     yi, vi = np.asarray(yi, float), np.asarray(vi, float)
     if len(yi) < 3:
         return []
-    full = random_effects(yi, vi, tau2_estimator, tau2_ci=False)
+    full = inverse_variance(yi, vi, model, tau2_estimator, tau2_ci=False)
     w = 1 / (vi + full.tau2)
     hat = w / w.sum()
     out = []
-    for i, fit in enumerate(leave_one_out(yi, vi, tau2_estimator)):
+    for i, fit in enumerate(leave_one_out(iv_fit(yi, vi, model, tau2_estimator), len(yi))):
         resid = yi[i] - fit.estimate
         dfbeta = full.estimate - fit.estimate
         out.append({
@@ -97,7 +104,7 @@ def influence(yi, vi, tau2_estimator="REML"):
     return out
 
 
-def trim_and_fill(yi, vi, tau2_estimator="DL", side=None, max_iter=100):
+def trim_and_fill(yi, vi, model="random", tau2_estimator="DL", side=None, max_iter=100):
     """Duval & Tweedie (2000) trim-and-fill with the L0 estimator, as metafor's ``trimfill.rma.uni``: the side
     of the missing studies follows the sign of the slope of yᵢ on √vᵢ unless given; returns the number filled,
     the side, the filled (yi, vi) and the refitted pool."""
@@ -105,7 +112,7 @@ def trim_and_fill(yi, vi, tau2_estimator="DL", side=None, max_iter=100):
     k = len(yi)
     if side is None:
         X = np.column_stack([np.ones(k), np.sqrt(vi)])
-        t2 = 0.0 if tau2_estimator == "FE" else _mr_tau2(yi, vi, X, tau2_estimator)
+        t2 = 0.0 if model == "fixed" else _mr_tau2(yi, vi, X, tau2_estimator)
         wt = 1 / (vi + t2)
         slope = np.linalg.solve(X.T @ (wt[:, None] * X), X.T @ (wt * yi))[1]
         side = "right" if slope < 0 else "left"
@@ -116,7 +123,7 @@ def trim_and_fill(yi, vi, tau2_estimator="DL", side=None, max_iter=100):
     k0, prev, it = 0, -1, 0
     while k0 != prev:
         prev = k0
-        mu = random_effects(y[: k - k0], v[: k - k0], tau2_estimator, tau2_ci=False).estimate
+        mu = inverse_variance(y[: k - k0], v[: k - k0], model, tau2_estimator, tau2_ci=False).estimate
         c = y - mu
         ranks = stats.rankdata(np.abs(c)) * np.sign(c)
         sr = ranks[ranks > 0].sum()
@@ -129,7 +136,7 @@ def trim_and_fill(yi, vi, tau2_estimator="DL", side=None, max_iter=100):
     yy = np.concatenate([yi, sign * y_fill])
     vv = np.concatenate([vi, v_fill])
     return {"k0": k0, "side": side, "yi_fill": sign * y_fill, "vi_fill": v_fill,
-            "fit": random_effects(yy, vv, tau2_estimator, tau2_ci=False)}
+            "fit": inverse_variance(yy, vv, model, tau2_estimator, tau2_ci=False)}
 
 
 def _mr_tau2(yi, vi, X, estimator):

@@ -17,10 +17,10 @@ from pymare.estimators import DerSimonianLaird, VarianceBasedLikelihoodEstimator
 from scipy import stats
 
 from . import heterogeneity as het
-from .pooling import random_effects
+from .pooling import inverse_variance
 
 
-def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", level=0.95):
+def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", level=0.95, model="random"):
     """Pool each subgroup separately and test for subgroup differences (RevMan form).
 
     Returns ``(per_group, test)``: a DataFrame with one row per subgroup (its ``PoolResult`` fields) and a dict
@@ -30,7 +30,7 @@ def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", lev
     rows = []
     for g in sorted(pd.unique(groups), key=str):
         m = groups == g
-        res = random_effects(yi[m], vi[m], tau2_estimator, ci_method, level, tau2_ci=False)
+        res = inverse_variance(yi[m], vi[m], model, tau2_estimator, ci_method, level, tau2_ci=False)
         rows.append({"subgroup": g, **res.as_row()})
     per = pd.DataFrame(rows)
     if len(per) < 2:

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..engine import conversions as cv
+from ..engine.effects import BINARY_MEASURES as BINARY
+from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
+from ..engine.effects import PROPORTION_MEASURES as PROPORTION
+from ..engine.effects import family
 from .vocabulary import FLOW_OUTCOMES
 
-CONTINUOUS = ("MD", "SMD")
-BINARY = ("RR", "OR", "RD")
-PROPORTION = ("PR", "PLO", "PFT", "PAS")
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
 
 
@@ -223,7 +224,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         studies.append(row)
     cols = ["study_id", "trial_id", "membership", "design", "randomised", "crps", "pain_type", "dose_mg_kg", "year",
             "timepoint",
-            "time_days", *ARM_COLUMNS[_family(measure)], "extract_ids", "conversions"]
+            "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions"]
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),
             pd.DataFrame(missing, columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]))
@@ -237,18 +238,8 @@ ARM_COLUMNS = {
 }
 
 
-def _family(measure):
-    if measure in CONTINUOUS:
-        return "continuous"
-    if measure in BINARY:
-        return "binary"
-    if measure in PROPORTION:
-        return "proportion"
-    return "change"
-
-
 def _arm_columns(c, measure):
-    fam = _family(measure)
+    fam = family(measure)
     if fam == "continuous":
         vals = [c[("ketamine", "mean")], c[("ketamine", "sd")], c[("ketamine", "n")],
                 c[("control", "mean")], c[("control", "sd")], c[("control", "n")]]

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine import effects as ef
 from .reproduction import decimals
 
 Z975 = stats.norm.ppf(0.975)
-RATIO = ("RR", "OR")
 
 
 def _to_scale(x, measure):
-    return np.log(x) if measure in RATIO else x
+    return np.log(x) if ef.is_ratio(measure) else x
 
 
 def p_from_ci(estimate, lo, hi, measure):
@@ -46,16 +46,17 @@ def audit_row(estimate, lo, hi, p_text, measure):
     out = {"p_check": "not_checkable", "ci_symmetry": "not_checkable", "arithmetic": ""}
     if any(v in (None, "") or (isinstance(v, float) and np.isnan(v)) for v in (estimate, lo, hi)):
         return out
-    if measure not in ("MD", "SMD", "RR", "OR", "RD"):
+    if measure not in ef.CONTINUOUS_MEASURES + ef.BINARY_MEASURES:
         out["arithmetic"] = f"measure {measure!r}: scale of the CI not known"
         return out
+    ratio = ef.is_ratio(measure)
     vals = [float(estimate), float(lo), float(hi)]
     halves = [0.5 * 10 ** -decimals(v) for v in (estimate, lo, hi)]
     corners = [p_from_ci(*(v + s * h for v, s, h in zip(vals, signs, halves, strict=True)), measure)
                for signs in itertools.product((-1, 1), repeat=3)]
     p_mid = p_from_ci(*vals, measure)
     p_lo, p_hi = min(corners), max(corners)
-    null = 1.0 if measure in RATIO else 0.0
+    null = 1.0 if ratio else 0.0
     if vals[0] - halves[0] <= null <= vals[0] + halves[0]:
         p_hi = 1.0  # |z| is smallest inside the box, not at a corner, when the estimate may equal the null
     e, a, b = (_to_scale(v, measure) for v in vals)
@@ -74,10 +75,10 @@ def audit_row(estimate, lo, hi, p_text, measure):
             ok = p_lo * (1 - 1e-6) - half_p <= pv <= p_hi * (1 + 1e-6) + half_p
         out["p_check"] = "consistent" if ok else "inconsistent"
         out["arithmetic"] += f"; printed p {p_text}"
-    tol = max(halves[1], halves[2]) * (2 if measure not in RATIO else 2 / min(vals[1], vals[2]))
+    tol = max(halves[1], halves[2]) * (2 / min(vals[1], vals[2]) if ratio else 2)
     asym = abs((e - a) - (b - e))
     out["ci_symmetry"] = "symmetric" if asym <= tol + 1e-12 else "asymmetric"
-    out["arithmetic"] += f"; |(est-lo)-(hi-est)| = {asym:.3g} on the {'log' if measure in RATIO else 'natural'} scale"
+    out["arithmetic"] += f"; |(est-lo)-(hi-est)| = {asym:.3g} on the {'log' if ratio else 'natural'} scale"
     return out
 
 

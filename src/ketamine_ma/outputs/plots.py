@@ -19,7 +19,6 @@ from ..engine import effects as ef  # noqa: E402
 # thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback.
 plt.rcParams.update({"svg.hashsalt": "ketamine-ma", "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"],
                      "font.size": 8, "svg.fonttype": "none"})
-RATIO = ("RR", "OR")
 
 
 def _fmt(x, nd=2):
@@ -27,9 +26,10 @@ def _fmt(x, nd=2):
 
 
 def _arm_text(r, measure):
-    if measure in ("MD", "SMD"):
+    fam = ef.family(measure)
+    if fam == "continuous":
         return [f"{_fmt(r.m1)} ({_fmt(r.sd1)}) n={r.n1:g}", f"{_fmt(r.m2)} ({_fmt(r.sd2)}) n={r.n2:g}"]
-    if measure in ("RR", "OR", "RD"):
+    if fam == "binary":
         return [f"{r.ai:g}/{r.n1:g}", f"{r.ci:g}/{r.n2:g}"]
     if measure == "MC":
         return [f"{_fmt(r.m_pre)} ({_fmt(r.sd_pre)})", f"{_fmt(r.m_post)} ({_fmt(r.sd_post)}) n={r.ni:g}"]
@@ -76,7 +76,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
     "not available" with its missing cells, and the published pooled diamond (``published``, from
     ``forest_rows.published_figure``) drawn beside ours."""
     measure = pooled.measure
-    ratio, single = measure in RATIO, measure in ("MC", "PLO", "PFT", "PAS", "PR")
+    ratio, single = ef.is_ratio(measure), ef.family(measure) in ("proportion", "change")
     gaps = gaps if gaps is not None else pd.DataFrame(columns=["study_id", "membership", "status", "reason",
                                                                 "missing"])
     s = studies.reset_index(drop=True)
@@ -106,12 +106,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
              "Weight", "Estimate [95% CI]"]
     for col, h in enumerate(heads):
         cell(col, -1, h, weight="bold")
-    z = 1.959963984540054
-    yi, se = s.get("yi", pd.Series(dtype=float)), np.sqrt(s.get("vi", pd.Series(dtype=float)))
-    est, lo, hi = (np.exp(v) if ratio else v for v in (yi, yi - z * se, yi + z * se))
-    if measure in ("PLO", "PFT", "PAS") and len(s):
-        est, lo, hi = (ef.back_transform(v, measure, s.ni) for v in (yi, yi - z * se, yi + z * se))
-    est, lo, hi = (np.asarray(v, dtype=float) for v in (est, lo, hi))
+    est, lo, hi = ef.study_intervals(s.get("yi", []), s.get("vi", []), measure, s.ni if "ni" in s and len(s) else None)
     w = s.weight.fillna(0).to_numpy() if len(s) else np.zeros(0)
     pe, pl, ph = pooled.estimate, pooled.ci_low, pooled.ci_high
     xvals = list(lo[ok]) + list(hi[ok]) + [v for v in (pl, ph) if not pd.isna(v)]
@@ -167,7 +162,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
         ax.hlines(np.flatnonzero(ok), lo[ok], hi[ok], color="black", lw=0.8)
         ax.scatter(est[ok], np.flatnonzero(ok), marker="s", s=20 + 180 * w[ok] / max(w.max(initial=0), 1e-9),
                    color="#2b5d8a", zorder=3)
-        if measure not in ("PLO", "PFT", "PAS", "PR", "MC"):
+        if not single:
             ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.6)
         if ratio:
             _log_ticks(ax, min(xvals + [1.0]), max(xvals + [1.0]))
@@ -176,7 +171,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
             ax.spines[side].set_visible(False)
         ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
                        "MC": "Mean change from baseline"}.get(measure, "Proportion"))
-        if measure in ("MD", "SMD", "RR", "OR", "RD"):
+        if not single:
             left, right = (f"Favours {arms[0].lower()}", f"Favours {arms[1].lower()}")
             if not lower_is_better:
                 left, right = right, left
@@ -210,7 +205,7 @@ def umbrella_forest(table: pd.DataFrame, svg, png):
     """The reviews' own pooled figures side by side, one panel per measure (MD, ratios, event rates)."""
     panels = [("MD", "Mean difference (0-10 scale)", False), ("ratio", "Risk ratio (adverse effects, responders)",
                                                                 True), ("proportion", "Event rate (%)", False)]
-    t = table.assign(panel=np.where(table.measure.isin(RATIO), "ratio", table.measure))
+    t = table.assign(panel=np.where(table.measure.map(ef.is_ratio), "ratio", table.measure))
     used = [p for p in panels if (t.panel == p[0]).any()]
     heights = [max(1, (t.panel == p[0]).sum()) for p in used]
     fig, axes = plt.subplots(len(used), 1, figsize=(9, 1.2 + 0.35 * sum(heights)),
@@ -265,7 +260,7 @@ def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, l
     for z, shade in ((2.576, "#f0f0f0"), (1.96, "#d9d9d9"), (1.645, "#bdbdbd")):
         ax.fill_betweenx(grid, -z * grid, z * grid, color=shade, zorder=0)
     ax.scatter(s.yi, se, color="#2b5d8a", zorder=3)
-    centre = pooled.estimate if pooled.measure not in RATIO else np.log(pooled.estimate)
+    centre = pooled.estimate if not ef.is_ratio(pooled.measure) else np.log(pooled.estimate)
     if pooled.measure in ("PLO", "PFT", "PAS"):
         centre = np.average(s.yi, weights=1 / s.vi)
     ax.plot([centre - 1.96 * top, centre, centre + 1.96 * top], [top, 0, top], color="black", lw=0.7, ls="--")
@@ -277,7 +272,7 @@ def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, l
         ax.legend(fontsize=7)
     ax.set_ylim(top, 0)
     ax.set_ylabel("Standard error")
-    ax.set_xlabel("log " + pooled.measure if pooled.measure in RATIO else f"{pooled.measure} (analysis scale)")
+    ax.set_xlabel("log " + pooled.measure if ef.is_ratio(pooled.measure) else f"{pooled.measure} (analysis scale)")
     ax.set_title(f"{label}\nshaded: p > 0.10, 0.05, 0.01 contours", fontsize=8)
     fig.tight_layout()
     _save(fig, svg, png)
@@ -300,7 +295,7 @@ def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, la
         ax.axvline(pooled.estimate, color="grey", lw=0.6, ls="--")
         ax.set_yticks(y)
         ax.set_yticklabels(df[col].astype(str))
-        if pooled.measure in RATIO:
+        if ef.is_ratio(pooled.measure):
             _log_ticks(ax, df.ci_low.min(), df.ci_high.max())
         ax.set_title(title, fontsize=8)
     fig.suptitle(label, fontsize=9)
@@ -342,7 +337,7 @@ def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
         _placeholder(fig, f"{label}\nNo subgroup analysis with at least two subgroups of data for this outcome.")
         _save(fig, svg, png)
         return
-    ratio = pooled.measure in RATIO
+    ratio = ef.is_ratio(pooled.measure)
     tf = np.exp if ratio else (lambda x: x)
     y = np.arange(len(sub), 0, -1, dtype=float)
     est, lo, hi = tf(sub.estimate.to_numpy()), tf(sub.ci_low.to_numpy()), tf(sub.ci_high.to_numpy())

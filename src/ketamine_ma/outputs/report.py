@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 import jinja2
 import pandas as pd
 
+from ..engine import effects as ef
+
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -45,7 +47,6 @@ VARIANT_LABELS = {
 }
 PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
            "published_n", "published_i2"]  # published figures are shown as printed
-RATIO = ("RR", "OR")
 STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible"}
 # Arm-level columns of a study table (metafor's names) and their headings: {0} / {1} are the spec's arm labels.
 ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} SD",
@@ -325,7 +326,7 @@ def small_study(review, key, measure) -> dict | None:
                  f"p = {pval(r.get('egger_p'))}" + (f" ({note})" if note else ""))
     if not missing(r.get("trimfill_k0")):
         est = [r.get(c) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high")]
-        if measure in RATIO:  # trim-and-fill works on the log scale; a reader compares ratios
+        if ef.is_ratio(measure):  # trim-and-fill works on the log scale; a reader compares ratios
             est = [None if missing(x) else math.exp(x) for x in est]
         trim = (f"Trim-and-fill: {count(r['trimfill_k0'])} trial(s) imputed on the {text(r.get('trimfill_side'))}; "
                 f"adjusted {measure} {estimate_ci(*est)}")

@@ -8,15 +8,15 @@ import pandas as pd
 
 from ..engine import effects as ef
 from ..engine import pooling as po
+from ..engine import sensitivity as sens
 from ..engine.subgroups import subgroup_analysis
-from ..ledger import studies as st
 from .summary import POOLED_COLUMNS
 
 
 def effect_sizes(df, measure, zero_rule="revman", r_prepost=0.5):
     """Add ``yi, vi`` (log scale for ratios, transformed scale for proportions) to a study table."""
     df = df.copy()
-    fam = st._family(measure)
+    fam = ef.family(measure)
     if df.empty:
         df["yi"], df["vi"] = [], []
         return df
@@ -34,7 +34,7 @@ def effect_sizes(df, measure, zero_rule="revman", r_prepost=0.5):
 
 
 def n_participants(df, measure):
-    fam = st._family(measure)
+    fam = ef.family(measure)
     if df.empty:
         return 0
     if fam in ("continuous", "binary"):
@@ -56,30 +56,24 @@ def pool(df, settings):
     measure = settings["measure"]
     df = effect_sizes(df, measure, settings.get("zero_rule", "revman"), settings.get("r_prepost", 0.5))
     est = df[df.get("estimable", pd.Series(True, index=df.index)).astype(bool)] if len(df) else df
+    model = settings["model"]
     base = {"measure": measure, "method": settings["method"],
-            "tau2_estimator": "FE" if settings["model"] == "fixed" else settings["tau2_estimator"],
-            "ci_method": settings["ci_method"], "scale": "log" if measure in ("RR", "OR") else "natural"}
-    if measure in st.PROPORTION:
-        base["scale"] = {"PLO": "logit", "PFT": "double arcsine", "PAS": "arcsine", "PR": "proportion"}[measure]
+            "tau2_estimator": po.estimator_label(model, settings["tau2_estimator"]),
+            "ci_method": settings["ci_method"], "scale": ef.scale(measure)}
     df["weight"] = np.nan
     if est.empty:
         base.update({"k": 0, "n_participants": 0, "note": "not estimable: no trial with usable data"})
         return df, base
-    random = settings["model"] == "random"
     # RevMan's M-H random effects is defined for DL with a Wald CI only; other estimators and Knapp-Hartung
     # pool the study estimates by inverse variance instead, and the row says so (method "IV").
-    revman_mh = not random or (settings["tau2_estimator"] == "DL" and settings["ci_method"] == "wald")
-    if settings["method"] == "MH" and measure in st.BINARY and revman_mh:
-        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, random=random,
-                         zero_rule=settings.get("zero_rule", "revman"))
+    revman_mh = model == "fixed" or (settings["tau2_estimator"] == "DL" and settings["ci_method"] == "wald")
+    if settings["method"] == "MH" and ef.family(measure) == "binary" and revman_mh:
+        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, model, zero_rule=settings.get("zero_rule", "revman"))
     else:
-        tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
-        res = po.random_effects(est.yi, est.vi, tau2_est, settings["ci_method"],
-                                pi_method=settings.get("pi_method", "metafor"),
-                                method="IV")
+        res = po.inverse_variance(est.yi, est.vi, model, settings["tau2_estimator"], settings["ci_method"],
+                                  pi_method=settings.get("pi_method", "metafor"))
     df.loc[est.index, "weight"] = res.weights
     row = res.as_row()
-    row["method"] = res.method
     ni = est.ni if "ni" in est else None
     row = _natural(row, measure, ni)
     row.update({k: v for k, v in base.items() if k in ("measure", "ci_method", "scale")})
@@ -89,26 +83,26 @@ def pool(df, settings):
     return df, row
 
 
+def _fit(df, settings):
+    """``pool`` of the study table's rows at some row numbers: the fit the engine's leave-one-out and cumulative
+    analyses refit."""
+    return lambda rows: pool(df.iloc[rows], settings)[1]
+
+
 def leave_one_out(df, settings):
-    """One pooled row per omitted trial (Viechtbauer & Cheung 2010; metafor ``leave1out``), each pooled exactly
-    as the primary analysis (Mantel-Haenszel included); needs k >= 3."""
-    rows = []
-    for i in df.index if len(df) >= 3 else []:
-        _, r = pool(df.drop(index=i), settings)
-        r["omitted"] = df.loc[i, "trial_id"]
-        rows.append(r)
-    return rows
+    """One pooled row per omitted trial (``engine.sensitivity.leave_one_out``), each pooled exactly as the
+    primary analysis (Mantel-Haenszel included); needs k >= 3."""
+    if len(df) < 3:
+        return []
+    fits = sens.leave_one_out(_fit(df, settings), len(df))
+    return [{**r, "omitted": trial} for r, trial in zip(fits, df.trial_id, strict=True)]
 
 
 def cumulative(df, settings):
-    """Cumulative pooling by publication year (ties in table order; metafor ``cumul``): row j pools the first j."""
-    d = df.sort_values("year", kind="stable")
-    rows = []
-    for j in range(1, len(d) + 1):
-        _, r = pool(d.iloc[:j], settings)
-        r["added"] = d.iloc[j - 1]["trial_id"]
-        rows.append(r)
-    return rows
+    """Cumulative pooling by publication year (``engine.sensitivity.cumulative``, ties in table order): row j
+    pools the first j trials."""
+    idx, fits = sens.cumulative(_fit(df, settings), df.year)
+    return [{**r, "added": df.trial_id.iloc[i]} for r, i in zip(fits, idx, strict=True)]
 
 
 DESIGN_FILTERS = {
@@ -127,8 +121,8 @@ def subgroups(df, settings, by, dose_cut=None):
         d["group"] = d[by]
     if d.empty or d["group"].nunique() < 2:
         return None, {"subgroup": by, "note": f"fewer than two {by} subgroups with data"}
-    tau2_est = "FE" if settings["model"] == "fixed" else settings["tau2_estimator"]
-    per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), tau2_est, settings["ci_method"])
+    per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), settings["tau2_estimator"], settings["ci_method"],
+                                  model=settings["model"])
     return per, {"subgroup": by, **test}
 
 
