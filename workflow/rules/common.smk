@@ -226,6 +226,18 @@ def table(review, variant, outcome):
     return f"data/processed/{review}/{variant}/{outcome}.csv"
 
 
+def clean_reads(review):
+    """A ledger review's main study tables and the processed ledger tables its clean stage read them from (the
+    coverage job checks each table's citations against that ledger)."""
+    return {
+        "ledger": {
+            t: f"data/processed/{review}/ledger/{t}.csv"
+            for t in ("extraction", "membership")
+        },
+        "tables": {o: table(review, "main", o) for o in outcomes_of(review)},
+    }
+
+
 def final_outputs():
     out = [
         "results/summary/pooled.csv",

@@ -37,6 +37,12 @@ rule coverage:
             if SPECS[r]["source"] == "ledger"
             for o in outcomes_of(r)
         ],
+        clean_ledgers=[
+            f
+            for r in SPECS
+            if SPECS[r]["source"] == "ledger"
+            for f in clean_reads(r)["ledger"].values()
+        ],
         code=code("coverage.py"),
     output:
         coverage=report(
@@ -63,6 +69,7 @@ rule coverage:
     params:
         specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
         policy=config["membership"],
+        cited={r: clean_reads(r) for r, s in SPECS.items() if s["source"] == "ledger"},
     script:
         "../scripts/coverage.py"
 

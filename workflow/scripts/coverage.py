@@ -14,12 +14,17 @@ def main(smk):
     trial_excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
     cov = steps.coverage(ledger, ledger["published"], smk.params.specs, trial_excl, pd.read_csv(smk.input.pooled))
-    used = {i for f in smk.input.tables for ids in pd.read_csv(f).extract_ids.dropna() for i in ids.split(";")}
+    cited = {r: ({t: pd.read_csv(f) for t, f in c["ledger"].items()},
+                 {o: pd.read_csv(f) for o, f in c["tables"].items()}) for r, c in smk.params.cited.items()}
+    conservation.check_citations(cited, smk.params.policy)
+    used = {i for _, tables in cited.values() for t in tables.values() for ids in t.extract_ids.dropna()
+            for i in ids.split(";")}
     x = ledger["extraction"]
     if not smk.params.specs:
         x = x.iloc[0:0]
     fates = conservation.row_fates(x, ledger["membership"], smk.params.specs, smk.params.policy, used, trial_excl)
-    conservation.check(x, used & set(x.extract_id), fates)
+    conservation.check(x, used & set(x.extract_id), fates, ledger["membership"], smk.params.specs,
+                       smk.params.policy, trial_excl)
     io.write_csv(cov, smk.output.coverage)
     io.write_csv(miss, smk.output.missing)
     io.write_csv(fates, smk.output.exclusions)
