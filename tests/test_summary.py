@@ -5,7 +5,14 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from ketamine_ma.stages.summary import POOLED_COLUMNS, summary
+from ketamine_ma.stages.summary import summary
+
+# results/summary/pooled.csv's columns, in order: the output contract (README "What comes out"), written out here
+# so that a change to the module's list fails this test instead of redefining what it checks.
+POOLED_CSV_COLUMNS = ["review", "outcome", "timepoint", "analysis", "measure", "method", "tau2_estimator",
+                      "ci_method", "k", "n_participants", "estimate", "ci_low", "ci_high", "se", "p", "tau2", "i2",
+                      "q", "q_df", "q_p", "pi_low", "pi_high", "tau2_ci_low", "tau2_ci_high", "h2", "stat", "scale",
+                      "trials", "note", "omitted", "added"]
 
 
 def rows(analysis, trials, column=None):
@@ -20,7 +27,7 @@ def test_one_row_per_key_passes_and_keeps_every_column():
               rows("cumulative", ["aronson1948", "ferguson1949"], "added"), rows("tau2_REML", [None])]
     out = summary(frames)
     assert len(out) == 6
-    assert list(out.columns) == POOLED_COLUMNS + ["omitted", "added"]
+    assert list(out.columns) == POOLED_CSV_COLUMNS
 
 
 def test_no_leave_one_out_rows_still_gives_the_key_columns():
