@@ -24,8 +24,6 @@ from . import heterogeneity as het
 TAU2_ESTIMATORS = ("DL", "REML", "ML", "PM", "HS", "SJ", "HE")
 CI_METHODS = ("wald", "knha")
 PI_METHODS = ("metafor", "hts")
-
-
 MODELS = ("fixed", "random")
 FIXED_LABEL = "FE"  # how a pooled table names a fixed-effect fit's τ² estimator (metafor's method="FE")
 
@@ -43,8 +41,8 @@ def estimator_label(model, tau2_estimator):
 
 
 class Inference(NamedTuple):
-    """Estimate, SE, CI, test and prediction interval of an inverse-variance pool at one τ², with the raw weights
-    1/(vᵢ+τ²) (``_inference``)."""
+    """Estimate, SE, CI, test and prediction interval of a pool, with its raw inverse-variance weights 1/(vᵢ+τ²)
+    (``_inference``; None for the Mantel–Haenszel fixed effect, which weighs by its own)."""
 
     estimate: float
     se: float
@@ -54,7 +52,7 @@ class Inference(NamedTuple):
     p: float
     pi_low: float
     pi_high: float
-    weights: np.ndarray
+    weights: np.ndarray | None
 
 
 class Heterogeneity(NamedTuple):
@@ -110,12 +108,12 @@ class PoolResult:
         return row
 
 
-def _result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_ci, het, weights, note):
-    """A ``PoolResult`` from its parts (percent ``weights`` given apart: Mantel–Haenszel weighs by its own)."""
+def _result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_ci, heterogeneity, weights, note):
+    """A ``PoolResult`` from its parts (the percent ``weights`` given apart: Mantel–Haenszel weighs by its own)."""
     scalars = {name: value for name, value in inference._asdict().items() if name != "weights"}
     return PoolResult(method=method, model=model, tau2_estimator=tau2_estimator, ci_method=ci_method, k=k,
-                      tau2=tau2, tau2_ci_low=tau2_ci[0], tau2_ci_high=tau2_ci[1], **scalars, **het._asdict(),
-                      weights=weights, note=note)
+                      tau2=tau2, tau2_ci_low=tau2_ci[0], tau2_ci_high=tau2_ci[1], **scalars,
+                      **heterogeneity._asdict(), weights=weights, note=note)
 
 
 def _check(yi, vi):
@@ -366,15 +364,15 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
         t2, mu = tau2(yi, vi, tau2_estimator), None
     inf = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
     if k == 1:
-        het_, t2ci = SINGLE_STUDY, NO_TAU2_CI
+        hg, t2ci = SINGLE_STUDY, NO_TAU2_CI
     else:
         q = het.cochran_q(yi, vi)
         i2, h2 = het.i2_h2(q, k - 1) if fixed else het.i2_h2(q, k - 1, t2, vi)
-        het_ = Heterogeneity(q, k - 1, float(stats.chi2.sf(q, k - 1)), i2, h2)
+        hg = Heterogeneity(q, k - 1, float(stats.chi2.sf(q, k - 1)), i2, h2)
         t2ci = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else NO_TAU2_CI
         if fixed:
             inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
-    return _result("IV", model, None if fixed else tau2_estimator, ci_method, k, inf, t2, t2ci, het_,
+    return _result("IV", model, None if fixed else tau2_estimator, ci_method, k, inf, t2, t2ci, hg,
                    100 * inf.weights / inf.weights.sum(), _note(k, inf.se))
 
 
@@ -466,7 +464,7 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
     q = het.cochran_q(yi, vi, mu=y_mh) if k > 1 else float("nan")
     i2 = het.i2_h2(q, k - 1)[0] if k > 1 else float("nan")
     q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else float("nan")
-    het_ = Heterogeneity(q, k - 1, q_p, i2, q / (k - 1) if k > 1 else float("nan"))
+    hg = Heterogeneity(q, k - 1, q_p, i2, q / (k - 1) if k > 1 else float("nan"))
     if model == "fixed":
         z = float(stats.norm.ppf(1 - (1 - level) / 2))
         se = np.sqrt(v_mh)
@@ -478,7 +476,7 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
         note = "k = 1: single study; no heterogeneity can be estimated" if k == 1 else ""
         if np.isnan(y_mh):
             note = f"Mantel-Haenszel {measure} not estimable: a sum of its ratio is 0 (metafor rma.mh: NA)"
-        return _result("MH", model, None, "wald", k, inf, 0.0, NO_TAU2_CI, het_, weights, note)
+        return _result("MH", model, None, "wald", k, inf, 0.0, NO_TAU2_CI, hg, weights, note)
     yi, vi = _check(yi, vi)
     w = 1 / vi
     t2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
@@ -488,7 +486,7 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
     weights = np.zeros(in_q.size)
     weights[in_q] = 100 * inf.weights / inf.weights.sum()
     t2ci = het.tau2_qprofile_ci(yi, vi, level) if k > 1 else NO_TAU2_CI
-    return _result("MH", model, "DL", "wald", k, inf, t2, t2ci, het_, weights, _note(k, inf.se))
+    return _result("MH", model, "DL", "wald", k, inf, t2, t2ci, hg, weights, _note(k, inf.se))
 
 
 def _mh_weights(a, b, c, d, measure):

@@ -1,10 +1,10 @@
 """Sensitivity analyses on one study table: leave-one-out, cumulative, small-study effects.
 
 Leave-one-out and cumulative pooling refit the same model k times (metafor ``leave1out``, ``cumul``;
-Viechtbauer & Cheung 2010): they take the fit as a function of the studies' row numbers, so the pipeline's
-pooling (inverse variance or Mantel–Haenszel, on its study table) and the metafor oracle run the same code. Egger's
-test is the classical weighted regression of yᵢ on SEᵢ with weights
-1/vᵢ, testing the slope with t(k−2) (Egger et al. 1997; metafor ``regtest(model="lm")``).
+Viechtbauer & Cheung 2010). They take the fit as a function of the studies' row numbers, so the analyse job
+(pooling its study table by inverse variance or Mantel–Haenszel) and the metafor oracle run the same code.
+Egger's test is the classical weighted regression of yᵢ on SEᵢ with weights 1/vᵢ, testing the slope with t(k−2)
+(Egger et al. 1997; metafor ``regtest(model="lm")``).
 """
 
 from __future__ import annotations
