@@ -5,6 +5,7 @@ twins; the extract stage's reader must name that cell. tests/test_worksheets.py 
 Snakemake (console message, exit code, nothing written).
 """
 
+import io
 import shutil
 
 import bcg_ledger
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from test_pipeline import ROOT
 
+from ketamine_ma.ledger import contrib
 from ketamine_ma.ledger.vocabulary import LedgerError
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, steps
@@ -239,3 +241,117 @@ def test_risk_of_bias_judgements_feed_the_low_risk_sensitivity_analysis(bcg, tmp
     tables, _, _ = steps.clean(merged, "bcg", spec, variants)
     assert set(tables[("low_rob", "rr_dl")].trial_id) == set(t[t.alloc == "random"].trial_id)
     assert len(tables[("main", "rr_dl")]) == 13
+
+
+# ----------------------------------------------------------------- contributions survive every round (issue 20)
+
+FORMULA_LIKE = ['=HYPERLINK("http://example.invalid","click")', "+1 (see Table 2)", "-0.9387 on the log scale",
+                "@SUM(A1:A3)", "#N/A", "'=quoted already", "''", "'a quote with an apostrophe", "plain text"]
+
+
+def test_no_text_is_written_as_a_formula(bcg):
+    """Every text cell of the workbook is text: openpyxl would store the first one as a formula and '#N/A' as an
+    error; those a spreadsheet program re-reads as a formula when edited carry the quote prefix."""
+    from openpyxl import load_workbook
+
+    sheets = {k: v.copy() for k, v in bcg[2].items()}
+    n = len(FORMULA_LIKE)
+    sheets["numbers"].loc[:n - 1, "quote"] = FORMULA_LIKE
+    sheets["membership"].loc[:n - 1, "current_evidence"] = FORMULA_LIKE
+    wb = load_workbook(io.BytesIO(ws.to_xlsx(sheets, ["tuberculosis"])))
+    for sheet, col in (("numbers", "quote"), ("membership", "current_evidence")):
+        head = [c.value for c in wb[sheet][1]]
+        cells = [wb[sheet].cell(row=i + 2, column=head.index(col) + 1) for i in range(n)]
+        assert [c.value for c in cells] == FORMULA_LIKE
+        assert {c.data_type for c in cells} == {"s"}
+        assert [c.quotePrefix for c in cells] == [t[0] in "=+-@" for t in FORMULA_LIKE]
+
+
+def test_the_csv_twins_write_formula_like_text_inert_and_read_it_back_verbatim(bcg, tmp_path):
+    sheets = {k: v.copy() for k, v in bcg[2].items()}
+    n = len(FORMULA_LIKE)
+    sheets["membership"].loc[:n - 1, "current_evidence"] = FORMULA_LIKE
+    sheets["numbers"].loc[0, "quote"] = "=HYPERLINK(\"http://example.invalid\",\"click\") " + sheets["numbers"].loc[
+        0, "quote"]
+    folder = tmp_path / "twins"
+    folder.mkdir()
+    for name, df in sheets.items():
+        ws.csv_twin(df).to_csv(folder / f"{name}.csv", index=False)
+    written = pd.read_csv(folder / "membership.csv", dtype=str, keep_default_na=False).current_evidence[:n]
+    # as a spreadsheet program opens the file: no cell starts with a formula character
+    assert not any(t[:1] in "=+-@" for t in written)
+    assert written[0] == "'" + FORMULA_LIKE[0] and written[n - 1] == "plain text"
+    back = contrib.read_sheets(folder)
+    assert back["membership"].current_evidence[:n].tolist() == FORMULA_LIKE
+    merged, _ = completion.contribute(bcg[0], [folder], ["bcg"], {"bcg": bcg[1]})
+    x = merged["extraction"].set_index("extract_id")
+    assert x.loc["aronson1948-tuberculosis-any-ketamine-n-fulltext", "quote"] == sheets["numbers"].loc[0, "quote"]
+
+
+def log_as_read(log, tmp_path):
+    """The contribution log as the worksheet job reads it (the contribute job's CSV)."""
+    log.to_csv(tmp_path / "contributions.csv", index=False)
+    return pd.read_csv(tmp_path / "contributions.csv", dtype=str, keep_default_na=False)
+
+
+def test_the_next_worksheet_carries_the_contributed_rows_with_their_own_provenance(bcg, tmp_path):
+    """Round one fills seven trials; round two fills three more in the regenerated worksheet under another
+    name and date. The carried rows keep who read them and when; nothing is lost."""
+    ledger, spec, filled = bcg
+    t = sorted(bcg_ledger.studies().trial_id)
+    first = {k: v.copy() for k, v in filled.items()}
+    first["numbers"] = bcg_ledger.fill(ws.build("bcg", spec, ledger, *_missing(ledger, spec))[0]["numbers"], t[:7])
+    merged, log = contribute((ledger, spec, first), tmp_path / "one")
+    again, counts = ws.build("bcg", spec, merged, *_missing(merged, spec), contributed=log_as_read(log, tmp_path))
+    assert counts["cells_contributed"] == 28 and counts["cells_filled"] == 28
+    carried = again["numbers"][again["numbers"].contributor != ""]
+    assert len(carried) == 28 and set(carried.contributed_on) == {"2026-12-02"}
+    assert set(carried.trial_id) == set(t[:7]) and len(again["numbers"]) == 52
+    again["numbers"] = bcg_ledger.fill(again["numbers"], t[7:10])
+    again["readme"].loc[again["readme"].field == "contributor", "value"] = "Second Reader"
+    again["readme"].loc[again["readme"].field == "date", "value"] = "2026-12-03"
+    merged, log = contribute((ledger, spec, again), tmp_path / "two")
+    x = merged["extraction"][merged["extraction"].source_kind == "full_text"]
+    who = x.groupby("trial_id").contributor.agg(set)
+    assert len(x) == 40 and len(log) == 40
+    assert all(who[i] == {"Test Reader"} for i in t[:7]) and all(who[i] == {"Second Reader"} for i in t[7:10])
+
+
+def _missing(ledger, spec):
+    _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
+    return missing, ledger["published"], "confirmed"
+
+
+def test_a_reading_given_in_two_files_is_merged_once_and_two_readings_are_refused(bcg, tmp_path):
+    ledger, spec, sheets = bcg
+    contribute(bcg, tmp_path / "a")  # writes the folder
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    merged, log = completion.contribute(ledger, [tmp_path / "a", tmp_path / "b"], ["bcg"], {"bcg": spec})
+    assert (merged["extraction"].source_kind == "full_text").sum() == 52 and len(log) == 104
+    numbers = pd.read_csv(tmp_path / "b/numbers.csv", dtype=str, keep_default_na=False)
+    numbers.loc[1, ["value", "quote"]] = ["5", numbers.loc[1, "quote"].replace(",4,", ",5,")]
+    numbers.to_csv(tmp_path / "b/numbers.csv", index=False)
+    with pytest.raises(LedgerError, match=r"b/numbers.csv, sheet 'numbers', row 3, column 'value': the same cell "
+                                          r"\(aronson1948, tuberculosis, no time point, ketamine, events\) is "
+                                          r"already given at .*a/numbers.csv, sheet 'numbers', row 3"):
+        completion.contribute(ledger, [tmp_path / "a", tmp_path / "b"], ["bcg"], {"bcg": spec})
+
+
+def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_confirmed(bcg, tmp_path):
+    """merged.csv (what the last run merged) against the contributions now; removed.csv confirms."""
+    ledger, spec, _ = bcg
+    folder = tmp_path / "contrib"
+    folder.mkdir()
+    _, log = contribute(bcg, folder / "bcg")
+    contrib.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / contrib.MEMORY, index=False)
+    assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty
+    numbers = pd.read_csv(folder / "bcg/numbers.csv", dtype=str, keep_default_na=False)
+    numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
+    lost = contrib.lost_cells(folder, contrib.discover(folder), ["bcg"])
+    assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
+        ("aronson1948", "ketamine", "n", "123"), ("aronson1948", "ketamine", "events", "4")]
+    assert contrib.lost_cells(folder, contrib.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    msg = contrib.lost_message(lost, "data/contrib")
+    assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
+    (folder / contrib.REMOVED).write_text(msg[msg.index("sheet,review"):])
+    assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty

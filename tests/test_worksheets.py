@@ -17,6 +17,8 @@ import yaml
 from openpyxl import load_workbook
 from test_pipeline import ROOT, copy_project, smk
 
+from ketamine_ma.ledger.contrib import from_csv_text
+
 BCG = ["--config", "reviews=[bcg]"]
 PUBLISHED = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv")
 
@@ -95,6 +97,7 @@ def test_xlsx_reads_back_with_the_cells_of_its_csv_twins(base):
     assert list(book) == ["readme", "membership", "numbers", "trials", "risk_of_bias", "lists"]
     for sheet in ("readme", "membership", "numbers", "trials", "risk_of_bias"):
         twin = pd.read_csv(base / f"results/worksheets/bcg/{sheet}.csv", dtype=str, keep_default_na=False)
+        twin = twin.map(from_csv_text)  # a text a spreadsheet would read as a formula is written inert
         pd.testing.assert_frame_equal(book[sheet].reset_index(drop=True), twin, check_dtype=False, obj=sheet)
 
 
@@ -122,7 +125,7 @@ def test_worksheet_is_byte_identical_when_rebuilt(base):
     from ketamine_ma.outputs.worksheets import to_xlsx
 
     sheets = {s: pd.read_csv(base / f"results/worksheets/bcg/{s}.csv", dtype=str, keep_default_na=False)
-              for s in ("readme", "membership", "numbers", "trials", "risk_of_bias")}
+              .map(from_csv_text) for s in ("readme", "membership", "numbers", "trials", "risk_of_bias")}
     first = to_xlsx(sheets, ["tuberculosis"])
     time.sleep(1.1)
     assert to_xlsx(sheets, ["tuberculosis"]) == first == (base / "results/worksheets/bcg.xlsx").read_bytes()
@@ -151,7 +154,8 @@ def test_filled_worksheet_reproduces_every_published_bcg_figure(filled):
     for r in rep.itertuples():
         p = PUBLISHED.set_index("result_id").loc[r.result_id]
         assert round(r.our_estimate, 4) == p.estimate and round(r.our_ci_low, 4) == p.ci_low, r.result_id
-    assert "bcg          cells filled 52 of 52; figures 4 reproduced, 0 partial, 0 not reproducible" in res.stdout
+    assert ("bcg          cells filled 52 of 52 (52 contributed); figures 4 reproduced, 0 partial, 0 not reproducible"
+            in res.stdout)
     assert digest(work / "data/raw") == raw  # the pipeline never writes data/raw
 
 
@@ -172,8 +176,9 @@ def test_contributed_rows_carry_their_provenance(filled):
 
 def test_filled_cells_leave_the_next_worksheet(filled):
     work = filled[0]
-    numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv")
-    assert numbers.empty
+    numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
+    # nothing is still missing: every row is a contributed one, carried so that the file can be saved over
+    assert len(numbers) == 52 and (numbers.contributor == "Test Reader").all() and (numbers.value != "").all()
     conv = pd.read_csv(work / "results/convergence.csv").set_index("review")
     assert conv.loc["bcg", "cells_filled"] == 52 and conv.loc["bcg", "reproduced"] == 4
 
@@ -219,9 +224,11 @@ def test_half_filled_worksheet_gives_partial_with_the_right_k_and_a_conflict_its
     assert (rep.status == "partial").all() and (rep.our_k == 7).all() and (rep.published_k == 13).all()
     missing = set(t.index) - set(half)
     assert all(all(m in reason for m in missing) for reason in rep.reason), rep.reason.tolist()
-    numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv")
-    assert set(numbers.trial_id) == missing and len(numbers) == 24
-    assert "bcg          cells filled 28 of 52; figures 0 reproduced, 4 partial, 0 not reproducible" in res.stdout
+    numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
+    still = numbers[numbers.contributor == ""]
+    assert set(still.trial_id) == missing and len(still) == 24 and len(numbers) == 52
+    assert ("bcg          cells filled 28 of 52 (28 contributed); figures 0 reproduced, 4 partial, 0 not reproducible"
+            in res.stdout)
 
     conflicts = pd.read_csv(work / "data/processed/bcg/ledger/conflicts.csv", dtype=str)
     row = conflicts[conflicts.trial_id == "aronson1948"]

@@ -405,6 +405,8 @@ def worksheet_inputs(wildcards):
                 table=MERGED_TABLES,
             ),
             "missing": f"data/processed/{r}/missing_cells.csv",
+            # the rows contributed so far, carried into the next worksheet
+            "contributions": f"data/processed/{r}/ledger/contributions.csv",
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 

@@ -49,5 +49,6 @@ rule convergence:
 
 
 onsuccess:
+    remember_merged()
     if Path("results/convergence.txt").exists():
         print(Path("results/convergence.txt").read_text(), end="")

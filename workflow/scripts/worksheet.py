@@ -12,13 +12,14 @@ def main(smk):
     if p.spec["source"] == "ledger":
         ledger = worksheets.read_ledger(dict(zip(worksheets.MERGED, smk.input.ledger, strict=True)))
         missing = pd.read_csv(smk.input.missing)
-        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy)
+        contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
+        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed)
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
         sheets, counts = worksheets.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))
         outcomes = []
     for path in smk.output.csv:
-        io.write_csv(sheets[Path(path).stem], path)
+        io.write_csv(worksheets.csv_twin(sheets[Path(path).stem]), path)
     io.write_bytes(worksheets.to_xlsx(sheets, outcomes), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
     Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))

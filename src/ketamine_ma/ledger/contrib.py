@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import ast
 import csv
+import io as _io
 import operator
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -41,12 +43,18 @@ LAYOUT = {
     "risk_of_bias": ["review", "trial_id", "study", *(c for d in ROB_DOMAINS for c in (d, f"{d}_support")), "source",
                      "locator"],
 }
+# A row contributed in an earlier round comes back in the next worksheet with who read it and when (a worksheet
+# saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
+# apply). Optional when read: a worksheet made before these columns existed still reads.
+STAMP = ("contributor", "contributed_on")
+for _sheet in ("membership", "numbers", "trials", "risk_of_bias"):
+    LAYOUT[_sheet] = [*LAYOUT[_sheet], *STAMP]
 # Columns whose content means the contributor filled the row (the others are pre-filled context).
 FILLED = {
     "membership": ["status", "locator", "quote"],
     "numbers": ["value", "derivation", "not_reported", "locator", "quote"],
-    "trials": [c for c in LAYOUT["trials"] if c != "review"],
-    "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source")],
+    "trials": [c for c in LAYOUT["trials"] if c not in ("review", *STAMP)],
+    "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source", *STAMP)],
 }
 # Drop-down values (worksheet data validation) and what the reader accepts.
 ENUMS = {
@@ -62,6 +70,10 @@ ENUMS = {
     **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
 }
 META_FIELDS = ("review", "contributor", "date")
+# The contribution log: per filled row where it came from, what it became, and the row as contributed (the next
+# worksheet carries it; the next run checks that it is still given somewhere).
+LOG_COLUMNS = ["origin", "became", "file", "sheet", "row",
+               *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
 EXTRA_COLUMNS = ["source_kind", "contributor", "contributed_on", "reading", "conflict_id"]
 NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
                         "contributor", "contributed_on"]
@@ -101,6 +113,27 @@ def unit_files(unit):
     """The files a contribution consists of (a workflow input: editing any of them reruns its reviews)."""
     unit = Path(unit)
     return [unit] if unit.is_file() else [unit / f"{s}.csv" for s in SHEETS if (unit / f"{s}.csv").exists()]
+
+
+# A spreadsheet program opening a CSV file reads a cell that starts with one of these as a formula (CSV
+# injection). The CSV twins write such text with a leading apostrophe, which shows the text as it is; the reader
+# takes it off again. Text that itself starts with an apostrophe before one of these (or before a second
+# apostrophe) gets one too, so that every text survives the round trip unchanged.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text):
+    """``text`` as the CSV twins write it: inert in a spreadsheet program, read back by ``from_csv_text``."""
+    if text[:1] in FORMULA_START or (text[:1] == "'" and text[1:2] in (*FORMULA_START, "'")):
+        return "'" + text
+    return text
+
+
+def from_csv_text(text):
+    """A CSV cell's text as the worksheet meant it (the inverse of ``csv_text``)."""
+    if text[:1] == "'" and text[1:2] in (*FORMULA_START, "'"):
+        return text[1:]
+    return text
 
 
 def _cell_text(v):
@@ -147,13 +180,13 @@ def read_sheets(unit):
                     df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
                 except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
                     raise LedgerError(f"{f}: not a readable UTF-8 CSV ({e})") from None
-                df = df.apply(lambda s: s.str.strip())
+                df = df.map(lambda v: from_csv_text(v).strip())
                 df["_row"] = range(2, len(df) + 2)
                 sheets[name] = df
     for name in SHEETS:
         cols = LAYOUT[name]
         df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
-        missing = [c for c in cols if c not in df.columns]
+        missing = [c for c in cols if c not in df.columns and c not in STAMP]
         if missing and name in sheets:
             raise LedgerError(f"{_label(unit, name)}, sheet '{name}', row 1: missing column(s) {', '.join(missing)}; "
                               f"expected {', '.join(cols)} (regenerate the worksheet: snakemake worksheets)")
@@ -166,43 +199,142 @@ def _label(unit, sheet):
     return str(unit if unit.is_file() else unit / f"{sheet}.csv")
 
 
+def _raw_tables(unit):
+    """Every sheet of a contribution as lists of text rows (header first), read cheaply at DAG-build time."""
+    unit = Path(unit)
+    if unit.is_file():
+        from openpyxl import load_workbook
+
+        wb = load_workbook(unit, read_only=True, data_only=True)
+        tables = {n: [[_cell_text(v) for v in r] for r in wb[n].iter_rows(values_only=True)] for n in SHEETS
+                  if n in wb.sheetnames}
+        wb.close()
+        return tables
+    tables = {}
+    for n in SHEETS:
+        if (unit / f"{n}.csv").exists():
+            with open(unit / f"{n}.csv", encoding="utf-8", newline="") as fh:
+                tables[n] = [[from_csv_text(v).strip() for v in r] for r in csv.reader(fh)]
+    return tables
+
+
+@cache
+def _filled_rows(unit, stamp):
+    """``(sheet, row number, {column: text})`` of every filled row of a contribution (``stamp``: the file's
+    modification time and size, so an edited file is read again)."""
+    out = []
+    for name, rows in _raw_tables(unit).items():
+        if not rows:
+            continue
+        header = rows[0]
+        for i, r in enumerate(rows[1:], start=2):
+            cells = dict(zip(header, r, strict=False))
+            if name == "readme" or any(cells.get(c) for c in FILLED[name]):
+                out.append((name, i, cells))
+    return tuple(out)
+
+
+def filled_rows(unit):
+    unit = Path(unit)
+    files = unit_files(unit)
+    return _filled_rows(unit, tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
 def mentions(unit):
     """Reviews and trial ids a contribution names, read cheaply at DAG-build time to route it to the jobs of the
     reviews it touches. ``(None, None)`` when it cannot be read (then every review's job reads and rejects it)."""
     unit = Path(unit)
     reviews, trials = set(), set()
+    if unit.suffix.lower() == ".rm5":
+        return {unit.stem}, set()
     try:
-        if unit.suffix.lower() == ".rm5":
-            return {unit.stem}, set()
-        if unit.is_file():
-            from openpyxl import load_workbook
-
-            wb = load_workbook(unit, read_only=True, data_only=True)
-            tables = {n: list(wb[n].iter_rows(values_only=True)) for n in SHEETS if n in wb.sheetnames}
-            wb.close()
-        else:
-            tables = {}
-            for n in SHEETS:
-                if (unit / f"{n}.csv").exists():
-                    with open(unit / f"{n}.csv", encoding="utf-8", newline="") as fh:
-                        tables[n] = list(csv.reader(fh))
-        for name, rows in tables.items():
-            if not rows:
-                continue
-            header = [_cell_text(h) for h in rows[0]]
-            for r in rows[1:]:
-                cells = dict(zip(header, (_cell_text(v) for v in r), strict=False))
-                if name == "readme":
-                    if cells.get("field") == "review" and cells.get("value"):
-                        reviews.add(cells["value"])
-                    continue
-                if cells.get("review"):
-                    reviews.add(cells["review"])
-                if cells.get("trial_id"):
-                    trials.add(cells["trial_id"])
+        rows = filled_rows(unit)
     except Exception:  # routing only: the contribute job reports the defect properly
         return None, None
+    for name, _, cells in rows:
+        if name == "readme":
+            if cells.get("field") == "review" and cells.get("value"):
+                reviews.add(cells["value"])
+            continue
+        if cells.get("review"):
+            reviews.add(cells["review"])
+        if cells.get("trial_id"):
+            trials.add(cells["trial_id"])
     return reviews, trials
+
+
+# ------------------------------------------------------------------------- what the last run merged, kept
+
+# In the contributions folder, beside what they are about: ``merged.csv``, the rows the last successful run merged
+# (written when a run succeeds, never by a job, so that Snakemake's deleting a job's outputs before it runs, or a
+# failed run, cannot lose it), and ``removed.csv``, the cells whose removal a user confirmed.
+MEMORY, REMOVED = "merged.csv", "removed.csv"
+KEY_COLUMNS = ["sheet", "review", "trial_id", "outcome", "timepoint", "time_days", "arm", "statistic"]
+MEMORY_COLUMNS = [*KEY_COLUMNS, "value", "not_reported", "status", "origin"]
+
+
+def _read_list(path, columns):
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise LedgerError(f"{path}: not a readable UTF-8 CSV ({e})") from None
+    missing = [c for c in ("sheet", "trial_id") if c not in df.columns]
+    if missing:
+        raise LedgerError(f"{path}, row 1: missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
+    return df.reindex(columns=columns).fillna("").map(lambda v: from_csv_text(v).strip())
+
+
+def remembered(logs, folder, reviews):
+    """The new ``merged.csv``: the rows of the contribution ``logs`` of this run's ledger ``reviews``, and what
+    the file held for reviews this run does not select (a subset run forgets nothing)."""
+    path = Path(folder) / MEMORY
+    old = _read_list(path, MEMORY_COLUMNS) if path.exists() else pd.DataFrame(columns=MEMORY_COLUMNS)
+    new = [log[log.sheet.fillna("") != ""].reindex(columns=MEMORY_COLUMNS).astype(object).fillna("").astype(str)
+           for log in logs]
+    both = pd.concat([old[~old.review.isin(reviews)], *new], ignore_index=True)
+    both = both.drop_duplicates(["sheet", "review", "trial_id", "outcome", "timepoint", "time_days", "arm",
+                                 "statistic", "origin"])
+    return both.sort_values(["review", "sheet", "trial_id", "origin"], kind="stable").reset_index(drop=True)
+
+
+def lost_cells(folder, units, reviews):
+    """The rows of ``merged.csv`` for ``reviews`` that no contribution in ``units`` gives any more and
+    ``removed.csv`` does not list; an empty table when none."""
+    folder = Path(folder)
+    if not (folder / MEMORY).exists():
+        return pd.DataFrame(columns=MEMORY_COLUMNS)
+    memory = _read_list(folder / MEMORY, MEMORY_COLUMNS)
+    memory = memory[memory.review.isin(reviews)]
+    given = {cell_key(sheet, {c: cells.get(c, "") for c in KEY_COLUMNS})
+             for u in units if Path(u).suffix.lower() != ".rm5" for sheet, _, cells in filled_rows(u)
+             if sheet != "readme"}
+    if (folder / REMOVED).exists():
+        given |= {cell_key(r["sheet"], r) for _, r in _read_list(folder / REMOVED, KEY_COLUMNS).iterrows()}
+    gone = [cell_key(r["sheet"], r) not in given for _, r in memory.iterrows()]
+    return memory[gone].drop_duplicates([c for c in KEY_COLUMNS if c != "review"])
+
+
+def lost_message(lost, folder):
+    """One message for the cells ``lost_cells`` found: which, from where, and how to confirm the removal."""
+    def what(r):
+        if r.sheet == "numbers":
+            when = r.timepoint or (f"day {r.time_days}" if r.time_days else "")
+            got = "not reported" if r.not_reported else f"= {r.value}"
+            return " ".join(x for x in (r.trial_id, r.outcome, when, r.arm, r.statistic, got) if x)
+        if r.sheet == "membership":
+            return f"{r.trial_id} {r.status} for {r.review}"
+        return f"{r.trial_id} ({r.sheet.replace('_', ' ')})"
+
+    removed = Path(folder) / REMOVED
+    lines = [f"{folder}: {len(lost)} contributed cell(s) that the last run merged are in no contribution now (a "
+             "worksheet saved over without them?):"]
+    lines += [f"  {what(r)} (merged from {r.origin})" for r in lost.itertuples()]
+    lines.append(f"Put them back (results/worksheets/<review>.xlsx carries every contributed cell), or confirm "
+                 f"their removal: add these lines to {removed}"
+                 + (" (below its header line)" if removed.exists() else " (a new file)") + ", then rerun:")
+    body = _io.StringIO()
+    lost[KEY_COLUMNS].to_csv(body, index=False, header=not removed.exists(), lineterminator="\n")
+    return "\n".join(lines) + "\n" + body.getvalue()
 
 
 # --------------------------------------------------------------------------------------------- validation
@@ -298,6 +430,42 @@ def _time_key(timepoint, days):
     return "t:" + ("" if timepoint is None or pd.isna(timepoint) else str(timepoint).strip().lower())
 
 
+def _stamp(row, meta, where, unit):
+    """Who read a row and when: the row's own contributor and contributed_on (a row carried from an earlier
+    round), else the readme's."""
+    if row["contributor"] or row["contributed_on"]:
+        for col in STAMP:
+            if not row[col]:
+                raise LedgerError(f"{where(col)}: empty, but the row says who contributed it; give both "
+                                  "contributor and contributed_on, or clear both (then the readme's apply)")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["contributed_on"]):
+            raise LedgerError(f"{where('contributed_on')}: date {row['contributed_on']!r} is not YYYY-MM-DD")
+        return row["contributor"], row["contributed_on"]
+    for f in ("contributor", "date"):
+        val, w = meta.get(f, ("", Where(_label(unit, "readme"), "readme", "?")))
+        if not val:
+            raise LedgerError(f"{w('value')}: the {f} is empty; a contribution says who read the full text and when")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["date"][0]):
+        raise LedgerError(f"{meta['date'][1]('value')}: date {meta['date'][0]!r} is not YYYY-MM-DD")
+    return meta["contributor"][0], meta["date"][0]
+
+
+def cell_key(sheet, row):
+    """What a filled worksheet row is about, the same whichever file or round it comes from: a number (or its
+    not-reported mark) of one trial, outcome, time, arm and statistic; a review's membership decision or risk
+    of bias judgement on a trial; a trial added to the ledger."""
+    if sheet == "numbers":
+        try:
+            days = float(row["time_days"]) if row["time_days"] else None
+        except ValueError:
+            days = None
+        return (sheet, row["trial_id"], row["outcome"], _time_key(row["timepoint"], days), row["arm"],
+                row["statistic"])
+    if sheet == "trials":
+        return (sheet, row["trial_id"])
+    return (sheet, row["review"], row["trial_id"])
+
+
 def read_contributions(units, ledger, selected, specs):
     """Validate every contribution in ``units`` against the (validated) raw ``ledger``.
 
@@ -323,24 +491,15 @@ def read_contributions(units, ledger, selected, specs):
         for _, r in sheets["trials"].iterrows():
             if r["trial_id"] and any(r[c] for c in FILLED["trials"] if c != "trial_id"):
                 new_trials.setdefault(r["trial_id"], Where(_label(unit, "trials"), "trials", r["_row"]))
+    given = {}
     for unit, sheets, meta in parsed:
-        filled_any = False
         for sheet in ("membership", "numbers", "trials", "risk_of_bias"):
             label = _label(unit, sheet)
             for _, row in sheets[sheet].iterrows():
                 if not any(row[c] for c in FILLED[sheet]):
                     continue  # an empty row: nothing contributed
                 where = Where(label, sheet, row["_row"])
-                if not filled_any:
-                    filled_any = True
-                    for f in ("contributor", "date"):
-                        val, w = meta.get(f, ("", Where(_label(unit, "readme"), "readme", "?")))
-                        if not val:
-                            raise LedgerError(f"{w('value')}: the {f} is empty; a contribution says who read the "
-                                              "full text and when")
-                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["date"][0]):
-                        raise LedgerError(f"{meta['date'][1]('value')}: date {meta['date'][0]!r} is not YYYY-MM-DD")
-                who, when = meta["contributor"][0], meta["date"][0]
+                who, when = _stamp(row, meta, where, unit)
                 if row["review"] not in selected:
                     raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
                                       f"(config reviews: {', '.join(selected)}); select it, or move {unit} out of "
@@ -352,6 +511,18 @@ def read_contributions(units, ledger, selected, specs):
                                       "nor in a worksheet's trials sheet")
                 stamp = {"source_kind": "full_text", "contributor": who, "contributed_on": when}
                 origin = f"{label}, sheet '{sheet}', row {row['_row']}"
+                raw = {"file": label, "sheet": sheet, "row": row["_row"],
+                       **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
+                key, content = cell_key(sheet, row), tuple(row[c] for c in FILLED[sheet])
+                first = given.setdefault(key, (unit, content, origin))
+                if first[2] != origin and first[0] != unit and first[1] == content:
+                    # the same reading in two files: a regenerated worksheet saved beside the one it carries
+                    out["log"].append({"origin": origin, "became": f"the same as {first[2]}", **raw})
+                    continue
+                if first[2] != origin and sheet in ("membership", "risk_of_bias"):
+                    raise LedgerError(f"{where('trial_id')}: {row['trial_id']} is already given for {row['review']} "
+                                      f"at {first[2]}; give it once")
+                logged = len(out["log"])
                 if sheet == "numbers":
                     _number_row(row, where, specs, stamp, origin, out, places, seen)
                 elif sheet == "membership":
@@ -360,13 +531,15 @@ def read_contributions(units, ledger, selected, specs):
                     _trial_row(row, where, known_trials, stamp, origin, out, places, seen)
                 else:
                     _rob_row(row, where, stamp, origin, out)
+                for entry in out["log"][logged:]:
+                    entry.update(raw)
     result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log",)}
     for name in ("extraction", "membership", "trials"):
         if len(result[name]):
             cols = {"value": "value", "extract_id": "trial_id", "status": "status"}
             _schema_check(result[name].drop(columns=EXTRA_COLUMNS, errors="ignore"), name, places[name], cols)
     _check_combined(result["extraction"], ledger["extraction"], places["extraction"])
-    result["log"] = pd.DataFrame(out["log"], columns=["origin", "became"])
+    result["log"] = pd.DataFrame(out["log"], columns=LOG_COLUMNS)
     result["not_reported"] = result["not_reported"].reindex(columns=NOT_REPORTED_COLUMNS)
     result["risk_of_bias"] = result["risk_of_bias"].reindex(columns=ROB_COLUMNS)
     return result

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..ledger.contrib import ENUMS, FILLED, LAYOUT, SHEETS
+from ..ledger.contrib import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
 from ..ledger.studies import BINARY, PROPORTION, required_cells
 from ..ledger.studies import build as build_study_table
 
@@ -43,6 +43,10 @@ README = [
                "n, with the quote that prints them, and where the review lists it (included_*)."),
     ("risk_of_bias", "RoB 2 per trial: the judgement of each domain and the overall judgement (low, some "
                      "concerns, high), each with its support quote from the paper."),
+    ("contributed rows", "Rows with a contributor and contributed_on are already in the ledger, from an earlier "
+                         "round: keep them, so that saving this file over the old one loses nothing. To correct one, "
+                         "edit it and put your name and the date in its contributor and contributed_on. To drop "
+                         "one, delete the row: the next run then asks you to confirm it (data/contrib/removed.csv)."),
     ("then", "Save this file (or the folder of its CSV files) into data/contrib/ and rerun snakemake: the numbers "
              "are checked, merged into the processed ledger and the review is re-run; the next worksheet lists "
              "what is still missing."),
@@ -101,8 +105,11 @@ def cell_counts(review, spec, members, missing, not_reported):
             "cells_not_reported": len({c for c in miss if (c[0], c[2], c[3]) in nr})}
 
 
-def build(review, spec, ledger, missing, published, policy):
-    """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review."""
+def build(review, spec, ledger, missing, published, policy, contributed=None):
+    """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
+
+    ``contributed``: the review's contribution log (``ledger.contrib.LOG_COLUMNS``, text); the rows contributed so
+    far come back filled, with who contributed them and when."""
     trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
     x = ledger["extraction"]
     mem = ledger["membership"]
@@ -176,7 +183,49 @@ def build(review, spec, ledger, missing, published, policy):
     }
     sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
     members = set(_members(ledger["membership"], review, policy).trial_id)
-    return sheets, cell_counts(review, spec, members, missing, nr)
+    counts = cell_counts(review, spec, members, missing, nr)
+    log = contributed if contributed is not None else pd.DataFrame(columns=["sheet", "review"])
+    log = log.astype(object).fillna("").astype(str)
+    outcomes = {o for a in spec["analyses"].values() for o in a["outcomes"]}
+    given = log[(log.sheet == "numbers") & log.trial_id.isin(members) & log.outcome.isin(outcomes)] \
+        if len(log) else log
+    counts["cells_contributed"] = len({cell_key("numbers", r) for _, r in given.iterrows()})
+    return carry(sheets, log[log.review == review]), counts
+
+
+def carry(sheets, log):
+    """The worksheet with the rows contributed so far (``log``: rows of the contribution log, text) back in
+    their sheets, filled as they were given and marked by their contributor and date: a worksheet saved over the
+    old one keeps them. Each cell once (the log lists a reading given in two files twice)."""
+    log = log[log.sheet.isin(("membership", "numbers", "trials", "risk_of_bias"))]
+    log = log.assign(_key=[cell_key(r["sheet"], r) for _, r in log.iterrows()]).drop_duplicates("_key")
+    out = dict(sheets)
+    for name, rows in log.groupby("sheet", sort=False):
+        rows = rows.reindex(columns=LAYOUT[name])
+        if name == "numbers":
+            rows["why"] = [f"already in the ledger: contributed by {w} on {d}; keep this row"
+                           for w, d in zip(rows.contributor, rows.contributed_on, strict=True)]
+        df = out[name]
+        if name == "membership":
+            known = dict(zip(df.trial_id, df.index, strict=True))
+            df = df.copy()
+            for _, r in rows[rows.trial_id.isin(known)].iterrows():
+                cols = ["status", "source", "locator", "quote", *STAMP]  # what the reader gave
+                df.loc[known[r.trial_id], cols] = r[cols].tolist()
+            rows = rows[~rows.trial_id.isin(known)]
+        elif name == "numbers":
+            keys = {cell_key(name, r) for _, r in rows.iterrows()}
+            df = df[[cell_key(name, r) not in keys for _, r in df.iterrows()]]
+        elif name == "trials":
+            df, rows = rows, df  # added trials above the blank rows
+        out[name] = pd.concat([df, rows], ignore_index=True).astype(object).fillna("").astype(str)
+    return out
+
+
+def csv_twin(df):
+    """A sheet as its CSV twin holds it: text that a spreadsheet program would read as a formula made inert
+    (``ledger.contrib.csv_text``; the contribution reader undoes it)."""
+    return df.map(csv_text)
 
 
 def _candidate_cells(review, spec, ledger, missing, policy):
@@ -244,7 +293,8 @@ def build_conformance(review, spec, studies):
         sheets[s] = sheets.get(s, pd.DataFrame()).reindex(columns=LAYOUT[s]).fillna("").astype(str)
     need = len({(t, _group_key(a), c) for k, a in spec["analyses"].items() for t in per[k]
                 for c in required_cells(a["measure"])})
-    return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0}
+    return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0,
+                    "cells_contributed": 0}
 
 
 # ------------------------------------------------------------------------------------------------- writing
@@ -273,12 +323,16 @@ def to_xlsx(sheets, outcomes):
         ranges[key] = f"lists!${col}$2:${col}${len(values) + 1}"
     hidden.sheet_state = "hidden"
     fill = PatternFill("solid", fgColor="FFF2CC")
+    done = PatternFill("solid", fgColor="E2EFDA")
     for name in SHEETS:
         df = sheets[name]
         ws = wb.create_sheet(name, index=SHEETS.index(name))
         ws.append(list(df.columns))
         for row in df.itertuples(index=False):
             ws.append([v if v != "" else None for v in row])
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
+                _as_text(cell)
         editable = set(FILLED.get(name, [])) | ({"value"} if name == "readme" else set())
         if name == "numbers":
             editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "scale", "source"}
@@ -291,6 +345,10 @@ def to_xlsx(sheets, outcomes):
                 head.fill = fill
                 for i in range(2, len(df) + 2):
                     ws.cell(row=i, column=j).fill = fill
+            if col == STAMP[0]:  # a row contributed in an earlier round: green, already in the ledger
+                for i in (i for i, v in enumerate(df[col], start=2) if v):
+                    for cell in ws[i]:
+                        cell.fill = done
             width = max([len(col), MIN_WIDTH.get(col, 8)] + [len(v) for v in df[col]])
             ws.column_dimensions[letter].width = min(width, 60) + 2
             if (name, col) in ranges:
@@ -309,6 +367,16 @@ def to_xlsx(sheets, outcomes):
     buf = _io.BytesIO()
     wb.save(buf)
     return _deterministic_zip(buf.getvalue())
+
+
+def _as_text(cell):
+    """Text stays text: openpyxl stores a string that starts with '=' as a formula (and '#N/A' as an error), and a
+    spreadsheet program re-reads one that starts with '=', '+', '-' or '@' as a formula once it is edited; the
+    quote prefix keeps it text."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value[:1] in FORMULA_START:
+            cell.quotePrefix = True
 
 
 def _deterministic_zip(data):

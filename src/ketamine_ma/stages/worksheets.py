@@ -8,11 +8,12 @@ from ..outputs import worksheets as ws
 from .completion import MERGED, read_ledger  # noqa: F401 (the worksheet script reads the review's ledger)
 
 to_xlsx = ws.to_xlsx
+csv_twin = ws.csv_twin
 
 
-def worksheet(review, spec, ledger, missing, policy):
-    """Sheets and cell counts of one review's worksheet."""
-    return ws.build(review, spec, ledger, missing, ledger["published"], policy)
+def worksheet(review, spec, ledger, missing, policy, contributed=None):
+    """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log)."""
+    return ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed)
 
 
 def conformance_worksheet(review, spec, studies):
@@ -25,10 +26,10 @@ def convergence(counts, reproduction):
     for c in counts:
         rep = reproduction[reproduction.review == c["review"]]
         n = rep.status.value_counts()
-        rows.append({**c, "figures": len(rep), "reproduced": int(n.get("reproduced", 0)),
+        rows.append({"cells_contributed": 0, **c, "figures": len(rep), "reproduced": int(n.get("reproduced", 0)),
                      "partial": int(n.get("partial", 0)), "not_reproducible": int(n.get("not_reproducible", 0))})
-    return pd.DataFrame(rows, columns=["review", "cells_needed", "cells_filled", "cells_not_reported", "figures",
-                                       "reproduced", "partial", "not_reproducible"])
+    return pd.DataFrame(rows, columns=["review", "cells_needed", "cells_filled", "cells_not_reported",
+                                       "cells_contributed", "figures", "reproduced", "partial", "not_reproducible"])
 
 
 def summary_lines(table):
@@ -38,6 +39,8 @@ def summary_lines(table):
         nr = f", {r.cells_not_reported} not reported" if r.cells_not_reported else ""
         if not r.cells_needed:
             nr = " (no included trial confirmed yet: see the worksheet's membership sheet)"
+        if r.cells_contributed:  # every cell contributed so far, across files and rounds
+            nr = f" ({r.cells_contributed} contributed){nr}"
         lines.append(f"  {r.review:<12} cells filled {r.cells_filled} of {r.cells_needed}{nr}; figures "
                      f"{r.reproduced} reproduced, {r.partial} partial, {r.not_reproducible} not reproducible "
                      f"(worksheet: results/worksheets/{r.review}.xlsx)")

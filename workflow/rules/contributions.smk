@@ -1,0 +1,62 @@
+# Contributions are never lost silently: before any job runs, a cell the last successful run merged that no
+# contribution gives any more stops the run (until data/contrib/removed.csv confirms its removal); after a
+# successful run, what the processed ledgers hold from the contributions is kept in data/contrib/merged.csv.
+# Outside every job on purpose: Snakemake deletes a job's outputs before running it, and a failed run must not
+# lose the record (see "Completing a review from the full text" in the README).
+def _contrib_module():
+    import sys
+
+    sys.path.insert(0, str(PACKAGE))
+    from ketamine_ma.ledger import contrib
+
+    return contrib
+
+
+LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
+
+
+def check_nothing_lost():
+    """Before any job runs: a cell the last run merged that no contribution gives any more stops the run, unless
+    the user confirmed its removal (ketamine_ma.ledger.contrib.lost_cells)."""
+    folder = ROOT / config["contrib"]
+    if not LEDGER_REVIEWS or not (folder / "merged.csv").exists():
+        return
+    contrib = _contrib_module()
+    try:
+        lost = contrib.lost_cells(folder, contrib.discover(folder), LEDGER_REVIEWS)
+    except contrib.LedgerError as e:
+        raise WorkflowError(str(e))
+    if len(lost):
+        raise WorkflowError(contrib.lost_message(lost, config["contrib"]))
+
+
+check_nothing_lost()
+
+
+def remember_merged():
+    """After a successful run: what the processed ledgers now hold from the contributions, kept in the
+    contributions folder for the next run's check (see check_nothing_lost)."""
+    import pandas as pd
+
+    # a review whose log a failed run deleted keeps what the file says of it
+    paths = {
+        r: ROOT / f"data/processed/{r}/ledger/contributions.csv" for r in LEDGER_REVIEWS
+    }
+    logs = {
+        r: pd.read_csv(p, dtype=str, keep_default_na=False)
+        for r, p in paths.items()
+        if p.exists()
+    }
+    folder = ROOT / config["contrib"]
+    if not logs or not folder.is_dir():
+        return
+    contrib = _contrib_module()
+    table = contrib.remembered(list(logs.values()), folder, list(logs))
+    path = folder / contrib.MEMORY
+    text = table.to_csv(index=False, lineterminator="\n")
+    if table.empty and not path.exists():
+        return
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
