@@ -165,6 +165,12 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
         row = table.loc[tid[d.get("STUDY_ID")]]
         assert (row.ai, row.n1, row.ci, row.n2) == tuple(float(d.get(a)) for a in ("EVENTS_1", "TOTAL_1", "EVENTS_2",
                                                                                    "TOTAL_2"))
+    # once merged, the file's numbers are remembered: the file gone, each of them is named (issue 20)
+    contrib.remembered([log_as_read(log, tmp_path)], work, ["fleiss1993"]).to_csv(work / contrib.MEMORY, index=False)
+    assert contrib.lost_cells(work, [work / "fleiss1993.rm5"], ["fleiss1993"]).empty
+    lost = contrib.lost_cells(work, [], ["fleiss1993"])
+    assert len(lost) == 4 * len(data) and set(lost.sheet) == {"revman"}
+    assert "fleiss1993.rm5, <DICH_DATA STUDY_ID=" in contrib.lost_message(lost, "data/contrib")
 
 
 def test_a_revman_file_of_a_review_not_selected_is_rejected(bcg, tmp_path):

@@ -305,9 +305,10 @@ def lost_cells(folder, units, reviews):
         return pd.DataFrame(columns=MEMORY_COLUMNS)
     memory = _read_list(folder / MEMORY, MEMORY_COLUMNS)
     memory = memory[memory.review.isin(reviews)]
+    rm5 = [Path(u) for u in units if Path(u).suffix.lower() == ".rm5"]
     given = {cell_key(sheet, {c: cells.get(c, "") for c in KEY_COLUMNS})
-             for u in units if Path(u).suffix.lower() != ".rm5" for sheet, _, cells in filled_rows(u)
-             if sheet != "readme"}
+             for u in units if Path(u) not in rm5 for sheet, _, cells in filled_rows(u) if sheet != "readme"}
+    given |= {("revman", u.stem) for u in rm5}
     if (folder / REMOVED).exists():
         given |= {cell_key(r["sheet"], r) for _, r in _read_list(folder / REMOVED, KEY_COLUMNS).iterrows()}
     gone = [cell_key(r["sheet"], r) not in given for _, r in memory.iterrows()]
@@ -317,7 +318,7 @@ def lost_cells(folder, units, reviews):
 def lost_message(lost, folder):
     """One message for the cells ``lost_cells`` found: which, from where, and how to confirm the removal."""
     def what(r):
-        if r.sheet == "numbers":
+        if r.sheet in ("numbers", "revman"):
             when = r.timepoint or (f"day {r.time_days}" if r.time_days else "")
             got = "not reported" if r.not_reported else f"= {r.value}"
             return " ".join(x for x in (r.trial_id, r.outcome, when, r.arm, r.statistic, got) if x)
@@ -463,6 +464,8 @@ def cell_key(sheet, row):
                 row["statistic"])
     if sheet == "trials":
         return (sheet, row["trial_id"])
+    if sheet == "revman":  # the numbers of a review's own RevMan file come and go with the file
+        return (sheet, row["review"])
     return (sheet, row["review"], row["trial_id"])
 
 
@@ -757,7 +760,12 @@ def _rm5_rows(path, ledger, selected, specs, out, places, seen):
                     "quote": quote, "status": "verified", "derivation": None,
                     "notes": f"the review's own RevMan data for analysis {key} ({aid})", **stamp})
                 places["extraction"].append(lambda col, w=where, at=attr: f"{w}, attribute {at} ({col})")
-                out["log"].append({"origin": f"{where}, attribute {attr}", "became": f"extraction {tid} {arm} {stat}"})
+                days = tp.get("target_days", tp.get("min_days"))
+                out["log"].append({"origin": f"{where}, attribute {attr}", "became": f"extraction {tid} {arm} {stat}",
+                                   "file": str(path), "sheet": "revman", "review": review, "trial_id": tid,
+                                   "outcome": a["outcomes"][0], "timepoint": tp.get("label") or "",
+                                   "time_days": "" if days is None else f"{days:g}", "arm": arm, "statistic": stat,
+                                   "value": d.get(attr)})
 
 
 def _check_combined(contributed, raw, places):

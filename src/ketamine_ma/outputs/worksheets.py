@@ -187,7 +187,7 @@ def build(review, spec, ledger, missing, published, policy, contributed=None):
     log = contributed if contributed is not None else pd.DataFrame(columns=["sheet", "review"])
     log = log.astype(object).fillna("").astype(str)
     outcomes = {o for a in spec["analyses"].values() for o in a["outcomes"]}
-    given = log[(log.sheet == "numbers") & log.trial_id.isin(members) & log.outcome.isin(outcomes)] \
+    given = log[log.sheet.isin(("numbers", "revman")) & log.trial_id.isin(members) & log.outcome.isin(outcomes)] \
         if len(log) else log
     counts["cells_contributed"] = len({cell_key("numbers", r) for _, r in given.iterrows()})
     return carry(sheets, log[log.review == review]), counts
