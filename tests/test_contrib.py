@@ -361,3 +361,14 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
     (folder / contrib.REMOVED).write_text(msg[msg.index("sheet,review"):])
     assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty
+
+
+def test_a_cell_given_as_a_value_and_as_not_reported_is_refused(bcg, tmp_path):
+    def edit(sheets):
+        extra = sheets["numbers"].iloc[[1]].copy()
+        extra[["value", "derivation", "quote", "not_reported"]] = ["", "", "", "yes"]
+        sheets["numbers"] = pd.concat([sheets["numbers"], extra], ignore_index=True)
+
+    with pytest.raises(LedgerError, match=r"numbers.csv, sheet 'numbers', row 54, column 'not_reported': the same "
+                                          r"cell is already given at .*row 3 \(as a value\)"):
+        contribute(bcg, tmp_path / "twice", edit)

@@ -517,7 +517,7 @@ def read_contributions(units, ledger, selected, specs):
                 raw = {"file": label, "sheet": sheet, "row": row["_row"],
                        **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
                 key, content = cell_key(sheet, row), tuple(row[c] for c in FILLED[sheet])
-                first = given.setdefault(key, (unit, content, origin))
+                first = given.setdefault(key, (unit, content, origin, row.get("not_reported", "")))
                 if first[2] != origin and first[0] != unit and first[1] == content:
                     # the same reading in two files: a regenerated worksheet saved beside the one it carries
                     out["log"].append({"origin": origin, "became": f"the same as {first[2]}", **raw})
@@ -525,6 +525,9 @@ def read_contributions(units, ledger, selected, specs):
                 if first[2] != origin and sheet in ("membership", "risk_of_bias"):
                     raise LedgerError(f"{where('trial_id')}: {row['trial_id']} is already given for {row['review']} "
                                       f"at {first[2]}; give it once")
+                if first[2] != origin and sheet == "numbers" and (row["not_reported"] or first[3]):
+                    raise LedgerError(f"{where('not_reported')}: the same cell is already given at {first[2]} (as "
+                                      f"{'not reported' if first[3] else 'a value'}); give each cell once")
                 logged = len(out["log"])
                 if sheet == "numbers":
                     _number_row(row, where, specs, stamp, origin, out, places, seen)
