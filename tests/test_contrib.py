@@ -372,3 +372,12 @@ def test_a_cell_given_as_a_value_and_as_not_reported_is_refused(bcg, tmp_path):
     with pytest.raises(LedgerError, match=r"numbers.csv, sheet 'numbers', row 54, column 'not_reported': the same "
                                           r"cell is already given at .*row 3 \(as a value\)"):
         contribute(bcg, tmp_path / "twice", edit)
+
+
+def test_a_worksheet_made_before_the_contributor_columns_still_reads(bcg, tmp_path):
+    def edit(sheets):
+        for name in ("membership", "numbers", "trials", "risk_of_bias"):
+            sheets[name] = sheets[name].drop(columns=["contributor", "contributed_on"])
+
+    merged, log = contribute(bcg, tmp_path / "old", edit)
+    assert (merged["extraction"].source_kind == "full_text").sum() == 52 and set(log.contributor) == {"Test Reader"}

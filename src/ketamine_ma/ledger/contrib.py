@@ -190,7 +190,7 @@ def read_sheets(unit):
         if missing and name in sheets:
             raise LedgerError(f"{_label(unit, name)}, sheet '{name}', row 1: missing column(s) {', '.join(missing)}; "
                               f"expected {', '.join(cols)} (regenerate the worksheet: snakemake worksheets)")
-        sheets[name] = df.reindex(columns=[*cols, "_row"]).fillna("")
+        sheets[name] = df.reindex(columns=[*cols, "_row"], fill_value="")
     return sheets
 
 
