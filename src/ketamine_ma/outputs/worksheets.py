@@ -183,14 +183,23 @@ def build(review, spec, ledger, missing, published, policy, contributed=None):
     }
     sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
     members = set(_members(ledger["membership"], review, policy).trial_id)
-    counts = cell_counts(review, spec, members, missing, nr)
-    log = contributed if contributed is not None else pd.DataFrame(columns=["sheet", "review"])
-    log = log.astype(object).fillna("").astype(str)
-    outcomes = {o for a in spec["analyses"].values() for o in a["outcomes"]}
-    given = log[log.sheet.isin(("numbers", "revman")) & log.trial_id.isin(members) & log.outcome.isin(outcomes)] \
-        if len(log) else log
-    counts["cells_contributed"] = len({cell_key("numbers", r) for _, r in given.iterrows()})
+    log = _log(contributed)
+    counts = {**cell_counts(review, spec, members, missing, nr), "cells_contributed": _contributed(log, spec, members)}
     return carry(sheets, log[log.review == review]), counts
+
+
+def _log(contributed):
+    cols = ["sheet", "review", "trial_id", "outcome"]
+    log = contributed if contributed is not None else pd.DataFrame(columns=cols)
+    return log.astype(object).fillna("").astype(str)
+
+
+def _contributed(log, spec, members):
+    """Cells contributed so far (worksheet numbers, not-reported marks and RevMan cells, in every file and round)
+    for the review's trials and outcomes."""
+    outcomes = {o for a in spec["analyses"].values() for o in a["outcomes"]}
+    given = log[log.sheet.isin(("numbers", "revman")) & log.trial_id.isin(members) & log.outcome.isin(outcomes)]
+    return len({cell_key("numbers", r) for _, r in given.iterrows()})
 
 
 def carry(sheets, log):
