@@ -357,6 +357,8 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
         ("aronson1948", "ketamine", "n", "123"), ("aronson1948", "ketamine", "events", "4")]
     assert contrib.lost_cells(folder, contrib.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    # a run of another review forgets nothing of this one
+    assert len(contrib.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
     msg = contrib.lost_message(lost, "data/contrib")
     assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
     (folder / contrib.REMOVED).write_text(msg[msg.index("sheet,review"):])

@@ -13,7 +13,7 @@ csv_twin = ws.csv_twin
 
 def worksheet(review, spec, ledger, missing, policy, contributed=None):
     """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log)."""
-    return ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed)
+    return ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed)
 
 
 def conformance_worksheet(review, spec, studies):
