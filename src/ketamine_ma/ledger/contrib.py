@@ -9,6 +9,11 @@ the contributor and the date, and are merged into the processed ledger (never in
 number that disagrees with a ledger row keeps both readings, tagged ``reading`` ledger / contribution, and adds a
 ``conflicts`` row; the clean stage uses one reading for the primary analysis (config ``conflict_rule``) and the
 other for the ``conflict_alt`` sensitivity analysis.
+
+Nothing contributed is lost silently: the contribution log keeps every filled row as it was given (the next
+worksheet carries it back, with its own contributor and date), ``merged.csv`` in the contributions folder records
+what the last successful run merged, and ``lost_cells`` names what no contribution gives any more until
+``removed.csv`` confirms it. The CSV twins write formula-like text inert (``csv_text``); the reader undoes it.
 """
 
 from __future__ import annotations
