@@ -363,6 +363,11 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
     (folder / contrib.REMOVED).write_text(msg[msg.index("sheet,review"):])
     assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty
+    assert contrib.revived(folder, contrib.discover(folder)).empty
+    numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
+    back = contrib.revived(folder, contrib.discover(folder))
+    assert back.row.tolist() == [2, 3]
+    assert "row 3: numbers aronson1948 tuberculosis ketamine events" in contrib.revived_message(back, "data/contrib")
 
 
 def test_a_cell_given_as_a_value_and_as_not_reported_is_refused(bcg, tmp_path):

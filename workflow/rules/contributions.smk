@@ -22,12 +22,16 @@ def check_nothing_lost():
     if not LEDGER_REVIEWS or not (folder / "merged.csv").exists():
         return
     contrib = _contrib_module()
+    units = contrib.discover(folder)
     try:
-        lost = contrib.lost_cells(folder, contrib.discover(folder), LEDGER_REVIEWS)
+        lost = contrib.lost_cells(folder, units, LEDGER_REVIEWS)
+        back = contrib.revived(folder, units)
     except contrib.LedgerError as e:
         raise WorkflowError(str(e))
     if len(lost):
         raise WorkflowError(contrib.lost_message(lost, config["contrib"]))
+    if len(back):
+        raise WorkflowError(contrib.revived_message(back, config["contrib"]))
 
 
 check_nothing_lost()

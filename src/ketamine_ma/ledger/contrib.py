@@ -302,6 +302,19 @@ def remembered(logs, folder, reviews):
     return both.sort_values(["review", "sheet", "trial_id", "origin"], kind="stable").reset_index(drop=True)
 
 
+def _given(units):
+    """The cells the contributions in ``units`` give now (``cell_key``s)."""
+    rm5 = [Path(u) for u in units if Path(u).suffix.lower() == ".rm5"]
+    given = {cell_key(sheet, {c: cells.get(c, "") for c in KEY_COLUMNS})
+             for u in units if Path(u) not in rm5 for sheet, _, cells in filled_rows(u) if sheet != "readme"}
+    return given | {("revman", u.stem) for u in rm5}
+
+
+def _removed(folder):
+    path = Path(folder) / REMOVED
+    return _read_list(path, KEY_COLUMNS) if path.exists() else pd.DataFrame(columns=KEY_COLUMNS)
+
+
 def lost_cells(folder, units, reviews):
     """The rows of ``merged.csv`` for ``reviews`` that no contribution in ``units`` gives any more and
     ``removed.csv`` does not list; an empty table when none."""
@@ -310,14 +323,18 @@ def lost_cells(folder, units, reviews):
         return pd.DataFrame(columns=MEMORY_COLUMNS)
     memory = _read_list(folder / MEMORY, MEMORY_COLUMNS)
     memory = memory[memory.review.isin(reviews)]
-    rm5 = [Path(u) for u in units if Path(u).suffix.lower() == ".rm5"]
-    given = {cell_key(sheet, {c: cells.get(c, "") for c in KEY_COLUMNS})
-             for u in units if Path(u) not in rm5 for sheet, _, cells in filled_rows(u) if sheet != "readme"}
-    given |= {("revman", u.stem) for u in rm5}
-    if (folder / REMOVED).exists():
-        given |= {cell_key(r["sheet"], r) for _, r in _read_list(folder / REMOVED, KEY_COLUMNS).iterrows()}
+    given = _given(units) | {cell_key(r["sheet"], r) for _, r in _removed(folder).iterrows()}
     gone = [cell_key(r["sheet"], r) not in given for _, r in memory.iterrows()]
     return memory[gone].drop_duplicates([c for c in KEY_COLUMNS if c != "review"])
+
+
+def revived(folder, units):
+    """Lines of ``removed.csv`` (with their row numbers) whose cell a contribution gives again: left there, such a
+    line would let a later loss of the cell pass unnoticed."""
+    removed = _removed(folder)
+    given = _given(units)
+    hit = [cell_key(r["sheet"], r) in given for _, r in removed.iterrows()]
+    return removed.assign(row=range(2, len(removed) + 2))[hit]
 
 
 def lost_message(lost, folder):
@@ -341,6 +358,15 @@ def lost_message(lost, folder):
     body = _io.StringIO()
     lost[KEY_COLUMNS].to_csv(body, index=False, header=not removed.exists(), lineterminator="\n")
     return "\n".join(lines) + "\n" + body.getvalue()
+
+
+def revived_message(revived_rows, folder):
+    def what(r):
+        return " ".join(x for x in (r.sheet, r.trial_id, r.outcome, r.timepoint, r.arm, r.statistic) if x)
+
+    cells = "; ".join(f"row {r.row}: {what(r)}" for r in revived_rows.itertuples())
+    return (f"{Path(folder) / REMOVED} confirms the removal of cell(s) that a contribution gives again ({cells}); "
+            "delete those lines (the removal is done once a run has merged without the cells), then rerun")
 
 
 # --------------------------------------------------------------------------------------------- validation
