@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from ketamine_ma.outputs import report
+from ketamine_ma.outputs.report_files import page_names
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -82,7 +83,7 @@ PAGES = ["index.html",
 def test_report_has_every_page(site, pipeline_reviews):
     assert pages_of(site) == sorted(PAGES)
     # and the rule's declared outputs (the module's list) are those pages
-    assert sorted(report.page_names({r: {} for r in pipeline_reviews})) == sorted(PAGES)
+    assert sorted(page_names({r: {} for r in pipeline_reviews})) == sorted(PAGES)
 
 
 def test_pages_load_offline_without_errors_fit_the_width_and_stay_short(site, browser):

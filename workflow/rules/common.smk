@@ -1,4 +1,5 @@
 import re
+import sys
 from functools import cache
 
 import yaml
@@ -16,7 +17,11 @@ ENV = "../envs/pipeline.yaml"
 # checksums) keep the default 0 and run beside it instead of before it.
 FIRST = 1
 PACKAGE = ROOT / "src"
-
+# The package's plain-Python modules (no numpy/pandas: imported at every start) hold the analysis plan and the
+# names of the tables, sheets and pages the rules declare, so the rules never retype them.
+sys.path.insert(0, str(PACKAGE))
+from ketamine_ma.ledger import plan, vocabulary
+from ketamine_ma.outputs import report_files
 
 # Import statements, top-level or inside a function, parenthesised over several lines or not. A regular
 # expression, not ast: parsing ~50 files cost 0.15 s of every Snakemake start. Prose that looks like an import
@@ -129,9 +134,7 @@ def _contributions():
     if not units:
         return routes
     import csv
-    import sys
 
-    sys.path.insert(0, str(PACKAGE))
     from ketamine_ma.ledger.contrib import mentions
 
     members = {}
@@ -170,56 +173,17 @@ def contribution_files(review):
 
 
 def variants(review=None):
-    """Study-table variants the clean stage builds: the main reading plus the sensitivity readings. A review
-    with contributions also gets the other reading of any conflict between them and the ledger.
+    """Study-table variants the clean stage builds: the main reading plus the plan's sensitivity readings (a
+    review with contributions also gets the other reading of conflicts and its trials at low risk of bias).
     """
-    main = {k: config[k] for k in ("membership", "pm_reading", "multi_arm")}
-    main["conflict"] = config["conflict_rule"]
-    v = {"main": main}
-    sens = config["sensitivity"]
-    if sens.get("low_risk_of_bias") and CONTRIBUTIONS.get(review):
-        v["low_rob"] = {**main, "risk_of_bias": "low"}
-    if sens.get("conflict_alternative") and CONTRIBUTIONS.get(review):
-        v["conflict_alt"] = {
-            **main,
-            "conflict": (
-                "ledger"
-                if config["conflict_rule"] == "contribution"
-                else "contribution"
-            ),
-        }
-    if sens.get("candidates") and config["membership"] == "confirmed":
-        v["candidates"] = {**main, "membership": "confirmed+candidate"}
-    if sens.get("pm_alternative"):
-        v["pm_alt"] = {
-            **main,
-            "pm_reading": "se" if config["pm_reading"] == "sd" else "sd",
-        }
-    return v
+    return plan.readings(config, bool(CONTRIBUTIONS.get(review)))
 
 
 def sensitivity_analyses(review, outcome):
-    """Names of the sensitivity analyses that apply to one analysis of one review, from config."""
-    a = {**SPECS[review]["analyses"][outcome], **config["overrides"]}
-    sens = config["sensitivity"]
-    names = [
-        f"tau2_{e}"
-        for e in sens.get("tau2_estimators", [])
-        if a["model"] == "fixed" or e != a["tau2_estimator"]
-    ]
-    if sens.get("knapp_hartung") and a["ci_method"] != "knha":
-        names.append("knha")
-    if sens.get("fixed_effect"):
-        names.append("fixed" if a["model"] == "random" else "random")
-    if sens.get("inverse_variance") and a["method"] == "MH":
-        names.append("iv")
-    names += [v for v in variants(review) if v != "main"]
-    names += [
-        n
-        for n in ("exclude_crossover", "randomised_only", "leave_one_out", "cumulative")
-        if sens.get(n)
-    ]
-    return names
+    """Names of the sensitivity analyses that apply to one analysis of one review (``ketamine_ma.ledger.plan``)."""
+    return plan.analyses(
+        SPECS[review]["analyses"][outcome], config, bool(CONTRIBUTIONS.get(review))
+    )
 
 
 def table(review, variant, outcome):
@@ -348,7 +312,7 @@ def clean_inputs(review):
         "ledger": expand(
             "data/processed/{review}/ledger/{table}.csv",
             review=review,
-            table=LEDGER_TABLES,
+            table=vocabulary.TABLES,
         ),
         "checksums": "data/processed/ledger/checksums.json",
         "risk_of_bias": f"data/processed/{review}/ledger/risk_of_bias.csv",
@@ -402,7 +366,7 @@ def worksheet_inputs(wildcards):
             "ledger": expand(
                 "data/processed/{review}/ledger/{table}.csv",
                 review=r,
-                table=MERGED_TABLES,
+                table=vocabulary.MERGED,
             ),
             "missing": f"data/processed/{r}/missing_cells.csv",
             # the rows contributed so far, carried into the next worksheet
@@ -411,18 +375,6 @@ def worksheet_inputs(wildcards):
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 
 
-REPORT_PAGES = (
-    ["index.html"]
-    + [f"{r}{s}.html" for r in SPECS for s in ("", "-studies")]
-    + ["ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"]
-)
-REPORT_STATIC = [
-    "report.css",
-    "report.js",
-    "dataTables.min.js",
-    "dataTables.dataTables.min.css",
-    "DataTables-LICENSE.txt",
-]
 REPORT_ASSETS = ROOT / "src/ketamine_ma/outputs"
 
 

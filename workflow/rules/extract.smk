@@ -1,15 +1,9 @@
-LEDGER_TABLES = ["trials", "membership", "extraction", "published", "conflicts"]
-# A review's processed ledger: the raw tables with its contributions merged in, plus what readers marked
-# not reported and their risk-of-bias judgements (ketamine_ma.stages.completion.MERGED).
-MERGED_TABLES = LEDGER_TABLES + ["not_reported", "risk_of_bias"]
-
-
 rule extract_ledger:
     input:
-        expand("data/raw/{table}.csv", table=LEDGER_TABLES),
+        expand("data/raw/{table}.csv", table=vocabulary.TABLES),
         code=code("extract_ledger.py"),
     output:
-        tables=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        tables=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
         report="data/processed/ledger/validation.txt",
         checksums="data/processed/ledger/checksums.json",
     log:
@@ -45,13 +39,13 @@ rule import_conformance:
 
 rule contribute:
     input:
-        ledger=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        ledger=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
         checksums="data/processed/ledger/checksums.json",
         contributions=lambda w: contribution_files(w.review),
         code=code("contribute.py"),
     output:
         tables=expand(
-            "data/processed/{{review}}/ledger/{table}.csv", table=MERGED_TABLES
+            "data/processed/{{review}}/ledger/{table}.csv", table=vocabulary.MERGED
         ),
         contributions="data/processed/{review}/ledger/contributions.csv",
     log:

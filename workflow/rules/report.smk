@@ -27,7 +27,7 @@ rule reproduction:
 
 rule coverage:
     input:
-        ledger=expand("data/processed/ledger/{table}.csv", table=LEDGER_TABLES),
+        ledger=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
@@ -133,12 +133,18 @@ rule report:
             str(p.relative_to(ROOT))
             for p in (REPORT_ASSETS / "templates").glob("*.j2")
         ),
-        static=[f"src/ketamine_ma/outputs/static/{f}" for f in REPORT_STATIC],
+        static=[
+            f"src/ketamine_ma/outputs/static/{f}" for f in report_files.STATIC_FILES
+        ],
         code=code("report.py"),
     output:
         index="results/report/index.html",
-        pages=[f"results/report/{p}" for p in REPORT_PAGES if p != "index.html"],
-        static=[f"results/report/static/{f}" for f in REPORT_STATIC],
+        pages=[
+            f"results/report/{p}"
+            for p in report_files.page_names(SPECS)
+            if p != "index.html"
+        ],
+        static=[f"results/report/static/{f}" for f in report_files.STATIC_FILES],
     log:
         "logs/report/report.log",
     benchmark:

@@ -1,6 +1,5 @@
 # Completing a review from the full text: per review an extraction worksheet of what is still missing, and the
 # convergence summary printed when a run ends. Contributions come back through the extract stage (extract.smk).
-WORKSHEET_SHEETS = ["readme", "membership", "numbers", "trials", "risk_of_bias"]
 
 
 rule worksheet:
@@ -9,7 +8,7 @@ rule worksheet:
         code=code("worksheet.py"),
     output:
         xlsx=report("results/worksheets/{review}.xlsx", category="Worksheets"),
-        csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=WORKSHEET_SHEETS),
+        csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=vocabulary.SHEETS),
         counts="results/worksheets/{review}.cells.json",
     log:
         "logs/worksheets/{review}.log",

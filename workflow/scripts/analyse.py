@@ -7,9 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ketamine_ma.engine import sensitivity as sens
-from ketamine_ma.stages import analysis, io, summary
-
-MULTI = {"leave_one_out": (analysis.leave_one_out, "omitted"), "cumulative": (analysis.cumulative, "added")}
+from ketamine_ma.stages import analysis, io
 
 
 def primary(table, review, outcome, spec, settings, base):
@@ -28,23 +26,10 @@ def primary(table, review, outcome, spec, settings, base):
     return studies
 
 
-def sensitivity(tables, review, outcome, spec, names, settings, p, base):
+def sensitivity(tables, review, outcome, spec, names, p, base):
     log = []
-    timepoint = spec.get("timepoint", {}).get("label", "any")
     for name in names:
-        if name in MULTI:
-            fn, col = MULTI[name]
-            studies, _ = analysis.analyse(tables["main"], review, outcome, name, spec, settings)
-            rows = [{**r, "review": review, "outcome": outcome, "analysis": name, "timepoint": timepoint}
-                    for r in fn(tables["main"], settings)]
-            pooled = pd.DataFrame(rows).reindex(columns=summary.POOLED_COLUMNS + [col])
-        else:
-            table = tables[name] if name in tables else tables["main"]
-            if name in analysis.DESIGN_FILTERS:
-                column, keep = analysis.DESIGN_FILTERS[name]
-                table = table[keep(table[column])]
-            studies, pooled = analysis.analyse(table, review, outcome, name, spec,
-                                               analysis.settings_for(spec, p.overrides, p.settings, name))
+        studies, pooled = analysis.sensitivity(name, tables, review, outcome, spec, p.overrides, p.settings)
         io.write_csv(studies, f"{base}/{name}/studies.csv")
         io.write_csv(pooled, f"{base}/{name}/pooled.csv")
         log.append(f"{outcome}/{name}: {len(pooled)} pooled row(s)")
@@ -71,7 +56,7 @@ def main(smk):
         tables = {v: pd.read_csv(f"data/processed/{review}/{v}/{outcome}.csv") for v in p.variants}
         settings = analysis.settings_for(spec, p.overrides, p.settings)
         studies = primary(tables["main"], review, outcome, spec, settings, base)
-        log += sensitivity(tables, review, outcome, spec, a["sensitivity"], settings, p, base)
+        log += sensitivity(tables, review, outcome, spec, a["sensitivity"], p, base)
         small_study_and_influence(studies, review, outcome, settings, p, base)
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

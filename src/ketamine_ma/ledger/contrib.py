@@ -29,9 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from .tables import value_in_quote
-from .vocabulary import ARMS, SCALES, STATISTICS, TRIAL_ID, LedgerError
+from .vocabulary import ARMS, SCALES, SHEETS, STATISTICS, TRIAL_ID, LedgerError
 
-SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias")
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
 LAYOUT = {
     "readme": ["field", "value"],

@@ -6,6 +6,11 @@ Kept apart from the pandera schemas so that reading the vocabulary does not impo
 REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
 CONFORMANCE = ("fleiss1993", "bcg")
 TABLES = ("trials", "membership", "extraction", "published", "conflicts")
+# A review's processed ledger: the raw tables with its contributions merged in, plus what readers marked not
+# reported and their risk-of-bias judgements.
+MERGED = (*TABLES, "not_reported", "risk_of_bias")
+# The sheets of an extraction worksheet (and the CSV twins of a worksheet), in workbook order.
+SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
               "percent", "p_value", "t_value")

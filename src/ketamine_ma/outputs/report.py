@@ -23,28 +23,15 @@ import jinja2
 import pandas as pd
 
 from ..engine import effects as ef
+from ..ledger import plan
+from .report_files import STATIC_FILES
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-STATIC_FILES = ("report.css", "report.js", "dataTables.min.js", "dataTables.dataTables.min.css",
-                "DataTables-LICENSE.txt")
 BASE = "results/report"
 MINUS = "\u2212"
 
-VARIANT_LABELS = {
-    "primary": "Primary analysis (the review's own methods)",
-    "knha": "Hartung-Knapp-Sidik-Jonkman CI",
-    "fixed": "Fixed-effect model",
-    "random": "Random-effects model",
-    "iv": "Inverse variance instead of Mantel-Haenszel",
-    "candidates": "Confirmed and candidate trials",
-    "pm_alt": "Unlabelled \u00b1 read the other way (SD \u2194 SE)",
-    "exclude_crossover": "Parallel-group trials only",
-    "randomised_only": "Randomised trials only",
-    "leave_one_out": "Leave one trial out",
-    "cumulative": "Cumulative, by publication year",
-}
 PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
            "published_n", "published_i2"]  # published figures are shown as printed
 STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible"}
@@ -54,12 +41,6 @@ ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} 
                "m_pre": "baseline mean", "sd_pre": "baseline SD", "m_post": "after mean", "sd_post": "after SD",
                "xi": "events", "ni": "n"}
 COUNTS = ("ai", "n1", "ci", "n2", "xi", "ni")
-
-
-def variant_label(name: str) -> str:
-    if name.startswith("tau2_"):
-        return f"\u03c4\u00b2 estimator {name[5:]}"
-    return VARIANT_LABELS.get(name, name)
 
 
 def missing(x) -> bool:
@@ -270,7 +251,7 @@ def pooled_link(review, key, variant) -> str:
 def pool_row(r: dict, review, key) -> dict:
     est = r.get("estimate")
     return {
-        "variant": r["analysis"], "label": variant_label(r["analysis"]), "k": count(r.get("k")),
+        "variant": r["analysis"], "label": plan.label(r["analysis"]), "k": count(r.get("k")),
         "n": count(r.get("n_participants")), "estimate": num(est), "ci_low": num(r.get("ci_low")),
         "ci_high": num(r.get("ci_high")), "p": pval(r.get("p")), "tau2": sig(r.get("tau2")),
         "i2": num(r.get("i2"), 0) if not missing(r.get("i2")) else "", "omitted": text(r.get("omitted")),
@@ -367,7 +348,7 @@ def analysis_page(run: Run, review, key, a) -> dict:
     caps_path = Path(f"results/figures/{review}/{key}.captions.json")
     caps = json.loads(caps_path.read_text()) if caps_path.exists() else {}
     pools = run.pools(review, key)
-    main = [pool_row(r, review, key) for r in records(pools[~pools.analysis.isin(["leave_one_out", "cumulative"])])]
+    main = [pool_row(r, review, key) for r in records(pools[~pools.analysis.isin(plan.REFITS)])]
     main.sort(key=lambda r: r["variant"] != "primary")
     loo = [pool_row(r, review, key) for r in records(pools[pools.analysis == "leave_one_out"])]
     cum = [pool_row(r, review, key) for r in records(pools[pools.analysis == "cumulative"])]
@@ -494,7 +475,7 @@ def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tupl
 def study_group(run: Run, review, key, spec) -> dict:
     """One analysis on the study-rows page: a section per pool, each with the study rows that pool used."""
     pools = {r["analysis"]: r for r in records(run.pools(review, key))
-             if r["analysis"] not in ("leave_one_out", "cumulative")}
+             if r["analysis"] not in plan.REFITS}
     sections = []
     for v in run.variants(review, key):
         df = run.studies(review, key, v)
@@ -506,7 +487,7 @@ def study_group(run: Run, review, key, spec) -> dict:
         else:
             each = "omitting" if v == "leave_one_out" else "adding"
             summary = f"{len(df)} trials; one pool {each} each trial in turn"
-        sections.append({"id": slug(key, v), "variant": v, "label": variant_label(v), "summary": summary,
+        sections.append({"id": slug(key, v), "variant": v, "label": plan.label(v), "summary": summary,
                          "cols": cols, "rows": rows, "open": v == "primary"})
     return {"key": key, "label": spec["analyses"][key]["label"], "id": slug("a", key), "sections": sections}
 
@@ -649,12 +630,6 @@ def pages(inp, specs, worksheets=(), notebooks=()) -> dict[str, str]:
                                     packages=sorted(prov.get("packages", {}).items()),
                                     inputs=sorted(prov.get("inputs", {}).items()))
     return out
-
-
-def page_names(specs) -> list[str]:
-    """The file names :func:`pages` writes (the rule's outputs)."""
-    return (["index.html"] + [f"{r}{s}.html" for r in specs for s in ("", "-studies")]
-            + ["ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"])
 
 
 def static_files() -> dict[str, str]:

@@ -10,6 +10,7 @@ from ..engine import effects as ef
 from ..engine import pooling as po
 from ..engine import sensitivity as sens
 from ..engine.subgroups import subgroup_analysis
+from ..ledger import plan
 from .summary import POOLED_COLUMNS
 
 
@@ -105,10 +106,7 @@ def cumulative(df, settings):
     return [{**r, "added": df.trial_id.iloc[i]} for r, i in zip(fits, idx, strict=True)]
 
 
-DESIGN_FILTERS = {
-    "exclude_crossover": ("design", lambda s: s != "crossover"),
-    "randomised_only": ("randomised", lambda s: s == "yes"),
-}
+REFITS = {"leave_one_out": leave_one_out, "cumulative": cumulative}  # the plan's refits (plan.REFITS)
 
 
 def subgroups(df, settings, by, dose_cut=None):
@@ -136,19 +134,28 @@ def analyse(table, review, outcome, analysis, spec, settings):
 
 
 def settings_for(spec, overrides, config, analysis="primary"):
-    """Effective pooling settings of one analysis: spec, then config overrides, then the sensitivity change."""
+    """Effective pooling settings of one analysis: spec, then config overrides, then the plan's change."""
     s = {k: spec[k] for k in ("measure", "method", "model", "tau2_estimator", "ci_method")}
     s.update(overrides or {})
     s.update({"zero_rule": config["zero_rule"], "pi_method": config["prediction_interval"],
               "r_prepost": config["prepost_correlation"]})
-    if analysis.startswith("tau2_"):
-        s.update({"model": "random", "tau2_estimator": analysis[5:]})
-    elif analysis == "knha":
-        s.update({"model": "random", "ci_method": "knha"})
-    elif analysis == "fixed":
-        s["model"] = "fixed"
-    elif analysis == "random":
-        s["model"] = "random"
-    elif analysis == "iv":
-        s["method"] = "IV"
+    s.update(plan.settings(analysis))
     return s
+
+
+def sensitivity(name, tables, review, outcome, spec, overrides, config):
+    """One sensitivity analysis of the plan (``ledger.plan``) → ``(studies, pooled)`` in the primary's shape.
+    ``tables``: the analysis' study table per clean-stage reading (``"main"`` and the plan's readings)."""
+    e = plan.entry(name)
+    table = tables[name] if e.kind == "reading" else tables["main"]
+    settings = settings_for(spec, overrides, config, name)
+    if e.kind == "filter":
+        column, keep = e.change
+        table = table[keep(table[column])]
+    studies, pooled = analyse(table, review, outcome, name, spec, settings)
+    if e.kind == "refit":
+        timepoint = spec.get("timepoint", {}).get("label", "any")
+        rows = [{**r, "review": review, "outcome": outcome, "analysis": name, "timepoint": timepoint}
+                for r in REFITS[name](table, settings)]
+        pooled = pd.DataFrame(rows).reindex(columns=POOLED_COLUMNS + [e.change])
+    return studies, pooled
