@@ -63,7 +63,7 @@ def test_every_name_has_its_own_label():
     assert all(label and label not in NAMES for label in labels)
     assert len(set(labels)) == len(labels)
     assert plan.label("tau2_PM") == "\u03c4\u00b2 estimator PM"
-    assert plan.label("low_rob") == "Trials at low risk of bias (RoB 2 overall)"
+    assert plan.label("low_rob") == "Trials at low risk of bias (RoB 2)"
 
 
 EXPECTED_K = {"low_rob": 12, "conflict_alt": 12, "candidates": 12, "pm_alt": 12, "randomised_only": 7}
