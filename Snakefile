@@ -10,6 +10,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/contributions.smk"
+include: "workflow/rules/fulltext.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analyse.smk"

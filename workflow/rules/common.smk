@@ -1,3 +1,4 @@
+import hashlib
 import re
 import sys
 from functools import cache
@@ -212,6 +213,8 @@ def final_outputs():
         "results/report/index.html",
         "results/convergence.csv",
     ]
+    if any(s["source"] == "ledger" for s in SPECS.values()):
+        out.append("results/ledger/verification.csv")
     out += [f"results/worksheets/{r}.xlsx" for r in SPECS]
     if any(s["source"] == "ledger" for s in SPECS.values()):
         out += ["results/umbrella/umbrella.csv", "results/notebooks/cross_review.html"]
@@ -371,6 +374,7 @@ def worksheet_inputs(wildcards):
             "missing": f"data/processed/{r}/missing_cells.csv",
             # the rows contributed so far, carried into the next worksheet
             "contributions": f"data/processed/{r}/ledger/contributions.csv",
+            **fulltext_inputs(),
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 
@@ -400,3 +404,65 @@ def report_worksheets(wildcards):
         for f in rule.output
     )
     return [f"results/worksheets/{r}.xlsx" for r in SPECS] if made else []
+
+
+# Full texts (workflow/rules/fulltext.smk)
+
+FULLTEXT = ROOT / config["fulltext"]
+
+
+def _fulltext_files():
+    """{sha256: path} of the folder's PDFs, hashed at DAG build (milliseconds per paper) so that a job reads a
+    PDF only when its content is new. Links out of the folder are not read here: the index job rejects them.
+    """
+    files = {}
+    if not FULLTEXT.is_dir():
+        return files
+    inside = FULLTEXT.resolve()
+    for p in sorted(FULLTEXT.rglob("*")):
+        rel = p.relative_to(FULLTEXT)
+        if p.suffix.lower() != ".pdf" or any(s.startswith(".") for s in rel.parts):
+            continue
+        if p.is_file() and p.resolve().is_relative_to(inside):
+            sha = hashlib.sha256(p.read_bytes()).hexdigest()
+            files.setdefault(sha, str(p.relative_to(ROOT)))
+    return files
+
+
+def _manifest_rows():
+    path = FULLTEXT / "documents.csv"
+    if not path.exists():
+        return 0
+    lines = [
+        ln for ln in path.read_text(encoding="utf-8").splitlines()[1:] if ln.strip(" ,")
+    ]
+    return len(lines)
+
+
+FULLTEXT_FILES = _fulltext_files()
+FULLTEXT_ON = (
+    bool(FULLTEXT_FILES)
+    or _manifest_rows() > 0
+    or (
+        FULLTEXT.is_dir()
+        and any(p.suffix.lower() == ".pdf" for p in FULLTEXT.rglob("*"))
+    )
+)
+
+
+wildcard_constraints:
+    sha="[0-9a-f]{64}",
+
+
+def fulltext_inputs():
+    """The index and page texts a job verifies or hints with ({} when the folder holds no full text)."""
+    if not FULLTEXT_ON:
+        return {}
+    return {
+        "documents": "data/processed/fulltext/documents.csv",
+        "pages": expand("data/processed/fulltext/pages/{sha}.json", sha=FULLTEXT_FILES),
+    }
+
+
+def ledger_reviews():
+    return [r for r, s in SPECS.items() if s["source"] == "ledger"]

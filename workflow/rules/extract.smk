@@ -39,6 +39,7 @@ rule import_conformance:
 
 rule contribute:
     input:
+        unpack(lambda w: fulltext_inputs()),
         ledger=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
         checksums="data/processed/ledger/checksums.json",
         contributions=lambda w: contribution_files(w.review),
@@ -60,5 +61,6 @@ rule contribute:
         # only a review with contributions depends on the selection and the specs it validates them against
         reviews=lambda w: list(SPECS) if CONTRIBUTIONS[w.review] else [],
         specs=lambda w: SPECS if CONTRIBUTIONS[w.review] else {},
+        fulltext=config["fulltext"],
     script:
         "../scripts/contribute.py"

@@ -126,6 +126,8 @@ rule report:
         trials="data/processed/ledger/trials.csv",
         membership="data/processed/ledger/membership.csv",
         published="data/processed/ledger/published.csv",
+        merged=[f"data/processed/{r}/ledger/extraction.csv" for r in ledger_reviews()],
+        verification=(["results/ledger/verification.csv"] if ledger_reviews() else []),
         extras=report_extras(),
         tables=report_tables(),
         worksheets=report_worksheets,
@@ -154,6 +156,7 @@ rule report:
     params:
         specs=SPECS,
         notebooks=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
+        fulltext=config["fulltext"],
     script:
         "../scripts/report.py"
 

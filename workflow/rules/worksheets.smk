@@ -20,6 +20,7 @@ rule worksheet:
         review=lambda w: w.review,
         spec=lambda w: SPECS[w.review],
         policy=config["membership"],
+        fulltext=config["fulltext"],
     script:
         "../scripts/worksheet.py"
 

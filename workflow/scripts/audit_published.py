@@ -14,7 +14,9 @@ def main(smk):
     pub = pub[pub.review.isin(smk.params.reviews)]
     rows = [{"review": r.review, "result_id": r.result_id, "measure": r.measure, "estimate": r.estimate,
              "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
-             **audit_row(r.estimate, r.ci_low, r.ci_high, r.p, r.measure)} for r in pub.itertuples()]
+             # a ratio printed on its log scale is audited there, as a difference
+             **audit_row(r.estimate, r.ci_low, r.ci_high, r.p, "MD" if r.scale == "log" else r.measure)}
+            for r in pub.itertuples()]
     out = pd.DataFrame(rows, columns=["review", "result_id", "measure", "estimate", "ci_low", "ci_high", "p",
                                       "p_check", "ci_symmetry", "arithmetic"])
     io.write_csv(out, smk.output.published)

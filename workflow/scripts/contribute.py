@@ -8,7 +8,8 @@ from ketamine_ma.stages import completion, io, steps
 def main(smk):
     steps.verify_checksums(smk.input.checksums)
     ledger = completion.read_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
-    merged, log = completion.contribute(ledger, smk.params.units, smk.params.reviews, smk.params.specs)
+    docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), smk.params.fulltext)
+    merged, log = completion.contribute(ledger, smk.params.units, smk.params.reviews, smk.params.specs, docs)
     for name, path in zip(completion.MERGED, smk.output.tables, strict=True):
         io.write_csv(merged[name], path)
     io.write_csv(log, smk.output.contributions)

@@ -499,10 +499,11 @@ def cell_key(sheet, row):
     return (sheet, row["review"], row["trial_id"])
 
 
-def read_contributions(units, ledger, selected, specs):
+def read_contributions(units, ledger, selected, specs, verify=None):
     """Validate every contribution in ``units`` against the (validated) raw ``ledger``.
 
-    ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules). Returns a dict of
+    ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules); ``verify(rows, places,
+    table)``: proves the rows whose source is a full text of the folder (``ledger.fulltext``). Returns a dict of
     DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
     each with ``source_kind`` full_text, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
     row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
@@ -569,6 +570,9 @@ def read_contributions(units, ledger, selected, specs):
                     _rob_row(row, where, stamp, origin, out)
                 for entry in out["log"][logged:]:
                     entry.update(raw)
+    if verify is not None:  # every quote citing a full text of the folder is proved on its page
+        for name in ("extraction", "membership", "trials"):
+            verify(out[name], places[name], name)
     result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log",)}
     for name in ("extraction", "membership", "trials"):
         if len(result[name]):

@@ -32,7 +32,8 @@ URL = r"^https?://\S+( ; https?://\S+)*$"
 # (doi.org, PubMed, PMC, a registry) whenever the text read is that record; `read_at` is the URL where it was
 # actually read when that is another page (a mirror, an aggregator, the publisher's site).
 SOURCE = {
-    "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/)"),
+    # or the file name of a PDF in the full-text folder (ledger.fulltext verifies the row against it)
+    "source": _text(regex=r"(https?://|doi:|10\.\d{4,}|shared/sources/seeds/|[^/\\\s]+\.pdf$)"),
     "read_at": _text(required=False, regex=URL),
     "locator": _text(),
     "quote": _text(),
@@ -113,7 +114,7 @@ SCHEMAS = {
             "estimate": _num(),
             "ci_low": _num(),
             "ci_high": _num(),
-            "scale": _text(required=False, isin=("natural", "percent")),
+            "scale": _text(required=False, isin=("natural", "percent", "log")),
             "p": _text(required=False, regex=r"^\s*[<>]?=?\s*\d*\.?\d+$"),
             "k": _num(ge=1),
             "n": _num(ge=1),

@@ -3,6 +3,8 @@ has no usable data (with the cells still missing), and the published pooled figu
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..ledger import studies as st
@@ -77,7 +79,9 @@ def published_figure(published: pd.DataFrame, review: str, result_ids) -> dict |
     scale = 100.0 if r.scale == "percent" else 1.0
 
     def num(x):
-        return float(x) / scale if not (pd.isna(x) or x == "") else float("nan")
+        if pd.isna(x) or x == "":
+            return float("nan")
+        return math.exp(float(x)) if r.scale == "log" else float(x) / scale  # log: a ratio printed on its log
 
     unit = "%" if scale == 100 else ""
     est, lo, hi = (_printed(x) + unit if _printed(x) else "" for x in (r.estimate, r.ci_low, r.ci_high))

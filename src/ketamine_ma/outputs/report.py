@@ -195,7 +195,7 @@ def short_reason(reason) -> str:
 class Run:
     """Everything the pages show, read once from the pipeline's outputs."""
 
-    def __init__(self, inp, specs, worksheets=(), notebooks=()):
+    def __init__(self, inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext"):
         self.specs = specs
         self.pooled = read(inp.pooled).drop_duplicates()
         self.rep = read(inp.reproduction, dtype={c: str for c in PRINTED})
@@ -215,7 +215,28 @@ class Run:
         # Linked, not read: the notebooks job runs beside the report job, and the run ends with both.
         self.notebooks = {Path(n).stem: n for n in notebooks}
         self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
+        self._fulltext(inp, fulltext)
         self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
+
+    def _fulltext(self, inp, folder):
+        """Where each number was verified against a full text (the reviews' processed ledgers), and the numbers
+        only those ledgers hold (contributions) added to the ledger page."""
+        self.verified, self.verification = {}, {}
+        merged = [read_raw(f) for f in getattr(inp, "merged", [])]
+        for m in merged:
+            new = m[~m.extract_id.isin(set(self.extraction.get("extract_id", pd.Series(dtype=str))))]
+            if len(new):
+                self.extraction = pd.concat([self.extraction, new], ignore_index=True)
+            for r in records(m):
+                page = r.get("verified_page")
+                self.verified[r["extract_id"]] = {
+                    "level": text(r.get("verification")) or "none",
+                    **({"file": r["verified_file"], "page": int(float(page)),
+                        "href": f"{rel(Path(folder) / str(r['verified_file']))}#page={int(float(page))}"}
+                       if not missing(page) else {})}
+        table = getattr(inp, "verification", None)
+        if table:
+            self.verification = {r["review"]: r for r in records(read(table))}
 
     # -- per analysis
 
@@ -448,8 +469,10 @@ def top_missing(run: Run, review, n=3) -> tuple[list[dict], int]:
     return groups[:n], len(m)
 
 
-def ledger_link(eid, known) -> dict:
-    return {"id": eid, "href": f"ledger.html#{slug('x', eid)}" if eid in known else None}
+def ledger_link(eid, known, verified=None) -> dict:
+    """A ledger row's link; with ``verified`` (``Run.verified``), the page of the full text it was verified on."""
+    return {"id": eid, "href": f"ledger.html#{slug('x', eid)}" if eid in known else None,
+            "verified": (verified or {}).get(eid, {}).get("href") and verified[eid]}
 
 
 def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tuple[list[str], list[dict]]:
@@ -466,7 +489,7 @@ def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tupl
             "cells": [text(r.get("membership")), text(r.get("design")), text(r.get("timepoint"))]
             + [count(r.get(c)) if c in COUNTS else sig(r.get(c), 4) for c in arm]
             + [sig(r.get("yi"), 4), sig(r.get("vi"), 4), num(r.get("weight"), 1)],
-            "ledger": [ledger_link(i, run.ledger_ids) for i in ids],
+            "ledger": [ledger_link(i, run.ledger_ids, run.verified) for i in ids],
             "conversions": text(r.get("conversions")),
         })
     return cols, rows
@@ -505,8 +528,17 @@ def review_context(run: Run, review, spec) -> dict:
         "conformance": spec["source"] != "ledger", "status": status_of(rows), "headline": headline(run, review, spec),
         "coverage": coverage_of(run, review), "top_missing": top, "n_missing": n_missing, "flow": flow,
         "notebook": rel(nb) if nb else None, "worksheet": rel(ws) if ws else None,
+        "verification": verified_share(run.verification.get(review)),
         "analyses": [{"key": k, "label": a["label"], "id": slug("a", k)} for k, a in spec["analyses"].items()],
     }
+
+
+def verified_share(v) -> dict | None:
+    """The landing card's line: the share of the review's pooled numbers verified against a full text."""
+    if not v or missing(v.get("pooled_numbers")) or not float(v["pooled_numbers"]):
+        return None
+    n, full = int(float(v["pooled_numbers"])), int(float(v.get("pooled_full_text") or 0))
+    return {"n": n, "full": full, "pct": round(100 * full / n)}
 
 
 def ledger_rows(run: Run) -> list[dict]:
@@ -526,6 +558,7 @@ def ledger_rows(run: Run) -> list[dict]:
             "quote": text(r.get("quote")), "source": record(r.get("source")), "read_at": record(r.get("read_at")),
             "records": trial_records(run.trial_by_id.get(r.get("trial_id"))),
             "notes": " ".join(text(r.get(c)) for c in ("derivation", "notes") if not missing(r.get(c))),
+            "verified": run.verified.get(r["extract_id"], {"level": "none"}),
         })
     return out
 
@@ -586,10 +619,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def pages(inp, specs, worksheets=(), notebooks=()) -> dict[str, str]:
+def pages(inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext") -> dict[str, str]:
     """Every page of the report, file name → HTML; ``notebooks`` are the executed notebooks' HTML copies the run
-    writes, which the pages link."""
-    run = Run(inp, specs, worksheets, notebooks)
+    writes, which the pages link; ``fulltext`` is the folder of the full texts that numbers were verified on."""
+    run = Run(inp, specs, worksheets, notebooks, fulltext)
     env = environment()
     reviews = [review_context(run, r, s) for r, s in specs.items()]
     commit = run.prov.get("git_commit") or "unknown"

@@ -63,9 +63,11 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
             rows.append(row)
             continue
         scale = 100.0 if p.scale == "percent" else 1.0
+        # a ratio printed on the log scale is compared there (ours is on the natural scale)
+        ours_at = np.log if p.scale == "log" else (lambda v, s=scale: v * s)
         pairs = ((o.estimate, p.estimate), (o.ci_low, p.ci_low), (o.ci_high, p.ci_high))
-        ok = all(within_rounding(ov * scale, pv) for ov, pv in pairs if not pd.isna(pv) and pv != "")
-        row["abs_diff_estimate"] = abs(o.estimate * scale - float(p.estimate))
+        ok = all(within_rounding(ours_at(ov), pv) for ov, pv in pairs if not pd.isna(pv) and pv != "")
+        row["abs_diff_estimate"] = abs(ours_at(o.estimate) - float(p.estimate))
         k_pub = float(p.k) if not (pd.isna(p.k) or p.k == "") else np.nan
         if ok and (np.isnan(k_pub) or k_pub == o.k):
             row.update(status="reproduced", reason="estimate and CI agree within the published rounding")
@@ -73,7 +75,7 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
             lacking = ", ".join(e.trial_id) or "trials not identified in the ledger"
             row.update(status="partial", reason=f"pooled {int(o.k)} trial(s)"
                        + (f" of {int(k_pub)} published" if not np.isnan(k_pub) else "")
-                       + f"; estimate {o.estimate * scale:.4g} against {p.estimate} published (difference "
-                       f"{o.estimate * scale - float(p.estimate):+.3g}); missing or unusable: {lacking}")
+                       + f"; estimate {ours_at(o.estimate):.4g} against {p.estimate} published (difference "
+                       f"{ours_at(o.estimate) - float(p.estimate):+.3g}); missing or unusable: {lacking}")
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)

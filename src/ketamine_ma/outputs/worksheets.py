@@ -237,6 +237,19 @@ def csv_twin(df):
     return df.map(csv_text)
 
 
+def with_hints(numbers, trials, docs, review):
+    """The numbers sheet with a last column ``hints``: per empty cell up to three passages (page, document, ~200
+    characters) of the full texts that most likely hold it (``ledger.fulltext.hints``). Nothing is filled in."""
+    from ..ledger import fulltext
+
+    known = trials.drop_duplicates("trial_id").set_index("trial_id")
+    out = numbers.copy()
+    out["hints"] = [fulltext.hint_text(fulltext.hints(r, known.loc[r["trial_id"]].to_dict() if r["trial_id"] in
+                                                      known.index else {}, docs, review), docs)
+                    if not r["value"] else "" for r in numbers.to_dict("records")]
+    return out
+
+
 def _candidate_cells(review, spec, ledger, missing, policy):
     """Cells the candidate trials would need if confirmed (the clean stage lists only the policy's members), so
     a reader with a candidate's paper can fill its numbers in the same pass as its membership."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from ..outputs import worksheets as ws
-from .completion import MERGED, read_ledger  # noqa: F401 (the worksheet script reads the review's ledger)
+from .completion import MERGED, documents, read_ledger  # noqa: F401 (the worksheet script reads the review's ledger)
 
 to_xlsx = ws.to_xlsx
 csv_twin = ws.csv_twin
 
 
-def worksheet(review, spec, ledger, missing, policy, contributed=None):
-    """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log)."""
-    return ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed)
+def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None):
+    """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log); with full texts
+    (``docs``), hints for every empty cell."""
+    sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed)
+    if docs is not None:
+        sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
+    return sheets, counts
 
 
 def conformance_worksheet(review, spec, studies):

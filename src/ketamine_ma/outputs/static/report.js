@@ -44,6 +44,15 @@
 
   if (window.DataTable) {
     document.querySelectorAll("table.dt").forEach(setUp);
+    // a drop-down above a table filters one of its columns (the ledger's verification level)
+    document.querySelectorAll("select.column-filter").forEach(function (sel) {
+      var table = document.getElementById(sel.getAttribute("data-table"));
+      var dt = tables.find(function (t) { return t.table().node() === table; });
+      if (!dt) { return; }
+      sel.addEventListener("change", function () {
+        dt.column(Number(sel.getAttribute("data-column"))).search(sel.value).draw();
+      });
+    });
   }
   reveal();
   // the browser scrolls to the fragment itself once the page has loaded; land on the row after that

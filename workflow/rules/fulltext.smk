@@ -1,0 +1,76 @@
+# Full texts (config "fulltext"): each PDF read once per checksum into page-indexed text, and the documents'
+# index (file, checksum, DOI, PMID, trials, reviews). The contribute jobs verify every quote that cites one, the
+# worksheets take their hints from them. A folder without PDFs and without manifest rows adds no job.
+rule extract_fulltext:
+    input:
+        pdf=lambda w: ancient(FULLTEXT_FILES[w.sha]),
+        code=code("extract_fulltext.py"),
+    output:
+        "data/processed/fulltext/pages/{sha}.json",
+    log:
+        "logs/extract/fulltext_{sha}.log",
+    benchmark:
+        "benchmarks/extract/fulltext_{sha}.tsv"
+    priority: FIRST
+    conda:
+        ENV
+    params:
+        label=lambda w: FULLTEXT_FILES[w.sha],
+    script:
+        "../scripts/extract_fulltext.py"
+
+
+rule fulltext_index:
+    input:
+        pages=expand("data/processed/fulltext/pages/{sha}.json", sha=FULLTEXT_FILES),
+        manifest=[
+            str(p.relative_to(ROOT))
+            for p in [FULLTEXT / "documents.csv"]
+            if p.exists()
+        ],
+        code=code("fulltext_index.py"),
+    output:
+        "data/processed/fulltext/documents.csv",
+    log:
+        "logs/extract/fulltext_index.log",
+    benchmark:
+        "benchmarks/extract/fulltext_index.tsv"
+    priority: FIRST
+    conda:
+        ENV
+    params:
+        folder=lambda w: config["fulltext"],
+    script:
+        "../scripts/fulltext_index.py"
+
+
+rule verification:
+    input:
+        ledger=expand(
+            "data/processed/{review}/ledger/{table}.csv",
+            review=ledger_reviews(),
+            table=["extraction", "membership"],
+        ),
+        studies=[
+            f"results/{r}/{o}/primary/studies.csv"
+            for r in ledger_reviews()
+            for o in outcomes_of(r)
+        ],
+        code=code("verification.py"),
+    output:
+        report(
+            "results/ledger/verification.csv",
+            caption="../report/verification.rst",
+            category="Summary",
+            subcategory="ledger coverage",
+        ),
+    log:
+        "logs/report/verification.log",
+    benchmark:
+        "benchmarks/report/verification.tsv"
+    conda:
+        ENV
+    params:
+        reviews=ledger_reviews(),
+    script:
+        "../scripts/verification.py"
