@@ -219,6 +219,42 @@ def test_a_value_not_in_the_matched_passage_is_refused(docs):
         docs.verify("metafor.pdf", "p. 9", ROW, {"value": 5.0}, where)
 
 
+def test_a_ledger_row_citing_a_document_of_the_folder_is_verified_too(docs):
+    """A reader drops in the PDF of a source the ledger read elsewhere: its rows are proved the same way."""
+    x = pd.DataFrame([{"extract_id": "a", "source": f"https://doi.org/{DOI}", "locator": "dat.bcg, p. 9",
+                       "quote": ROW, "value": 119.0, "status": "verified"},
+                      {"extract_id": "b", "source": "https://pubmed.ncbi.nlm.nih.gov/1/", "locator": "abstract",
+                       "quote": "elsewhere", "value": 1.0, "status": "verified"}])
+    out = fulltext.verify_table(x, docs, "extraction", "data/raw/extraction.csv")
+    assert out.verified_page.tolist()[0] == 9 and out.verified_file.tolist()[0] == "metafor.pdf"
+    assert [fulltext.level(r) for r in out.to_dict("records")] == ["full_text", "abstract"]
+    x.loc[0, "value"] = 128.5
+    with pytest.raises(LedgerError) as err:
+        fulltext.verify_table(x, docs, "extraction", "data/raw/extraction.csv")
+    assert str(err.value).startswith("data/raw/extraction.csv, row 2, column 'value': 128.5 is not printed in the "
+                                     f"passage '{ROW}' of data/fulltext/metafor.pdf, p. 9")
+
+
+def test_hints_in_a_trials_own_report_rank_outcome_arm_and_numbers_first(tmp_path):
+    """A report of one trial (made here; the BCG table's Aronson 1948 counts, no invented data): the passage with
+    the outcome, the arm and numbers comes before the methods' prose."""
+    page = [(15, 30, "Methods. Children of several reservations were followed for many years after vaccination."),
+            (15, 40, "The allocation of families to the study groups was made by the field staff."),
+            (15, 120, "Results. Tuberculosis developed in 4 of the 123 vaccinated children and in 11 of"),
+            (15, 126, "the 139 control children.")]
+    folder = tmp_path / "ft"
+    folder.mkdir()
+    make_pdf(folder / "aronson.pdf", [page, [(15, 30, "References and acknowledgements.")]])
+    (folder / "documents.csv").write_text("file,doi,pmid,trials,reviews\naronson.pdf,,,aronson1948,\n")
+    d = fulltext.read_pdf(folder / "aronson.pdf")
+    docs = fulltext.Documents(fulltext.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
+    cell = {"trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine", "statistic": "events",
+            "timepoint": ""}
+    got = fulltext.hints(cell, {"first_author": "Aronson", "year": 1948}, docs, "bcg")
+    assert got and got[0][:2] == ("aronson.pdf", 1) and "4 of the 123 vaccinated" in got[0][2]
+    assert fulltext.hint_text(got[:1], docs).startswith('p. 1 of aronson.pdf: "…')
+
+
 # -------------------------------------------------------------------------- the pipeline, end to end
 
 def parse_hint(hint_cell, surname, year):
@@ -239,6 +275,13 @@ def base(tmp_path_factory):
     work = copy_project(tmp_path_factory.mktemp("bcgft"))
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     bcg_ledger.reduce(work)
+    # the review's scope as the paper states it (the umbrella view needs each ledger review's k)
+    pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
+    scope = {c: "" for c in pub.columns} | {
+        "review": "bcg", "result_id": "scope", "outcome": "tuberculosis", "analysis": "primary", "k": "13",
+        "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
+        "quote": "the data set object dat.bcg with the results from 13 studies"}
+    pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
     cfg = work / "config/config.yaml"
     config = yaml.safe_load(cfg.read_text())
     config["sensitivity"] = {}
@@ -312,12 +355,13 @@ def filled(base, tmp_path_factory):
 def test_the_worksheet_filled_from_the_pdf_reproduces_every_published_bcg_figure(filled):
     work, res = filled
     rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_estimate": str})
+    rep = rep[rep.result_id != "scope"]  # the review's k, a scope row (not_reproducible: nothing to pool)
     published = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv", dtype=str)
     assert set(rep.result_id) == set(published.result_id) and "rr_reml" in set(rep.result_id)
     assert (rep.status == "reproduced").all(), rep[["result_id", "status", "reason"]].to_dict("records")
     reml = rep.set_index("result_id").loc["rr_reml"]
     assert reml.published_estimate == "-0.7145" and (reml.our_k == 13)
-    assert f"figures {len(published)} reproduced, 0 partial, 0 not reproducible" in res.stdout
+    assert f"figures {len(published)} reproduced, 0 partial, 1 not reproducible" in res.stdout
 
 
 def test_the_papers_reml_figure_is_what_page_14_prints(filled):
@@ -415,3 +459,60 @@ def test_a_pdf_changed_after_extraction_has_its_quotes_verified_again(filled, tm
     out = run_fails(work, "ERROR: data/contrib/bcg.xlsx, sheet 'numbers', row 2, column 'quote': the quote 'Aronson "
                     "1948 4 119 11 128 44 random' is not in data/fulltext/metafor.pdf")
     assert "rule extract_fulltext" in out
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+@pytest.fixture(scope="module")
+def site(filled):
+    work = filled[0]
+    res = smk(work, "results/report/index.html", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    return work / "results/report"
+
+
+def test_the_report_links_every_verified_number_to_its_page(site):
+    """Seen in headless Chromium, offline: the study rows and the ledger say "verified on p. 9 of metafor.pdf"
+    with a relative link that opens the PDF at that page, the ledger filters by verification level, and the
+    landing card gives the share of pooled numbers verified against a full text."""
+    from test_report import Visit, need
+
+    chromium = shutil.which("chromium")
+    need(chromium, "chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        v = Visit(browser, (site / "bcg-studies.html").as_uri())
+        links = v.page.locator("#rr_reml-primary a.verified")
+        assert links.count() == 13 * 4
+        assert links.first.inner_text() == "verified on p. 9 of metafor.pdf"
+        href = links.first.get_attribute("href")
+        assert href == "../../data/fulltext/metafor.pdf#page=9"
+        assert (site / href.split("#")[0]).resolve() == (site.parents[1] / "data/fulltext/metafor.pdf").resolve()
+        assert not v.errors, v.errors
+        v.close()
+
+        v = Visit(browser, (site / "ledger.html").as_uri())
+        rows = v.page.locator("#numbers-table tbody tr")
+        ledger = len(pd.read_csv(ROOT / "data/raw/extraction.csv"))  # the ketamine rows, read on web pages
+        assert rows.count() == ledger + 52
+        v.page.select_option("#level", "verified against a full text")
+        assert rows.count() == 52
+        assert set(v.page.locator("#numbers-table tbody th.ids").all_inner_texts()) == set(
+            pd.read_csv(site.parents[1] / "data/processed/bcg/ledger/extraction.csv").query(
+                "source_kind == 'full_text'").extract_id)
+        assert v.page.locator("#numbers-table a.verified").first.get_attribute("href").endswith("metafor.pdf#page=9")
+        v.page.select_option("#level", "read on an abstract")
+        abstract = rows.count()
+        v.page.select_option("#level", "not verified")
+        assert 0 < abstract < ledger and abstract + rows.count() == ledger
+        v.page.screenshot(path=str(site / "ledger-not-verified.png"))
+        assert not v.errors and not v.outside, (v.errors, v.outside)
+        v.close()
+
+        v = Visit(browser, (site / "index.html").as_uri())
+        card = v.page.locator("#card-bcg").locator("xpath=ancestor::article")
+        assert "Pooled numbers verified against a full text: 52 of 52 (100%)" in card.inner_text()
+        v.close()
+        browser.close()

@@ -192,6 +192,9 @@ def short_reason(reason) -> str:
     return f"{first[:1].upper()}{first[1:]}." if first else ""
 
 
+NOT_VERIFIED = {"level": "none", "file": None, "page": None, "href": None}
+
+
 class Run:
     """Everything the pages show, read once from the pipeline's outputs."""
 
@@ -229,13 +232,12 @@ class Run:
                 self.extraction = pd.concat([self.extraction, new], ignore_index=True)
             for r in records(m):
                 page = r.get("verified_page")
-                self.verified[r["extract_id"]] = {
-                    "level": text(r.get("verification")) or "none",
-                    **({"file": r["verified_file"], "page": int(float(page)),
-                        "href": f"{rel(Path(folder) / str(r['verified_file']))}#page={int(float(page))}"}
-                       if not missing(page) else {})}
-        table = getattr(inp, "verification", None)
-        if table:
+                self.verified[r["extract_id"]] = {**NOT_VERIFIED, "level": text(r.get("verification")) or "none",
+                                                  **({"file": r["verified_file"], "page": int(float(page)),
+                                                      "href": f"{rel(Path(folder) / str(r['verified_file']))}"
+                                                              f"#page={int(float(page))}"}
+                                                     if not missing(page) else {})}
+        for table in getattr(inp, "verification", []):  # a list: empty when no review reads the ledger
             self.verification = {r["review"]: r for r in records(read(table))}
 
     # -- per analysis
@@ -558,7 +560,7 @@ def ledger_rows(run: Run) -> list[dict]:
             "quote": text(r.get("quote")), "source": record(r.get("source")), "read_at": record(r.get("read_at")),
             "records": trial_records(run.trial_by_id.get(r.get("trial_id"))),
             "notes": " ".join(text(r.get(c)) for c in ("derivation", "notes") if not missing(r.get(c))),
-            "verified": run.verified.get(r["extract_id"], {"level": "none"}),
+            "verified": run.verified.get(r["extract_id"], NOT_VERIFIED),
         })
     return out
 

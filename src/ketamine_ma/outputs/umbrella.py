@@ -5,6 +5,7 @@ CCA = (N − r)/(r·c − r), N inclusions counted over c reviews and r distinct
 from __future__ import annotations
 
 import itertools
+import math
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ def umbrella_table(published, membership, reviews):
     scope = published[published.measure.isna() & published.k.notna()].groupby("review").k.max()
     rows = []
     for r in pub.itertuples():
+        if r.scale == "log":  # a ratio printed on its log scale (the metafor paper's BCG pool): shown as a ratio
+            r = r._replace(**{c: math.exp(float(getattr(r, c))) for c in ("estimate", "ci_low", "ci_high")},
+                           scale="natural (printed on the log scale)")
         mine = set(membership[membership.review == r.review].trial_id)
         shared = {o: len(mine & set(membership[membership.review == o].trial_id)) for o in reviews if o != r.review}
         rows.append({"review": r.review, "result_id": r.result_id, "outcome": r.outcome, "timepoint": r.timepoint,

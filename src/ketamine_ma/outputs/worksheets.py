@@ -39,6 +39,10 @@ README = [
                 "numbers it uses. Give the time point in the paper's words and in days after the end of "
                 "treatment. If the paper gives SE, CI or an unlabelled '±' instead of SD, change 'statistic'. "
                 "If the paper does not report it, choose 'yes' in not_reported and say where you looked."),
+    ("hints", "With the papers' PDFs in data/fulltext/ (see its README), the numbers sheet's last column quotes up "
+              "to three passages (page and document) most likely to hold each empty cell. Check the passage, then "
+              "type the value, the page in the locator (e.g. 'Table 2, p. 9'), the quote and the PDF's file name or "
+              "DOI as source: the rerun proves the quote is on that page."),
     ("trials", "A trial the review includes that the ledger does not know yet: its citation, design, arms and "
                "n, with the quote that prints them, and where the review lists it (included_*)."),
     ("risk_of_bias", "RoB 2 per trial: the judgement of each domain and the overall judgement (low, some "
