@@ -160,6 +160,28 @@ def test_a_manifest_path_must_name_a_file_in_the_folder(tmp_path, name, why):
     assert msg.startswith(f"{folder / 'documents.csv'}, row 2, column 'file': {name!r}") and why in msg, msg
 
 
+def test_a_pdf_without_a_manifest_row_is_found_by_the_doi_on_its_first_page_and_printed_pages_count(tmp_path):
+    """A journal whose pages are numbered 245-247 (printed at the top of each page): a locator may cite the printed
+    page or the PDF's; the document has no manifest row and is found by the DOI printed on its first page."""
+    folder = tmp_path / "ft"
+    folder.mkdir()
+    pages = [[(100, 10, str(245 + i)), (15, 30, f"Section {i + 1} of the paper."),
+              (15, 40, "Journal of Examples, doi:10.9999/example.2001.245" if i == 0 else "Text of the page.")]
+             for i in range(3)]
+    pages[1].append((15, 50, "The risk ratio was 0.49 (95% CI 0.34 to 0.70)."))
+    make_pdf(folder / "paper.pdf", pages)
+    (folder / "documents.csv").write_text("file,doi,pmid,trials,reviews\n")
+    d = fulltext.read_pdf(folder / "paper.pdf")
+    assert d["printed"] == [245, 246, 247]
+    docs = fulltext.Documents(fulltext.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
+    quote = "The risk ratio was 0.49 (95% CI 0.34 to 0.70)."
+    for locator in ("p. 246", "Results, p. 2"):
+        got = docs.verify("https://doi.org/10.9999/example.2001.245", locator, quote, {"value": 0.49}, where)
+        assert got[2] == 2, locator
+    with pytest.raises(LedgerError, match=r"cites p. 245, but the quote is on p. 246 \(PDF page 2\) of "):
+        docs.verify("paper.pdf", "p. 245", quote, {}, where)
+
+
 # ------------------------------------------------------------------------------- quotes on the metafor paper
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ from ketamine_ma.stages import io
 
 def main(smk):
     rows = []
+    ledger = {(Path(f).parts[2], Path(f).stem): f for f in smk.input.ledger}  # data/processed/<review>/ledger/
     for review in smk.params.reviews:
-        extraction = pd.read_csv(f"data/processed/{review}/ledger/extraction.csv", keep_default_na=True)
-        membership = pd.read_csv(f"data/processed/{review}/ledger/membership.csv", keep_default_na=True)
+        extraction = pd.read_csv(ledger[(review, "extraction")], keep_default_na=True)
+        membership = pd.read_csv(ledger[(review, "membership")], keep_default_na=True)
         ids = set()
         for f in smk.input.studies:
             if Path(f).parts[1] == review:
