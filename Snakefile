@@ -2,6 +2,11 @@
 # Stages: extract -> clean -> analyse (primary and sensitivity analyses) -> figures -> report (one rules file each).
 
 
+# Reads and checks the config and the review specs before anything runs: a mistake stops the run with one line
+# naming its file and line, or its analysis and key (workflow/rules/checks.smk).
+include: "workflow/rules/checks.smk"
+
+
 configfile: "config/config.yaml"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_pipeline import copy_project, smk
@@ -134,3 +135,107 @@ def test_any_corrupted_cell_is_valid_or_a_clear_ledger_error(table, row, col, va
             load_ledger(raw)
         except LedgerError as e:
             assert str(e).startswith(str(raw)), str(e)
+
+
+# --- review specs and the config (issue 20): one line naming the file, analysis and key, before any job ---------
+
+def edit_spec(review, old, new):
+    def edit(work):
+        path = work / f"config/reviews/{review}.yaml"
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+    return edit
+
+
+SPEC_CASES = {
+    "negative day": (edit_spec("pereira2022", "min_days: 5,", "min_days: -5,"),
+                     "config/reviews/pereira2022.yaml, analysis 'pain_1week', key 'timepoint.min_days': -5 days is "
+                     "negative"),
+    "window reversed": (edit_spec("pereira2022", "min_days: 5, max_days: 10", "min_days: 10, max_days: 5"),
+                        "config/reviews/pereira2022.yaml, analysis 'pain_1week', key 'timepoint': min_days 10 is "
+                        "after max_days 5"),
+    # pain intensity is recorded as means, SDs and SEs: a risk ratio would ask the worksheet for "events"
+    "RR for pain intensity": (edit_spec("pereira2022", "measure: MD", "measure: RR"),
+                              "config/reviews/pereira2022.yaml, analysis 'pain_1week', key 'measure': RR pools "
+                              "dichotomous data, but the ledger records continuous data: pain_intensity"),
+    "MD for events": (edit_spec("pereira2022", "measure: RR\n    method: MH", "measure: MD\n    method: IV"),
+                      "config/reviews/pereira2022.yaml, analysis 'psychedelic', key 'measure': MD pools continuous "
+                      "data, but the ledger records dichotomous data"),
+    "Mantel-Haenszel mean difference": (edit_spec("pereira2022", "measure: MD\n    method: IV",
+                                                  "measure: MD\n    method: MH"),
+                                        "config/reviews/pereira2022.yaml, analysis 'pain_1week', key 'method': "
+                                        "Mantel-Haenszel pools 2x2 tables"),
+    "subgroup the source lacks": (edit_spec("bcg", "subgroups: [alloc]", "subgroups: [crps]"),
+                                  "config/reviews/bcg.yaml, analysis 'rr_dl', key 'subgroups': 'crps' is not a "
+                                  "subgroup of a review whose source is 'table'"),
+    "dose subgroup without its cut": (edit_spec("update16", "subgroups: [dose]\n    dose_cut_mg_kg: 0.5",
+                                                "subgroups: [dose]"),
+                                      "config/reviews/update16.yaml, analysis 'pain', key 'dose_cut_mg_kg'"),
+    "published figure that does not exist": (edit_spec("pereira2022", "published: [pain_1wk]",
+                                                       "published: [pain_1wek]"),
+                                             "config/reviews/pereira2022.yaml, analysis 'pain_1week', key "
+                                             "'published': 'pain_1wek' is not a result_id of review 'pereira2022' "
+                                             "in data/raw/published.csv"),
+    "missing required key": (edit_spec("pereira2022", "    method: IV\n", ""),
+                             "config/reviews/pereira2022.yaml, analysis 'pain_1week': missing required key 'method'"),
+    "YAML syntax error in a spec": (edit_spec("pereira2022", "  pain_1week:", "  pain_1week: ["),
+                                    "config/reviews/pereira2022.yaml, line 13, column 13: YAML syntax error"),
+    "YAML syntax error in the config": (lambda work: (work / "config/config.yaml").write_text(
+        (work / "config/config.yaml").read_text().replace("outcomes: []", "outcomes: [a")),
+        "config/config.yaml, line 13, column 1: YAML syntax error"),
+}
+
+
+@pytest.mark.parametrize("case", list(SPEC_CASES))
+def test_a_spec_that_makes_no_sense_stops_before_any_job_with_one_line(tmp_path, case):
+    edit, message = SPEC_CASES[case]
+    work = copy_project(tmp_path)
+    edit(work)
+    res = smk(work, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,bcg]")
+    assert res.returncode != 0
+    lines = [line for line in res.stderr.splitlines() if not line.startswith("Using workflow specific profile")]
+    assert lines and lines[0].startswith(f"ERROR: {message}"), res.stderr[-2000:]
+    assert "Traceback" not in res.stdout + res.stderr and len(lines) <= 3, res.stderr[-2000:]
+    assert not (work / "results").exists()
+
+
+def test_the_spec_schema_and_the_vocabulary_list_the_same_measures_and_subgroups():
+    from ketamine_ma.ledger.vocabulary import MEASURE_DATA, SUBGROUP_SOURCES
+
+    schema = yaml.safe_load((RAW.parents[1] / "config/schemas/review.schema.yaml").read_text())
+    analysis = schema["properties"]["analyses"]["additionalProperties"]["properties"]
+    assert sorted(analysis["measure"]["enum"]) == sorted(MEASURE_DATA)
+    assert sorted(analysis["subgroups"]["items"]["enum"]) == sorted(SUBGROUP_SOURCES)
+
+
+def test_any_review_with_a_spec_file_can_be_selected(tmp_path):
+    """A user adds a review by adding its spec (here a copy of BCG's, publishing nothing): no schema to edit."""
+    work = copy_project(tmp_path)
+    spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
+    spec["review"] = "bcg2"
+    for a in spec["analyses"].values():
+        a.pop("published")
+    (work / "config/reviews/bcg2.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    res = smk(work, "-n", "--config", "reviews=[bcg2]")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "analyse_bcg2" in res.stdout
+    res = smk(work, "-n", "--config", "reviews=[bcg3]")
+    assert res.returncode != 0
+    assert "ERROR: config 'reviews': no spec file config/reviews/bcg3.yaml for review 'bcg3'" in res.stderr
+
+
+def test_a_contribution_error_is_printed_once(tmp_path):
+    """An unreadable workbook concerns every selected ledger review (it was reported by each review's job, twice
+    each): it is reported once, before any job runs."""
+    work = copy_project(tmp_path)
+    (work / "data/contrib").mkdir(parents=True)
+    (work / "data/contrib/filled.xlsx").write_text("not a workbook")
+    res = smk(work, "--config", "reviews=[zhao2018,pereira2022]")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert out.count("data/contrib/filled.xlsx: not a readable .xlsx workbook") == 1, out[-3000:]
+    assert any(line.startswith("ERROR: data/contrib/filled.xlsx: not a readable .xlsx workbook")
+               for line in res.stderr.splitlines())
+    assert "rule " not in out and "Traceback" not in out
+    assert not (work / "results").exists() and not (work / "data/processed").exists()

@@ -8,9 +8,12 @@ import signal
 import subprocess
 import time
 
+import bcg_ledger
 import pandas as pd
 import pytest
+import yaml
 from test_pipeline import SNAKEMAKE, copy_project, smk
+from test_worksheets import fill_csv
 
 CONFIG = ("--config", "reviews=[fleiss1993]")
 LOCKED = "Directory cannot be locked"
@@ -131,3 +134,33 @@ def test_raw_file_edited_after_extract_is_caught_by_its_checksum(tmp_path):
     assert "data/raw/extraction.csv: changed since the extract stage validated it" in out[out.rindex("Error in rule"):]
     assert "Traceback" not in out
     assert not (work / "results/summary/pooled.csv").exists() and not (work / "results/provenance.json").exists()
+
+
+def quick_copy(tmp_path):
+    """A copy with the sensitivity analyses off (tested elsewhere), so that its runs are short."""
+    work = copy_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    cfg = work / "config/config.yaml"
+    config = yaml.safe_load(cfg.read_text())
+    config["sensitivity"] = {}
+    cfg.write_text(yaml.safe_dump(config))
+    return work
+
+
+def test_a_bad_contribution_stops_the_run_before_any_job_writes_to_results(tmp_path):
+    """Issue 20's case: with a contribution for a review the run does not select (here BCG as a ledger review,
+    filled from its data table), `--config reviews=[zhao2018]` stops on it before any job (the umbrella job,
+    whose inputs do not depend on contributions, ran beside the failing job): results/ is byte-identical."""
+    work = quick_copy(tmp_path)
+    bcg_ledger.reduce(work)
+    res = smk(work, "--config", "reviews=[zhao2018,bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    before = digests(work)
+    fill_csv(work / "results/worksheets/bcg", work / "data/contrib/bcg")
+    res = smk(work, "--config", "reviews=[zhao2018]")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "ERROR: data/contrib/bcg/" in out and "bcg" in out, out[-3000:]
+    assert "rule " not in out and "Traceback" not in out  # stopped before any job
+    assert digests(work) == before
+

@@ -229,10 +229,15 @@ def test_forced_rerun_is_byte_identical(run):
 
 
 def test_review_without_published_figures_runs(tmp_path):
-    """A review that publishes nothing (here: BCG with its published table emptied) still runs to the report."""
+    """A review that publishes nothing (here: BCG with its published table emptied, and no analysis naming a
+    published figure, which a spec may not name when it does not exist) still runs to the report."""
     work = copy_project(tmp_path)
     pub = work / "data/raw/conformance/bcg_published.csv"
     pub.write_text(pub.read_text().splitlines()[0] + "\n")
+    res = smk(work, "-n", "--config", "reviews=[bcg]")
+    assert res.returncode != 0 and "'rr_fixed' is not a result_id of review 'bcg'" in res.stderr
+    spec = work / "config/reviews/bcg.yaml"
+    spec.write_text("\n".join(line for line in spec.read_text().splitlines() if "published: [" not in line) + "\n")
     res = smk(work, "--config", "reviews=[bcg]")
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     assert pd.read_csv(work / "results/reproduction.csv").empty
@@ -327,4 +332,5 @@ def test_conformance_forest_draws_every_study_and_the_published_diamond(run):
     assert f"{pub.estimate} [{pub.ci_low}, {pub.ci_high}]" in texts
     assert f"Published pooled figure (rr_dl; k = {pub.k})" in texts
     assert "0.49 [0.34, 0.70]" in texts  # our pool, as printed by metafor for dat.bcg (0.4896 [0.3449, 0.6950])
+
 

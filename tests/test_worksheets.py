@@ -251,13 +251,14 @@ def test_a_bad_contribution_stops_the_run_with_one_message_and_writes_nothing(ba
     numbers.loc[0, "trial_id"] = "nosuch2001"
     numbers.to_csv(work / "data/contrib/bcg/numbers.csv", index=False)
     raw, sheet = digest(work / "data/raw"), (work / "results/worksheets/bcg.xlsx").read_bytes()
+    processed = digest(work / "data/processed/bcg/ledger")
     res = smk(work, "results/convergence.csv", *BCG)
     out = res.stdout + res.stderr
     assert res.returncode != 0
     assert ("ERROR: data/contrib/bcg/numbers.csv, sheet 'numbers', row 2, column 'trial_id': trial 'nosuch2001' is "
             "not in the ledger") in out, out[-3000:]
     assert "Traceback" not in out
-    assert not (work / "data/processed/bcg/ledger/extraction.csv").exists()
+    assert digest(work / "data/processed/bcg/ledger") == processed  # stopped before any job
     assert not (work / "results/reproduction.csv").exists() and not (work / "results/convergence.csv").exists()
     assert (work / "results/worksheets/bcg.xlsx").read_bytes() == sheet and digest(work / "data/raw") == raw
 

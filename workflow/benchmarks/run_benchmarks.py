@@ -93,7 +93,7 @@ def job_seconds(work):
 
 def add_synthetic_reviews(work, n):
     """n copies of the BCG conformance review (4 analyses each) under new names, publishing nothing; returns
-    their names. The config schema's list of reviews is widened in this copy only."""
+    their names. A baseline whose config schema lists the reviews gets them added, in this copy only."""
     bcg = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
     header = (work / bcg["published_table"]).read_text().splitlines()[0]
     published = work / "data/raw/conformance/synthetic_published.csv"
@@ -106,8 +106,9 @@ def add_synthetic_reviews(work, n):
         (work / f"config/reviews/{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     schema_path = work / "config/schemas/config.schema.yaml"
     schema = yaml.safe_load(schema_path.read_text())
-    schema["properties"]["reviews"]["items"]["enum"] += names
-    schema_path.write_text(yaml.safe_dump(schema, sort_keys=False))
+    if "enum" in schema["properties"]["reviews"]["items"]:
+        schema["properties"]["reviews"]["items"]["enum"] += names
+        schema_path.write_text(yaml.safe_dump(schema, sort_keys=False))
     return names
 
 

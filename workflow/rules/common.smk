@@ -1,13 +1,12 @@
 import hashlib
+import json
 import re
 import sys
 from functools import cache
-
-import yaml
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.4")
 
@@ -77,28 +76,48 @@ def code(script):
     return sorted(str(f.relative_to(ROOT)) for f in seen)
 
 
-validate(config, schema=str(ROOT / "config/schemas/config.schema.yaml"))
+@cache  # one read per schema, not one per spec
+def _schema(name):
+    return _specs.read_yaml(ROOT / "config/schemas" / name)
+
+
+def _validate(doc, schema, name):
+    """Schema check (filling the schema's defaults), one line naming the file, analysis and key on a violation."""
+    problem = _specs.validate(doc, _schema(schema), name)
+    if problem:
+        stop(problem)
+
+
+_validate(config, "config.schema.yaml", "config (config/config.yaml and --config)")
 
 
 def load_spec(review):
     path = ROOT / "config" / "reviews" / f"{review}.yaml"
+    name = path.relative_to(ROOT)
     if not path.exists():
-        raise WorkflowError(
-            f"config 'reviews': no spec file {path.relative_to(ROOT)} for review {review!r}"
+        have = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        stop(
+            f"config 'reviews': no spec file {name} for review {review!r}; reviews with a spec: {', '.join(have)}"
         )
-    spec = yaml.safe_load(path.read_text())
     try:
-        validate(spec, schema=str(ROOT / "config/schemas/review.schema.yaml"))
-    except WorkflowError as e:
-        raise WorkflowError(f"{path.relative_to(ROOT)}: {e}")
+        spec = _specs.read_yaml(path, ROOT)
+    except _specs.SpecError as e:
+        stop(e)
+    _validate(spec, "review.schema.yaml", str(name))
     if spec["review"] != review:
-        raise WorkflowError(
-            f"{path.relative_to(ROOT)}: key 'review' is {spec['review']!r}, expected {review!r}"
-        )
+        stop(f"{name}: key 'review' is {spec['review']!r}, expected {review!r}")
     return spec
 
 
 SPECS = {r: load_spec(r) for r in config["reviews"]}
+_checker = _specs.Checker(ROOT)
+_problems = [
+    p
+    for r, s in SPECS.items()
+    for p in _checker.problems(f"config/reviews/{r}.yaml", s)
+]
+if _problems:
+    stop("\n".join(_problems))
 
 
 wildcard_constraints:
@@ -108,7 +127,7 @@ wildcard_constraints:
 _known = sorted({k for s in SPECS.values() for k in s["analyses"]})
 for _o in config["outcomes"]:
     if _o not in _known:
-        raise WorkflowError(
+        stop(
             f"config 'outcomes': {_o!r} is not an analysis of the selected reviews; allowed: {', '.join(_known)}"
         )
 
@@ -171,6 +190,51 @@ def contribution_files(review):
             else sorted(str(f.relative_to(ROOT)) for f in p.glob("*.csv"))
         )
     return files
+
+
+def check_inputs():
+    """What can be checked before any job runs is checked here, in Snakemake's own process: every contribution,
+    read and validated once against the selected reviews, so a bad cell stops the run with one message before any
+    job writes anything (each review's contribute job repeats it on its share). Repeated only when something it
+    depends on changed (its fingerprint in data/processed/inputs_checked.json): contributions, the raw ledger, the
+    selection and specs, the code. A new up-front check (full texts) joins this function and its fingerprint.
+
+    Not a job that the others wait for: Snakemake skips evaluating the jobs below a job that reruns when the link
+    is ancient(), so a new contribution would not have rerun its review, and without ancient() every rerun of the
+    checks would rerun every result.
+    """
+    units = sorted({u for r in CONTRIBUTIONS for u in CONTRIBUTIONS[r]})
+    if not units:
+        return
+    files = sorted({f for r in CONTRIBUTIONS for f in contribution_files(r)})
+    files += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data/raw").glob("*.csv"))
+    files += code("contribute.py")
+    h = hashlib.sha256(json.dumps([units, SPECS], sort_keys=True, default=str).encode())
+    for f in files:
+        h.update(f.encode() + b"\0" + (ROOT / f).read_bytes())
+    stamp = ROOT / "data/processed/inputs_checked.json"
+    if (
+        stamp.exists()
+        and json.loads(stamp.read_text()).get("fingerprint") == h.hexdigest()
+    ):
+        return
+    from ketamine_ma.stages import completion, steps
+    from ketamine_ma.stages.io import USER_ERRORS
+
+    try:
+        completion.contribute(
+            steps.extract(ROOT / "data/raw"), units, list(SPECS), SPECS
+        )
+    except USER_ERRORS as e:
+        stop(e)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(
+        json.dumps({"fingerprint": h.hexdigest(), "contributions": units}, indent=2)
+        + "\n"
+    )
+
+
+check_inputs()
 
 
 def variants(review=None):

@@ -38,3 +38,18 @@ CANONICAL_SOURCE = (r"^https://(doi\.org/10\.|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?$
 
 class LedgerError(ValueError):
     """A defect in a ledger table; the message names file, line and column."""
+
+# The data each measure pools (config/schemas/review.schema.yaml lists the same measures; tests/test_bad_input.py
+# checks both agree), and the ledger statistics that record each kind of data: a spec whose measure does not fit
+# what the ledger records for its outcomes is rejected when the workflow starts (ketamine_ma.stages.specs).
+MEASURE_DATA = {"MD": "continuous", "SMD": "continuous", "MC": "continuous",
+                "RR": "dichotomous", "OR": "dichotomous", "RD": "dichotomous",
+                "PR": "proportion", "PLO": "proportion", "PFT": "proportion", "PAS": "proportion"}
+DATA_STATISTICS = {"continuous": ("mean", "sd", "se", "pm", "median"), "dichotomous": ("events", "percent"),
+                   "proportion": ("events", "percent")}
+# Mantel-Haenszel pools 2x2 tables only.
+MH_MEASURES = ("RR", "OR", "RD")
+# Subgroup variables and the study sources that carry them: the ledger's trials table, or a conformance data
+# table's allocation column (config/schemas/review.schema.yaml lists the same names).
+SUBGROUP_SOURCES = {"crps": ("ledger",), "pain_type": ("ledger",), "dose": ("ledger",), "design": ("ledger",),
+                    "alloc": ("table",)}

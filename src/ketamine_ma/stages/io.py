@@ -58,14 +58,19 @@ def write_text(text, path):
 
 
 def run(main, snakemake):
-    """Run a stage; a user's mistake ends with one clear message and exit 1, not a traceback."""
+    """Run a stage; a user's mistake ends with one clear message and exit 1, not a traceback.
+
+    The message goes to the job's log, which every profile prints under Snakemake's "Error in rule" block
+    (``show-failed-logs``): printed there once, not also on the job's stderr above the block.
+    """
     log = Path(snakemake.log[0]) if snakemake.log else None
     try:
         main(snakemake)
     except USER_ERRORS as e:
         msg = f"ERROR: {e}\n"
-        sys.stderr.write(msg)
         if log:
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text(msg)
+        else:
+            sys.stderr.write(msg)
         sys.exit(1)
