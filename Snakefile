@@ -23,6 +23,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/worksheets.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:

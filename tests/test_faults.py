@@ -18,6 +18,7 @@ from test_worksheets import fill_csv
 CONFIG = ("--config", "reviews=[fleiss1993]")
 LOCKED = "Directory cannot be locked"
 INCOMPLETE = "The files below seem to be incomplete"
+RESUME = "Interrupted: results/ is as it was before this run. To finish the run: snakemake --cores 4 --rerun-incomplete"
 
 
 def digests(work):
@@ -84,6 +85,11 @@ def test_interrupted_run_completes_byte_identical(clean, tmp_path, sig):
         os.killpg(proc.pid, sig)
         assert proc.wait(timeout=600) != 0
     assert not (work / "results/provenance.json").exists()
+    if sig == signal.SIGINT:  # as a user sees it: no job's traceback, one line that says how to resume
+        console = (work / "console.txt").read_text()
+        assert "Traceback" not in console and "KeyboardInterrupt" not in console, console[-3000:]
+        assert console.count(RESUME) == 1, console[-3000:]
+        assert digests(work) == {}  # the copy started without results/: the interrupted run published nothing
     if sig == signal.SIGKILL:  # a killed Snakemake cannot release its lock; --unlock is the documented way out
         locked = smk(work, "--rerun-incomplete", *CONFIG)
         assert locked.returncode != 0 and LOCKED in locked.stdout + locked.stderr
@@ -163,4 +169,31 @@ def test_a_bad_contribution_stops_the_run_before_any_job_writes_to_results(tmp_p
     assert "ERROR: data/contrib/bcg/" in out and "bcg" in out, out[-3000:]
     assert "rule " not in out and "Traceback" not in out  # stopped before any job
     assert digests(work) == before
+    assert not (work / "deselected").exists()
 
+
+def test_a_failure_in_a_late_job_publishes_nothing(tmp_path):
+    """The report job fails (a template bug injected in the copy) after the new selection's analyses, figures and
+    umbrella were written: results/ is byte-identical to before. Once fixed, the next run reruns what the failed
+    run had made (Snakemake's records are put back with the files), so the umbrella shows the new selection."""
+    work = quick_copy(tmp_path)
+    res = smk(work, "--config", "reviews=[zhao2018,pereira2022]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    before = digests(work)
+    template = work / "src/ketamine_ma/outputs/templates/index.html.j2"
+    good = template.read_text()
+    template.write_text(good.replace("{% endblock %}", "{{ injected_failure }}{% endblock %}", 1))
+    # the jobs import the copy's package (its template), not the checkout's installed one
+    res = subprocess.run([SNAKEMAKE, "--cores", "2", "--config", "reviews=[zhao2018]"], cwd=work, text=True,
+                         capture_output=True, env={**os.environ, "PYTHONPATH": str(work / "src")})
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "Error in rule report" in out, out[-3000:]
+    assert "rule umbrella" in out  # the umbrella was rewritten during the run
+    assert out.count("results/ is as it was before this run: a failed run publishes nothing.") == 1
+    assert digests(work) == before
+    assert not (work / "deselected").exists() and not (work / ".snakemake/results-snapshot").exists()
+    template.write_text(good)
+    res = smk(work, "--config", "reviews=[zhao2018]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert set(pd.read_csv(work / "results/umbrella/umbrella.csv").review) == {"zhao2018"}
+    assert (work / "deselected/pereira2022/pereira2022").is_dir()

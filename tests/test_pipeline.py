@@ -334,3 +334,35 @@ def test_conformance_forest_draws_every_study_and_the_published_diamond(run):
     assert "0.49 [0.34, 0.70]" in texts  # our pool, as printed by metafor for dat.bcg (0.4896 [0.3449, 0.6950])
 
 
+
+def test_a_run_of_other_reviews_shows_and_keeps_only_its_own_outputs(tmp_path):
+    """Issue 20: after a run of zhao2018, a run of bcg. Its report embeds nothing of zhao2018 (nor the umbrella
+    view, which only the ledger reviews have), zhao2018's outputs are moved to deselected/, and `snakemake
+    --report` with zhao2018's config stops, naming the selection results/ holds."""
+    work = copy_project(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    cfg = work / "config/config.yaml"
+    cfg.write_text(cfg.read_text().replace(": true", ": false"))  # sensitivity analyses are tested elsewhere
+    res = smk(work, "--config", "reviews=[zhao2018]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert (work / "results/figures/umbrella.forest.svg").exists()
+    res = smk(work, "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert "zhao2018 is no longer selected: its outputs were moved to deselected/zhao2018/" in res.stdout
+    index = (work / "results/report/index.html").read_text()
+    assert "umbrella.forest.svg" not in index and "overlap.svg" not in index and "zhao2018" not in index
+    pages = sorted(p.name for p in (work / "results/report").glob("*.html"))
+    assert pages == sorted(["index.html", "bcg.html", "bcg-studies.html", "ledger.html", "conflicts.html",
+                            "missing.html", "audit.html", "provenance.html"])
+    assert not (work / "results/zhao2018").exists() and not (work / "results/umbrella").exists()
+    assert not list((work / "results").rglob("zhao2018*"))
+    assert (work / "deselected/zhao2018/zhao2018").is_dir()
+    assert (work / "deselected/zhao2018/worksheets/zhao2018.xlsx").is_file()
+    assert (work / "deselected/umbrella/umbrella/umbrella.csv").is_file()
+    res = smk(work, "--report", "results/snakemake-report.zip", "--config", "reviews=[zhao2018]")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "Traceback" not in out
+    assert "ERROR: snakemake --report: results/ holds reviews=['bcg'], outcomes=[], not reviews=['zhao2018']" in out
+    assert not (work / "results/snakemake-report.zip").exists()
+    res = smk(work, "--report", "results/snakemake-report.zip", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]

@@ -46,9 +46,3 @@ rule convergence:
         ENV
     script:
         "../scripts/convergence.py"
-
-
-onsuccess:
-    remember_merged()
-    if Path("results/convergence.txt").exists():
-        print(Path("results/convergence.txt").read_text(), end="")

@@ -200,6 +200,9 @@ class Run:
 
     def __init__(self, inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext"):
         self.specs = specs
+        # What the pages may read or embed: this run's inputs, never a file that merely exists on disk (a figure
+        # left by a run of other reviews, a table of a sensitivity analysis switched off since).
+        self.files = {str(f) for f in inp}
         self.pooled = read(inp.pooled).drop_duplicates()
         self.rep = read(inp.reproduction, dtype={c: str for c in PRINTED})
         self.audit = read(inp.audit)
@@ -247,7 +250,15 @@ class Run:
         return p[(p.review == review) & (p.outcome == key)] if len(p) else p
 
     def studies(self, review, key, variant) -> pd.DataFrame:
-        return read(f"results/{review}/{key}/{variant}/studies.csv")
+        return self.result(f"results/{review}/{key}/{variant}/studies.csv")
+
+    def result(self, path) -> pd.DataFrame:
+        """A table this run made (an input of the report job), or an empty one."""
+        return read(path) if path in self.files else pd.DataFrame()
+
+    def figure(self, path, alt, caption="") -> dict | None:
+        """A figure this run made (an input of the report job), or None."""
+        return figure(path, alt, caption) if path in self.files else None
 
     def variants(self, review, key) -> list[str]:
         p = self.pools(review, key)
@@ -316,8 +327,8 @@ def table_rows(df: pd.DataFrame, fmt=None) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
-def small_study(review, key, measure) -> dict | None:
-    df = read(f"results/{review}/{key}/small_study.csv")
+def small_study(run: Run, review, key, measure) -> dict | None:
+    df = run.result(f"results/{review}/{key}/small_study.csv")
     if not len(df):
         return None
     r = records(df)[0]
@@ -339,8 +350,8 @@ def small_study(review, key, measure) -> dict | None:
     return {"k": k, "egger": egger, "trimfill": trim}
 
 
-def influence(review, key) -> dict | None:
-    df = read(f"results/{review}/{key}/influence.csv")
+def influence(run: Run, review, key) -> dict | None:
+    df = run.result(f"results/{review}/{key}/influence.csv")
     if not len(df):
         return None
     cols = ["trial_id", "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight"]
@@ -360,16 +371,14 @@ def svg_size(path) -> tuple[int, int] | None:
 
 
 def figure(path, alt, caption="") -> dict | None:
-    if not Path(path).exists():
-        return None
     size = svg_size(path) if str(path).endswith(".svg") else None
     return {"src": rel(path), "alt": alt, "caption": caption, "href": rel(path),
             "width": size[0] if size else None, "height": size[1] if size else None}
 
 
 def analysis_page(run: Run, review, key, a) -> dict:
-    caps_path = Path(f"results/figures/{review}/{key}.captions.json")
-    caps = json.loads(caps_path.read_text()) if caps_path.exists() else {}
+    caps_path = f"results/figures/{review}/{key}.captions.json"
+    caps = json.loads(Path(caps_path).read_text()) if caps_path in run.files else {}
     pools = run.pools(review, key)
     main = [pool_row(r, review, key) for r in records(pools[~pools.analysis.isin(plan.REFITS)])]
     main.sort(key=lambda r: r["variant"] != "primary")
@@ -380,18 +389,18 @@ def analysis_page(run: Run, review, key, a) -> dict:
     fig = f"results/figures/{review}/{key}"
     return {
         "key": key, "id": slug("a", key), "label": a["label"], "primary": primary,
-        "forest": figure(f"{fig}.forest.svg", f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
+        "forest": run.figure(f"{fig}.forest.svg", f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
         "reproduction": [rep_row(r, run.published_ids) for r in run.rep_rows(review, key)],
         "pools": main, "leave_one_out": loo, "cumulative": cum,
-        "sensitivity_fig": figure(f"{fig}.sensitivity.svg", f"Leave-one-out and cumulative pools of {key}",
+        "sensitivity_fig": run.figure(f"{fig}.sensitivity.svg", f"Leave-one-out and cumulative pools of {key}",
                                   caps.get("sensitivity", "")) if loo or cum else None,
-        "funnel": figure(f"{fig}.funnel.svg", f"Funnel plot of {key}", caps.get("funnel", ""))
+        "funnel": run.figure(f"{fig}.funnel.svg", f"Funnel plot of {key}", caps.get("funnel", ""))
         if k_primary >= 3 else None,
-        "subgroups": figure(f"{fig}.subgroups.svg", f"Subgroups of {key}", caps.get("subgroups", ""))
+        "subgroups": run.figure(f"{fig}.subgroups.svg", f"Subgroups of {key}", caps.get("subgroups", ""))
         if a.get("subgroups") and k_primary >= 2 else None,
         "any_estimate": any(r["has_estimate"] for r in main + loo + cum),
-        "small_study": small_study(review, key, primary["measure"] if primary else ""),
-        "influence": influence(review, key),
+        "small_study": small_study(run, review, key, primary["measure"] if primary else ""),
+        "influence": influence(run, review, key),
         "timepoint": a.get("timepoint", {}).get("label", "any reported") if isinstance(a.get("timepoint"), dict)
         else "any reported",
         "settings": " \u00b7 ".join(text(a.get(c)) for c in ("measure", "method", "model", "tau2_estimator",
@@ -520,7 +529,7 @@ def study_group(run: Run, review, key, spec) -> dict:
 def review_context(run: Run, review, spec) -> dict:
     rows = run.rep_rows(review)
     top, n_missing = top_missing(run, review)
-    flow = figure(f"results/figures/{review}.flow.svg", f"Flow of {review}'s trials",
+    flow = run.figure(f"results/figures/{review}.flow.svg", f"Flow of {review}'s trials",
                   f"Flow of {review}'s trials from the review's own count to the trials pooled here.")
     nb = run.notebooks.get(review)
     ws = run.worksheets.get(review)
@@ -633,10 +642,10 @@ def pages(inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext") -> 
     def render(name, current, **ctx):
         return env.get_template(name).render(current=current, **common, **ctx)
 
-    umbrella = figure("results/figures/umbrella.forest.svg", "The reviews' own pooled figures side by side",
+    umbrella = run.figure("results/figures/umbrella.forest.svg", "The reviews' own pooled figures side by side",
                       "Each review's pooled figures as printed (the published side of every card above), on one "
                       "axis per measure.")
-    overlap = figure("results/figures/overlap.svg", "Trials shared between the reviews",
+    overlap = run.figure("results/figures/overlap.svg", "Trials shared between the reviews",
                      "Trials shared between the reviews (ledger membership, confirmed and candidate) and the "
                      "corrected covered area.")
     cross = run.notebooks.get("cross_review")
