@@ -196,8 +196,9 @@ def check_inputs():
     """What can be checked before any job runs is checked here, in Snakemake's own process: every contribution,
     read and validated once against the selected reviews, so a bad cell stops the run with one message before any
     job writes anything (each review's contribute job repeats it on its share). Repeated only when something it
-    depends on changed (its fingerprint in data/processed/inputs_checked.json): contributions, the raw ledger, the
-    selection and specs, the code. A new up-front check (full texts) joins this function and its fingerprint.
+    depends on changed (its fingerprint in .snakemake/inputs_checked.json, Snakemake's own state folder, so a run
+    stopped by a later check leaves data/ untouched): contributions, the raw ledger, the selection and specs, the
+    code. A new up-front check (full texts) joins this function and its fingerprint.
 
     Not a job that the others wait for: Snakemake skips evaluating the jobs below a job that reruns when the link
     is ancient(), so a new contribution would not have rerun its review, and without ancient() every rerun of the
@@ -212,7 +213,7 @@ def check_inputs():
     h = hashlib.sha256(json.dumps([units, SPECS], sort_keys=True, default=str).encode())
     for f in files:
         h.update(f.encode() + b"\0" + (ROOT / f).read_bytes())
-    stamp = ROOT / "data/processed/inputs_checked.json"
+    stamp = ROOT / ".snakemake/inputs_checked.json"
     if (
         stamp.exists()
         and json.loads(stamp.read_text()).get("fingerprint") == h.hexdigest()
