@@ -440,6 +440,7 @@ def worksheet_inputs(wildcards):
             # the rows contributed so far, carried into the next worksheet
             "contributions": f"data/processed/{r}/ledger/contributions.csv",
             **fulltext_inputs(),
+            "exclusions": f"data/processed/{r}/exclusions.csv",
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 

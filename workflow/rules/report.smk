@@ -128,6 +128,7 @@ rule report:
         published="data/processed/ledger/published.csv",
         merged=[f"data/processed/{r}/ledger/extraction.csv" for r in ledger_reviews()],
         verification=(["results/ledger/verification.csv"] if ledger_reviews() else []),
+        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         extras=report_extras(),
         tables=report_tables(),
         worksheets=report_worksheets,

@@ -21,6 +21,7 @@ rule worksheet:
         spec=lambda w: SPECS[w.review],
         policy=config["membership"],
         fulltext=config["fulltext"],
+        pm_reading=config["pm_reading"],
     script:
         "../scripts/worksheet.py"
 

@@ -14,7 +14,8 @@ def main(smk):
         missing = pd.read_csv(smk.input.missing)
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
         docs = worksheets.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
-        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs)
+        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
+                                              exclusions=pd.read_csv(smk.input.exclusions), pm_reading=p.pm_reading)
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
         sheets, counts = worksheets.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))

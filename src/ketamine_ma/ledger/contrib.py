@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from .tables import value_in_quote
-from .vocabulary import ARMS, SCALES, SHEETS, STATISTICS, TRIAL_ID, LedgerError
+from .vocabulary import ARMS, DAY_COUNT, SCALES, SHEETS, STATISTICS, TRIAL_ID, LedgerError, window_words
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
 LAYOUT = {
@@ -64,7 +64,7 @@ FILLED = {
 ENUMS = {
     ("membership", "status"): ("confirmed", "excluded"),
     ("numbers", "arm"): ARMS,
-    ("numbers", "statistic"): STATISTICS,
+    ("numbers", "statistic"): (*STATISTICS, DAY_COUNT),
     ("numbers", "scale"): SCALES,
     ("numbers", "not_reported"): ("yes",),
     ("trials", "design"): ("parallel", "crossover", "cohort", "single-arm", "case-series"),
@@ -509,7 +509,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
     """
     known_trials = set(ledger["trials"]["trial_id"])
-    out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "log")}
+    out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "day_counts",
+                           "_undated", "log")}
     places = {k: [] for k in ("extraction", "membership", "trials")}
     seen = {}
     new_trials = {}
@@ -573,7 +574,9 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     if verify is not None:  # every quote citing a full text of the folder is proved on its page
         for name in ("extraction", "membership", "trials"):
             verify(out[name], places[name], name)
-    result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log",)}
+    _pair_time_points(out, ledger["extraction"])
+    result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log", "_undated")}
+    result["day_counts"] = result["day_counts"].reindex(columns=DAY_COUNT_COLUMNS)
     for name in ("extraction", "membership", "trials"):
         if len(result[name]):
             cols = {"value": "value", "extract_id": "trial_id", "status": "status"}
@@ -583,6 +586,84 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     result["not_reported"] = result["not_reported"].reindex(columns=NOT_REPORTED_COLUMNS)
     result["risk_of_bias"] = result["risk_of_bias"].reindex(columns=ROB_COLUMNS)
     return result
+
+
+DAY_COUNT_COLUMNS = ["trial_id", "outcome", "timepoint", "time_days", "source", "locator", "quote", "status",
+                     "derivation", "contributor", "contributed_on"]
+
+
+def _same_label(frame, trial_id, outcome, label):
+    t = frame.timepoint.fillna("").astype(str).str.strip().str.lower()
+    return (frame.trial_id == trial_id) & (frame.outcome == outcome) & (t == str(label).strip().lower())
+
+
+def _pair_time_points(out, raw):
+    """Pair the numbers given at a time point without a day count with the ledger's. A day count (a numbers row
+    of statistic ``time_days``) must name a time point the ledger or the contribution has numbers at. A number
+    without a day count is accepted at a time point the ledger states (it takes the ledger's day count, or the one
+    this contribution gives, or stays unplaced: the clean stage then says so); anywhere else it needs its own."""
+    given = pd.DataFrame(out["extraction"], columns=["trial_id", "outcome", "timepoint"])
+    for d, where in out["day_counts"]:
+        if not (_same_label(raw, d["trial_id"], d["outcome"], d["timepoint"]).any()
+                or _same_label(given, d["trial_id"], d["outcome"], d["timepoint"]).any()):
+            raise LedgerError(f"{where('timepoint')}: no number of {d['trial_id']} ({d['outcome']}) is at "
+                              f"{d['timepoint']!r}, in the ledger or in this contribution; a day count belongs to a "
+                              "time point that has numbers")
+    out["day_counts"] = [d for d, _ in out["day_counts"]]
+    counted = pd.DataFrame(out["day_counts"], columns=DAY_COUNT_COLUMNS)
+    for i, where, window in out["_undated"]:
+        r = out["extraction"][i]
+        ledger = raw[_same_label(raw, r["trial_id"], r["outcome"], r["timepoint"])]
+        days = ledger.time_days.dropna().unique()
+        if len(days) == 1:
+            r["time_days"] = float(days[0])
+        elif ledger.empty and not _same_label(counted, r["trial_id"], r["outcome"], r["timepoint"]).any():
+            raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end "
+                              f"of treatment ({window['label']}: {window_words(window)}), and the ledger has no "
+                              f"number at {r['timepoint']!r}; give the day of the value")
+
+
+def _evidence(row, where, value):
+    """``(status, derivation)`` of a filled value: printed in its quote, or derived from numbers that are."""
+    if value_in_quote(value, row["quote"]):
+        return "verified", None
+    if not row["derivation"]:
+        raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
+                          f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
+                          "arithmetic in 'derivation'")
+    got, operands = _evaluate(row["derivation"])
+    if got is None:
+        raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
+                          "(e.g. '4 + 119')")
+    if abs(got - value) > 1e-9 * max(1.0, abs(value)):
+        raise LedgerError(f"{where('derivation')}: {row['derivation']} = {got:g}, not the value {row['value']}")
+    lost = [f"{o:g}" for o in operands if not value_in_quote(o, row["quote"])]
+    if lost:
+        raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
+    return "derived", f"{row['derivation']} (numbers printed in the quote)"
+
+
+def _day_count_row(row, where, stamp, origin, out, seen):
+    """The day count of a time point the ledger states without one (the worksheet asks for it in a row of its
+    own); the merge applies it to every row of the trial and outcome at that time point."""
+    _require(row, ["outcome", "timepoint", "value", "source", "locator", "quote"], where,
+             "a day count needs the time point it belongs to, its source, locator and quote")
+    days = _number(row["value"], where, "value")
+    if days < 0:
+        raise LedgerError(f"{where('value')}: a day count must be >= 0 (days after the end of treatment), got "
+                          f"{row['value']}")
+    status, derivation = _evidence(row, where, days)
+    key = ("day count", row["trial_id"], row["outcome"], row["timepoint"].strip().lower())
+    if key in seen:
+        raise LedgerError(f"{where('value')}: the day count of {row['timepoint']!r} is already given at {seen[key]}")
+    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
+    out["day_counts"].append(({"trial_id": row["trial_id"], "outcome": row["outcome"], "timepoint": row["timepoint"],
+                               "time_days": days, "source": row["source"], "locator": row["locator"],
+                               "quote": row["quote"], "status": status, "derivation": derivation,
+                               "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]},
+                              where))
+    out["log"].append({"origin": origin, "became": f"day count {days:g} of {row['trial_id']} {row['outcome']} at "
+                                                   f"'{row['timepoint']}'"})
 
 
 def _number_row(row, where, specs, stamp, origin, out, places, seen):
@@ -596,33 +677,21 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
         out["log"].append({"origin": origin, "became": f"not reported: {row['trial_id']} {row['arm']} "
                                                        f"{row['statistic']}"})
         return
+    if row["statistic"] == DAY_COUNT:
+        _day_count_row(row, where, stamp, origin, out, seen)
+        return
     _require(row, ["outcome", "arm", "statistic", "scale", "value", "source", "locator", "quote"], where,
              "a number needs its outcome, arm, statistic, scale, source, locator and quote")
     spec = specs.get(row["review"], {})
     windows = [spec.get("analyses", {}).get(a.strip(), {}).get("timepoint") for a in row["analyses"].split(";")]
-    if any(windows) and not row["time_days"]:
+    undated = any(windows) and not row["time_days"]
+    if undated and not row["timepoint"]:
         w = next(t for t in windows if t)
         raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end of "
-                          f"treatment ({w['label']}: {w['min_days']:g} to {w['max_days']:g} days), so give the "
-                          "day of the value")
+                          f"treatment ({w['label']}: {window_words(w)}), so give the day of the value")
     value = _number(row["value"], where, "value")
     days = _number(row["time_days"], where, "time_days") if row["time_days"] else None
-    status, derivation = "verified", None
-    if not value_in_quote(value, row["quote"]):
-        if not row["derivation"]:
-            raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
-                              f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
-                              "arithmetic in 'derivation'")
-        got, operands = _evaluate(row["derivation"])
-        if got is None:
-            raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
-                              "(e.g. '4 + 119')")
-        if abs(got - value) > 1e-9 * max(1.0, abs(value)):
-            raise LedgerError(f"{where('derivation')}: {row['derivation']} = {got:g}, not the value {row['value']}")
-        lost = [f"{o:g}" for o in operands if not value_in_quote(o, row["quote"])]
-        if lost:
-            raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
-        status, derivation = "derived", f"{row['derivation']} (numbers printed in the quote)"
+    status, derivation = _evidence(row, where, value)
     if row["statistic"] in ("sd", "se", "pm") and value <= 0:
         raise LedgerError(f"{where('value')}: {row['statistic']} must be > 0, got {row['value']}")
     if row["statistic"] == "n" and value < 1:
@@ -647,6 +716,8 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
                               "notes": f"full text, contributed by {stamp['contributor']} on "
                                        f"{stamp['contributed_on']}", **stamp})
     places["extraction"].append(where)
+    if undated:  # paired with the ledger's time point once every row is read (_pair_time_points)
+        out["_undated"].append((len(out["extraction"]) - 1, where, next(t for t in windows if t)))
     out["log"].append({"origin": origin, "became": f"extraction {xid}"})
 
 
@@ -838,7 +909,8 @@ def merge(ledger, contrib):
         for c in EXTRA_COLUMNS:
             if c not in out[name]:
                 out[name][c] = None
-    x, c = out["extraction"], contrib["extraction"]
+    x, c = out["extraction"], contrib["extraction"].copy()
+    _apply_day_counts(contrib.get("day_counts"), x, c)
     conflicts, keep = [], []
     tkey = [_time_key(t, d) for t, d in zip(x.timepoint, x.time_days, strict=True)]
     for _, r in c.iterrows():
@@ -878,6 +950,22 @@ def merge(ledger, contrib):
     out["not_reported"] = contrib["not_reported"]
     out["risk_of_bias"] = contrib["risk_of_bias"]
     return out
+
+
+def _apply_day_counts(day_counts, *frames):
+    """A reader's day count goes to every row (ledger and contributed) of its trial and outcome at its time point
+    that has none; the row's notes say where it was read."""
+    if day_counts is None or day_counts.empty:
+        return
+    for d in day_counts.itertuples():
+        note = (f"time_days {d.time_days:g} from the full text ({d.locator}: {d.quote!r}), read by {d.contributor} "
+                f"on {d.contributed_on}")
+        for f in frames:
+            if f.empty:
+                continue
+            hit = _same_label(f, d.trial_id, d.outcome, d.timepoint) & f.time_days.isna()
+            f.loc[hit, "time_days"] = d.time_days
+            f.loc[hit, "notes"] = [f"{n}; {note}" if isinstance(n, str) and n else note for n in f.loc[hit, "notes"]]
 
 
 def reading(extraction, side):

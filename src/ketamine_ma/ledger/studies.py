@@ -19,7 +19,7 @@ from ..engine.effects import BINARY_MEASURES as BINARY
 from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
-from .vocabulary import FLOW_OUTCOMES
+from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, window_words
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
 
@@ -44,6 +44,7 @@ class Assembly:
     cells: dict = field(default_factory=dict)
     rows: list = field(default_factory=list)
     log: list = field(default_factory=list)
+    unusable: dict = field(default_factory=dict)  # (arm, statistic) -> why the ledger's value cannot be used
 
     def missing(self, measure):
         return [c for c in required_cells(measure) if c not in self.cells]
@@ -122,6 +123,7 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
         if scale is None and any(s in stat for s in ("mean", "sd")):
             a.cells.pop((arm, "mean"), None)
             a.log.append(f"{arm}: scale {r['scale'].iloc[0]!r} is not a 0-10 or 0-100 pain scale; not pooled")
+            a.unusable[(arm, "mean")] = f"on scale '{r['scale'].iloc[0]}', not a 0-10 or 0-100 pain scale"
     _merge_second_arms(a, measure, multi_arm)
     return a
 
@@ -154,12 +156,141 @@ def _merge_second_arms(a, measure, multi_arm):
 
 
 def _time_groups(rows, tp):
-    """Candidate time points (label, days) of a trial's rows inside the window of ``tp``."""
-    if tp is None:
-        return [(label, g) for label, g in rows.groupby("timepoint", dropna=False, sort=False)]
-    d = rows["time_days"]
-    inside = rows[(d >= tp["min_days"]) & (d <= tp["max_days"])]
-    return [(label, g) for label, g in inside.groupby("timepoint", dropna=False, sort=False)]
+    """Candidate time points ``(label, days, rows)`` of a trial's rows inside the window of ``tp`` (all of them
+    when the analysis has no time-point rule). Rows are at one time point when label and day count agree."""
+    if tp is not None:
+        d = rows["time_days"]
+        rows = rows[(d >= tp["min_days"]) & (d <= tp["max_days"])]
+    return [(label, days, g) for (label, days), g in rows.groupby(["timepoint", "time_days"], dropna=False,
+                                                                    sort=False)]
+
+
+STAT_WORDS = {"sd": "SD", "se": "SE", "pm": "\u00b1", "ci_low": "95% CI", "ci_high": "95% CI", "p_value": "p value",
+              "t_value": "t value", "q1": "quartiles", "q3": "quartiles", "min": "range", "max": "range"}
+# A statistic that stands in for a missing one when it sits at another time point (SD from SE, CI or "±").
+STANDS_IN = {"sd": ("sd", "se", "pm", "ci_low", "ci_high")}
+POOLABLE = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "n", "events")
+ALL_ARMS = "all arms"
+
+
+def at_words(label, days):
+    """Where a number sits in time, as the ledger states it: 'end of week 1', day 14, or 'week 2' (day 14)."""
+    has_label = isinstance(label, str) and label.strip() != ""
+    has_days = days is not None and not pd.isna(days)
+    if has_label and has_days:
+        return f"'{label}' (day {float(days):g})"
+    if has_label:
+        return f"'{label}'"
+    return f"day {float(days):g}" if has_days else "an unstated time point"
+
+
+def _stats_words(stats):
+    words = list(dict.fromkeys(STAT_WORDS.get(s, s) for s in stats))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def cells_words(cells, measure):
+    """Cells ``(arm, statistic)`` in plain words: "SD" when every arm's SD is meant, else "control SD"."""
+    need = {}
+    for arm, stat in required_cells(measure):
+        need.setdefault(stat, set()).add(arm)
+    by_stat = {}
+    for arm, stat in cells:
+        by_stat.setdefault(stat, set()).add(arm)
+    words = []
+    for stat, arms in sorted(by_stat.items(), key=lambda kv: list(need).index(kv[0]) if kv[0] in need else 99):
+        name = STAT_WORDS.get(stat, stat)
+        words += [name] if arms >= need.get(stat, set()) else [f"{arm} {name}" for arm in sorted(arms)]
+    return _stats_words(words)
+
+
+def pm_words(pm_reading):
+    """Why a trial whose spread is an unlabelled "±" rests on a reading (the worksheet asks what the paper means)."""
+    other = "SE" if pm_reading == "sd" else "SD"
+    return (f"\u00b1 not labelled SD or SE (primary reads it as {pm_reading.upper()}; pm_alt reads it as "
+            f"{other})")
+
+
+NOT_CONFIRMED = "usable data, but inclusion in the review is not confirmed"
+
+
+def _undated_words(stats, label, tp):
+    words = {STAT_WORDS.get(s, s) for s in stats}
+    many = len(words) > 1 or words == {"events"}
+    return (f"{_stats_words(stats)} at {at_words(label, None)} {'have' if many else 'has'} no day count "
+            f"(time_days), so the time-point rule ({window_words(tp)}) cannot place {'them' if many else 'it'}")
+
+
+def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_arm="combine"):
+    """Whether one trial is usable for one analysis, and if not, why, in plain words.
+
+    The one place that decides: the clean stage's study tables and exclusion log, the forest plot's rows, the
+    study-rows page, ``reproduction.csv`` and the worksheet's ``why`` all print the reason given here. ``rows``:
+    the trial's rows of the analysis' outcomes (without baseline rows, ``base``, for a mean change); ``rows_all``:
+    all its rows (arm sizes from the participant flow). Returns ``(best, reason, missing)``: the selected
+    candidate ``(label, days, Assembly)`` or None, the reason (None when usable), and the cells still missing as
+    ``(timepoint, arm, statistic)``; a time point the ledger states without a day count misses the cell
+    ``(label, "all arms", "time_days")``.
+    """
+    need = required_cells(measure)
+    if rows.empty:
+        return None, f"no {'/'.join(outcomes)} numbers for this trial in the ledger", [
+            (tp["label"] if tp else "any", arm, stat) for arm, stat in need]
+    cands = []
+    for label, days, g in _time_groups(rows, tp):
+        g2 = pd.concat([g, base]) if measure == "MC" else g
+        cands.append((label, days, assemble(g2, rows_all, measure, pm_reading, multi_arm)))
+    usable = [c for c in cands if not c[2].missing(measure)]
+    if usable:
+        return _select(usable, tp, measure), None, []
+    groups = list(rows.groupby(["timepoint", "time_days"], dropna=False, sort=False))
+    if not cands:
+        # time points that hold only a p value or a range do not count: no analysis pools them
+        groups = [(k, g[g.statistic.isin(POOLABLE)]) for k, g in groups if g.statistic.isin(POOLABLE).any()]
+        if not groups:
+            return None, (f"only {_stats_words(list(dict.fromkeys(rows.statistic)))} in the ledger, which the "
+                          "pooled analyses do not use"), [(tp["label"], arm, stat) for arm, stat in need]
+        undated = [(label, g) for (label, days), g in groups if pd.isna(days)]
+        outside = [at_words(label, days) for (label, days), _ in groups if not pd.isna(days)]
+        parts = [_undated_words(list(dict.fromkeys(g["statistic"])), label, tp) for label, g in undated]
+        if outside:
+            parts.append(f"reported {'' if undated else 'only '}at {', '.join(outside)}, outside the window "
+                         f"({window_words(tp)})")
+        missing = []
+        if undated:  # the closest undated time point: its missing statistics and its day count
+            label, g = max(undated, key=lambda lg: len(set(zip(lg[1].arm, lg[1].statistic, strict=True))))
+            g2 = pd.concat([g, base]) if measure == "MC" else g
+            a = assemble(g2, rows_all, measure, pm_reading, multi_arm)
+            missing = [(label, arm, stat) for arm, stat in a.missing(measure)] + [(label, ALL_ARMS, DAY_COUNT)]
+        else:
+            missing = [(tp["label"], arm, stat) for arm, stat in need]
+        return None, "; ".join(parts), missing
+    label, days, a = min(cands, key=lambda c: len(c[2].missing(measure)))
+    lacking = a.missing(measure)
+    here = at_words(label, days)
+    parts, unplaced, elsewhere = [], [], {}
+    for arm, stat in lacking:
+        if (arm, stat) in a.unusable:
+            parts.append(f"{arm} {STAT_WORDS.get(stat, stat)} at {here} is {a.unusable[(arm, stat)]}")
+            continue
+        same = ((rows.timepoint.fillna("") == ("" if pd.isna(label) else label))
+                & (rows.time_days.fillna(-1.0) == (-1.0 if pd.isna(days) else days)))
+        found = rows[(rows.arm == arm) & rows.statistic.isin(STANDS_IN.get(stat, (stat,))) & ~same]
+        if len(found):
+            f = found.iloc[0]
+            key = (None if pd.isna(f.timepoint) else f.timepoint, None if pd.isna(f.time_days) else f.time_days)
+            elsewhere.setdefault(key, []).append((arm, stat))  # NaN is no dictionary key
+        else:
+            unplaced.append((arm, stat))
+    given = [c for c in a.cells if c in set(need)]
+    for (label2, days2), cells in elsewhere.items():
+        parts.append(f"{cells_words(given, measure)} given at {here}, {cells_words(cells, measure)} at "
+                     f"{at_words(label2, days2)}: time points differ")
+        if tp is not None and days2 is None:
+            parts.append(_undated_words([s for _, s in cells], label2, tp))
+    if unplaced:
+        parts.append(f"missing {cells_words(unplaced, measure)} at {here}")
+    return None, "; ".join(parts), [(label, arm, stat) for arm, stat in lacking]
 
 
 def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_arm="combine"):
@@ -180,35 +311,13 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         if measure == "MC":
             base = rows[rows["arm"] == "baseline"]
             rows = rows[rows["arm"] != "baseline"]
-        best, why = None, None
-        if rows.empty:
-            why = f"no ledger rows for outcome {'/'.join(spec['outcomes'])}"
-        else:
-            cands = []
-            for label, g in _time_groups(rows, tp):
-                g2 = pd.concat([g, base]) if measure == "MC" else g
-                a = assemble(g2, rows_all, measure, pm_reading, multi_arm)
-                days = g["time_days"].iloc[0]
-                cands.append((label, days, a))
-            usable = [c for c in cands if not c[2].missing(measure)]
-            if not cands:
-                why = f"no rows in the time window ({tp['label']}); rows are at: " + \
-                    "; ".join(sorted(set(str(t) for t in rows["timepoint"].fillna("unstated"))))
-            elif not usable:
-                label, days, a = min(cands, key=lambda c: len(c[2].missing(measure)))
-                why = f"incomplete data at '{label}'"
-                for arm, stat in a.missing(measure):
-                    missing.append({"review": review, "analysis": key, "trial_id": tid, "timepoint": label,
-                                    "arm": arm, "statistic": stat})
-            else:
-                best = _select(usable, tp, measure)
+        best, why, cells = decide(rows, rows_all, base if measure == "MC" else None, measure, tp,
+                                  spec["outcomes"], pm_reading, multi_arm)
         if best is None:
             excl.append({"review": review, "analysis": key, "trial_id": tid, "membership": mem["status"],
                          "reason": why})
-            if rows.empty:
-                for arm, stat in required_cells(measure):
-                    missing.append({"review": review, "analysis": key, "trial_id": tid,
-                                    "timepoint": tp["label"] if tp else "any", "arm": arm, "statistic": stat})
+            missing += [{"review": review, "analysis": key, "trial_id": tid, "timepoint": t, "arm": arm,
+                         "statistic": stat} for t, arm, stat in cells]
             continue
         label, days, a = best
         t = trials.loc[tid]

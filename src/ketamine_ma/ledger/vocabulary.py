@@ -21,6 +21,16 @@ SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "perce
 # n, the arm size is taken from these in this order, closest to the number analysed first (ledger.studies).
 FLOW_OUTCOMES = ("analysed", "completed", "received", "treated", "randomised", "enrolled")
 
+# The "cell" of a time point the ledger states without its day count (time_days), which a worksheet asks for in a
+# row of its own: every number at that time point takes it.
+DAY_COUNT = "time_days"
+
+
+def window_words(tp):
+    """A time-point rule's window in plain words (the not-pooled reasons, worksheets and contributions say it so)."""
+    return f"{tp['min_days']:g} to {tp['max_days']:g} days after the end of treatment"
+
+
 # Canonical ids of a trial publication or registration (data/raw/trials.csv).
 DOI = r"^10\.\d{4,9}/\S+$"
 PMID = r"^\d{1,9}$"

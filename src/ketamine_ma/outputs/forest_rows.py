@@ -38,7 +38,7 @@ def gap_rows(ledger: dict, review: str, key: str, spec: dict, pooled_ids, readin
     for r in usable[~usable.trial_id.isin(pooled_ids)].to_dict("records"):
         # the arm data come along, so the plot shows what the ledger holds for a trial it could not count
         rows.append({**r, "status": "not_pooled", "missing": "",
-                     "reason": "usable data, but inclusion in the review is not confirmed"})
+                     "reason": st.NOT_CONFIRMED})
     out = pd.DataFrame(rows).reindex(columns=list(dict.fromkeys([*GAP_COLUMNS, *(k for r in rows for k in r)])))
     out = out[~out.trial_id.isin(pooled_ids)]
     out["study_id"] = [f"{trials.at[t, 'first_author']} {int(trials.at[t, 'year'])}" for t in out.trial_id]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import textwrap
 
 import matplotlib
 
@@ -52,20 +52,17 @@ def _save(fig, svg, png):
 
 ROW_IN, TOP_IN, BOTTOM_IN = 0.24, 0.75, 1.2  # forest plot: row height, space above and below the rows (inches)
 PUBLISHED = "#b2182b"
-MISSING_ARM = {"MC": ("baseline", "ketamine"), "PLO": ("ketamine", None), "PFT": ("ketamine", None),
-               "PAS": ("ketamine", None), "PR": ("ketamine", None)}
+REASON_CHARS, REASON_LINES = 125, 2  # a not-pooled trial's reason: characters per line, lines in its row
 
 
-def _missing_text(cells, arm):
-    stats = [c.split(" ", 1)[1] for c in cells if c.split(" ", 1)[0] == arm]
-    return "missing " + ", ".join("SD" if x == "sd" else x for x in stats) if stats else ""
-
-
-def _short_reason(reason, width=60):
-    """The clean stage's reason, shortened to fit the arm columns (the full text is in the exclusion tables)."""
-    t = re.sub(r"^no rows in the time window \(.*?\); rows are at:", "outside the time window; reported at:",
-               str(reason))
-    return t if len(t) <= width else t[: width - 1] + "…"
+def _reason_lines(reason):
+    """The ledger's reason why a trial is not pooled (``ledger.studies.decide``), wrapped to fit its row; the
+    study-rows page and the exclusion tables print it whole."""
+    lines = textwrap.wrap(str(reason), REASON_CHARS) or [""]
+    if len(lines) > REASON_LINES:
+        lines = lines[:REASON_LINES]
+        lines[-1] = lines[-1][: REASON_CHARS - 1] + "\u2026"
+    return "\n".join(lines)
 
 
 def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=("Ketamine", "Control"),
@@ -127,17 +124,11 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
             g = gaps.iloc[i]
             grey = {"color": "#555555", "fontsize": 7}
             cell(0, y, g.study_id + ("*" if g.membership == "candidate" else ""))
-            cells = [c for c in g.missing.split(";") if c]
-            arm1, arm2 = MISSING_ARM.get(measure, ("ketamine", "control"))
             if g.status == "not_pooled":
                 for col, t in zip((1, 2), _arm_text(g, measure), strict=True):
                     cell(col, y, t, **grey)
-            elif cells:
-                cell(1, y, _missing_text(cells, arm1), **grey)
-                if arm2:
-                    cell(2, y, _missing_text(cells, arm2), **grey)
             else:
-                cell(1, y, _short_reason(g.reason), **grey)
+                cell(1, y, _reason_lines(g.reason), **{**grey, "fontsize": 6, "linespacing": 1.0})
             cell(3, y, "—", **grey)
             cell(4, y, "not pooled" if g.status == "not_pooled" else "not available", style="italic", **grey)
             ax.axhspan(y - 0.5, y + 0.5, color="#f2f2f2", zorder=0, lw=0)
@@ -216,7 +207,9 @@ def umbrella_forest(table: pd.DataFrame, svg, png):
         ax.hlines(y, d.ci_low, d.ci_high, color="black", lw=0.8)
         ax.scatter(d.estimate, y, marker="D", color="#2b5d8a", zorder=3)
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{r.review}: {r.outcome}{_when(r.timepoint)} (review k = {r.k_review:g})"
+        # a review that prints no count of its trials (the BCG review read from the ledger) says so
+        ax.set_yticklabels([f"{r.review}: {r.outcome}{_when(r.timepoint)} ("
+                            + ("review k not printed" if pd.isna(r.k_review) else f"review k = {r.k_review:g}") + ")"
                             for r in d.itertuples()])
         ax.set_ylim(0.4, len(d) + 0.6)
         if key != "proportion":

@@ -210,6 +210,8 @@ class Run:
         self.audit_percentages = read(inp.audit_percentages)
         self.coverage = read(inp.coverage)
         self.missing = read(inp.missing)
+        # why each included trial was not pooled, as the clean stage decided it (ledger.studies.decide)
+        self.exclusions = pd.concat([read(f) for f in inp.exclusions]) if inp.exclusions else pd.DataFrame()
         self.prov = json.loads(Path(inp.provenance).read_text())
         self.extraction = read_raw(inp.extraction)
         self.conflicts = read_raw(inp.conflicts)
@@ -523,7 +525,19 @@ def study_group(run: Run, review, key, spec) -> dict:
             summary = f"{len(df)} trials; one pool {each} each trial in turn"
         sections.append({"id": slug(key, v), "variant": v, "label": plan.label(v), "summary": summary,
                          "cols": cols, "rows": rows, "open": v == "primary"})
-    return {"key": key, "label": spec["analyses"][key]["label"], "id": slug("a", key), "sections": sections}
+    e = run.exclusions
+    e = e[(e.review == review) & (e.analysis == key)] if len(e) else e
+    not_pooled = [{"study": study_name(run, r["trial_id"]), "membership": text(r.get("membership")),
+                   "trial_href": f"ledger.html#{slug('t', r['trial_id'])}" if r["trial_id"] in run.trial_by_id
+                   else None, "reason": text(r.get("reason"))} for r in records(e)]
+    return {"key": key, "label": spec["analyses"][key]["label"], "id": slug("a", key), "sections": sections,
+            "not_pooled": not_pooled}
+
+
+def study_name(run: Run, trial_id) -> str:
+    """A trial as its study rows name it: first author and year (the trial id when the ledger lacks it)."""
+    t = run.trial_by_id.get(trial_id)
+    return f"{t['first_author']} {count(t['year'])}" if t else trial_id
 
 
 def review_context(run: Run, review, spec) -> dict:

@@ -24,6 +24,11 @@ COLUMNS = ["review", "result_id", "outcome", "analysis", "measure", "published_e
            "status", "reason"]
 
 
+def not_pooled(exclusions):
+    """Each included trial that was not pooled, with the clean stage's reason (``ledger.studies.decide``)."""
+    return "; ".join(f"{t} ({r})" for t, r in zip(exclusions.trial_id, exclusions.reason, strict=True))
+
+
 def reproduce(published_raw, specs, pooled, exclusions, missing):
     """One row per published figure of the selected reviews (``published_raw`` read as strings)."""
     link = {(r, rid): key for r, spec in specs.items() for key, a in spec["analyses"].items()
@@ -50,7 +55,7 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
             need = "; ".join(sorted({f"{t}: {a} {s}" for t, a, s in zip(m.trial_id, m.arm, m.statistic,
                                                                           strict=True)})[:12])
             if len(e):
-                reason = f"no usable trial data: {len(e)} included trial(s) lack it; needed: {need}"
+                reason = f"no usable trial data: {not_pooled(e)}; needed: {need}"
             else:
                 reason = ("no trial is confirmed as included in this review, so nothing can be pooled under the "
                           "membership policy; needed: the review's list of included trials")
@@ -72,7 +77,7 @@ def reproduce(published_raw, specs, pooled, exclusions, missing):
         if ok and (np.isnan(k_pub) or k_pub == o.k):
             row.update(status="reproduced", reason="estimate and CI agree within the published rounding")
         else:
-            lacking = ", ".join(e.trial_id) or "trials not identified in the ledger"
+            lacking = not_pooled(e) or "trials not identified in the ledger"
             row.update(status="partial", reason=f"pooled {int(o.k)} trial(s)"
                        + (f" of {int(k_pub)} published" if not np.isnan(k_pub) else "")
                        + f"; estimate {ours_at(o.estimate):.4g} against {p.estimate} published (difference "

@@ -15,10 +15,11 @@ from datetime import datetime
 import pandas as pd
 
 from ..ledger.contrib import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
-from ..ledger.studies import BINARY, PROPORTION, required_cells
+from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, pm_words, required_cells
 from ..ledger.studies import build as build_study_table
 
-ARM_ORDER = {a: i for i, a in enumerate(("ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
+# a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
+ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
 STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
 BLANK_TRIAL_ROWS = 10
 # Room to type in the columns a reader fills (they start empty).
@@ -109,11 +110,12 @@ def cell_counts(review, spec, members, missing, not_reported):
             "cells_not_reported": len({c for c in miss if (c[0], c[2], c[3]) in nr})}
 
 
-def build(review, spec, ledger, missing, published, policy, contributed=None):
+def build(review, spec, ledger, missing, published, policy, contributed=None, exclusions=None, pm_reading="sd"):
     """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
 
     ``contributed``: the review's contribution log (``ledger.contrib.LOG_COLUMNS``, text); the rows contributed so
-    far come back filled, with who contributed them and when."""
+    far come back filled, with who contributed them and when. ``exclusions``: the clean stage's reasons why each
+    included trial is not pooled (``why`` prints them)."""
     trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
     x = ledger["extraction"]
     mem = ledger["membership"]
@@ -146,11 +148,14 @@ def build(review, spec, ledger, missing, published, policy, contributed=None):
                    "current_evidence": r.quote} for r in mem.itertuples()]
 
     rows = {}
-    candidates = _candidate_cells(review, spec, ledger, missing, policy)
+    candidates, candidate_reasons = _candidate_cells(review, spec, ledger, missing, policy)
+    reasons = pd.concat([exclusions if exclusions is not None else candidate_reasons.iloc[0:0], candidate_reasons])
+    why = {(t, k): w for t, k, w in zip(reasons.trial_id, reasons.analysis, reasons.reason, strict=True)}
     for r in pd.concat([missing, candidates], ignore_index=True).itertuples():
         a = spec["analyses"][r.analysis]
         g = _group_key(a)
-        k = (r.trial_id, g, r.arm, r.statistic)
+        day_count = r.statistic == DAY_COUNT
+        k = (r.trial_id, g, r.arm, r.statistic) + ((r.timepoint,) if day_count else ())
         if ((nr.trial_id == r.trial_id) & nr.outcome.isin(a["outcomes"]) & (nr.arm == r.arm)
                 & (nr.statistic == r.statistic)).any():
             continue  # a reader found the paper does not report it
@@ -162,19 +167,20 @@ def build(review, spec, ledger, missing, published, policy, contributed=None):
         rows[k] = {"review": review, "analyses": r.analysis, "trial_id": r.trial_id, "study": study(r.trial_id),
                    "timepoint_rule": g[1],
                    "why": ("candidate trial (confirm it in the membership sheet); " if r.trial_id in set(
-                       candidates.trial_id) else "")
-                   + ("no ledger rows for this outcome" if at.empty
-                           else f"missing at the ledger's time point '{r.timepoint}'" if len(here)
-                           else "not found at a time point inside the rule"),
+                       candidates.trial_id) else "") + why.get((r.trial_id, r.analysis), "")
+                   + (f". Give in 'value' the days after the end of treatment at which '{r.timepoint}' was "
+                      "measured, quoting where the paper says so: the ledger's numbers at this time point take it"
+                      if day_count else ""),
+                   # a cell pairs with the ledger's numbers of its group: their time point and day count
                    "outcome": (here.outcome.iloc[0] if len(here) else a["outcomes"][0]),
                    "timepoint": r.timepoint if len(here) else "",
                    "time_days": _text(here.time_days.iloc[0]) if len(here) else "",
-                   "arm": r.arm, "statistic": r.statistic,
-                   "scale": _scale(a, r.statistic, at), "source": link(r.trial_id)}
+                   "arm": "" if day_count else r.arm, "statistic": r.statistic,
+                   "scale": "" if day_count else _scale(a, r.statistic, at), "source": link(r.trial_id)}
     # a reader works trial by trial, one time point at a time: arms and statistics together
     numbers = sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], d["analyses"], d["timepoint_rule"],
                                                    ARM_ORDER.get(d["arm"], 9), STAT_ORDER.get(d["statistic"], 9)))
-    numbers += _ambiguous(review, spec, x, set(mem.trial_id), study, link)
+    numbers += _ambiguous(review, spec, x, set(mem.trial_id), study, link, pm_reading)
     rob_done = set(ledger.get("risk_of_bias", pd.DataFrame(columns=["trial_id"])).trial_id)
     rob = [{"review": review, "trial_id": t, "study": study(t), "source": link(t)} for t in mem.trial_id
            if t not in rob_done]
@@ -257,15 +263,18 @@ def with_hints(numbers, trials, docs, review):
 def _candidate_cells(review, spec, ledger, missing, policy):
     """Cells the candidate trials would need if confirmed (the clean stage lists only the policy's members), so
     a reader with a candidate's paper can fill its numbers in the same pass as its membership."""
+    none = pd.DataFrame(columns=["trial_id", "analysis", "reason"])
     if policy != "confirmed":
-        return missing.iloc[0:0]
-    out = []
+        return missing.iloc[0:0], none
+    out, why = [], [none]
     for key, a in spec["analyses"].items():
-        _, _, m = build_study_table(ledger, review, key, a, "confirmed+candidate")
+        _, e, m = build_study_table(ledger, review, key, a, "confirmed+candidate")
         out.append(m[~m.trial_id.isin(set(missing.trial_id))])
+        why.append(e)
     cands = set(ledger["membership"].query("review == @review and status == 'candidate'").trial_id)
     both = pd.concat(out, ignore_index=True) if out else missing.iloc[0:0]
-    return both[both.trial_id.isin(cands)]
+    why = pd.concat(why, ignore_index=True)
+    return both[both.trial_id.isin(cands)], why[why.trial_id.isin(cands)]
 
 
 def _citation(trials, tid):
@@ -284,7 +293,7 @@ def _scale(a, statistic, rows):
     return known.iloc[0] if len(known) else ""
 
 
-def _ambiguous(review, spec, x, members, study, link):
+def _ambiguous(review, spec, x, members, study, link, pm_reading):
     """Cells that would replace an unlabelled '±' (read as SD or SE by config) with what the paper means."""
     outcomes = {o: key for key, a in spec["analyses"].items() for o in a["outcomes"]}
     out = []
@@ -297,8 +306,8 @@ def _ambiguous(review, spec, x, members, study, link):
         keys = [k for k, a in spec["analyses"].items() if r.outcome in a["outcomes"]]
         out.append({"review": review, "analyses": "; ".join(keys), "trial_id": r.trial_id, "study": study(r.trial_id),
                     "timepoint_rule": rule_words(spec["analyses"][keys[0]]),
-                    "why": f"replaces the unlabelled '±' {r.value:g} of ledger row {r.extract_id}: give it as sd or "
-                           "se, as the paper's methods or table legend say",
+                    "why": f"{pm_words(pm_reading)}: give the \u00b1 {r.value:g} of ledger row {r.extract_id} as sd "
+                           "or se, as the paper's methods or table legend say",
                     "outcome": r.outcome, "timepoint": _text(r.timepoint), "time_days": _text(r.time_days),
                     "arm": r.arm, "statistic": "sd", "scale": _text(r.scale), "source": link(r.trial_id)})
     return out

@@ -11,10 +11,11 @@ to_xlsx = ws.to_xlsx
 csv_twin = ws.csv_twin
 
 
-def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None):
-    """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log); with full texts
-    (``docs``), hints for every empty cell."""
-    sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed)
+def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd"):
+    """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log; ``exclusions``: why
+    each included trial is not pooled); with full texts (``docs``), hints for every empty cell."""
+    sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
+                              exclusions=exclusions, pm_reading=pm_reading)
     if docs is not None:
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
     return sheets, counts
