@@ -387,6 +387,18 @@ def clean_inputs(review):
     }
 
 
+# The merged ledger (ketamine_ma.ledger.merged): the union of the reviews' processed ledgers, which every output
+# spanning reviews reads.
+LEDGER_VIEW = vocabulary.MERGED_VIEW
+
+
+def ledger_view(table):
+    """The merged ledger's table ``table``, every contribution in it (published figures: the raw table)."""
+    if table in LEDGER_VIEW:
+        return f"data/processed/merged/{table}.csv"
+    return f"data/processed/ledger/{table}.csv"
+
+
 def clean_outputs(review):
     return [table(review, v, o) for v in variants(review) for o in outcomes_of(review)]
 

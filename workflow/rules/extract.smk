@@ -64,3 +64,27 @@ rule contribute:
         fulltext=config["fulltext"],
     script:
         "../scripts/contribute.py"
+
+
+rule merge_ledgers:
+    input:
+        raw=expand("data/processed/ledger/{table}.csv", table=LEDGER_VIEW),
+        reviews=expand(
+            "data/processed/{review}/ledger/{table}.csv",
+            review=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+            table=LEDGER_VIEW,
+        ),
+        code=code("merge_ledgers.py"),
+    output:
+        tables=expand("data/processed/merged/{table}.csv", table=LEDGER_VIEW),
+    log:
+        "logs/extract/merge_ledgers.log",
+    benchmark:
+        "benchmarks/extract/merge_ledgers.tsv"
+    priority: FIRST
+    conda:
+        ENV
+    params:
+        reviews=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+    script:
+        "../scripts/merge_ledgers.py"

@@ -48,7 +48,7 @@ if _FLOW_REVIEWS:
 
     rule flow_diagram:
         input:
-            membership="data/processed/ledger/membership.csv",
+            membership=ledger_view("membership"),
             published="data/processed/ledger/published.csv",
             pooled="results/summary/pooled.csv",
             code=code("flow_diagram.py"),

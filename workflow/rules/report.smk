@@ -27,7 +27,7 @@ rule reproduction:
 
 rule coverage:
     input:
-        ledger=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
+        ledger=[ledger_view(t) for t in vocabulary.TABLES],
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
@@ -121,10 +121,10 @@ rule report:
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
         provenance="data/processed/provenance_inputs.json",
-        extraction="data/processed/ledger/extraction.csv",
-        conflicts="data/processed/ledger/conflicts.csv",
-        trials="data/processed/ledger/trials.csv",
-        membership="data/processed/ledger/membership.csv",
+        extraction=ledger_view("extraction"),
+        conflicts=ledger_view("conflicts"),
+        trials=ledger_view("trials"),
+        membership=ledger_view("membership"),
         published="data/processed/ledger/published.csv",
         merged=[f"data/processed/{r}/ledger/extraction.csv" for r in ledger_reviews()],
         verification=(["results/ledger/verification.csv"] if ledger_reviews() else []),
@@ -165,7 +165,7 @@ rule report:
 rule audit_published:
     input:
         published=published_inputs(),
-        extraction="data/processed/ledger/extraction.csv",
+        extraction=ledger_view("extraction"),
         code=code("audit_published.py"),
     output:
         published="results/audit_published.csv",
@@ -186,7 +186,7 @@ rule audit_published:
 rule umbrella:
     input:
         published="data/processed/ledger/published.csv",
-        membership="data/processed/ledger/membership.csv",
+        membership=ledger_view("membership"),
         code=code("umbrella.py"),
     output:
         table="results/umbrella/umbrella.csv",

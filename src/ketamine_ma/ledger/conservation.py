@@ -45,6 +45,9 @@ def row_fates(extraction, membership, specs, policy, used_ids, trial_exclusions)
         elif not member_of:
             reason = (f"trial not counted as included ({policy}) by any review analysing '{r.outcome}' "
                       f"({', '.join(sorted(in_reviews))})")
+        elif isinstance(getattr(r, "reading", None), str) and r.reading:
+            reason = (f"the {r.reading}'s reading of conflict {r.conflict_id}: the primary analysis uses the reading "
+                      "config conflict_rule names, the other runs as the conflict_alt sensitivity analysis")
         elif r.statistic in NOT_POOLED_STATISTICS:
             reason = f"statistic '{r.statistic}' is kept as evidence but not used by the pooled analyses"
         else:

@@ -9,6 +9,9 @@ TABLES = ("trials", "membership", "extraction", "published", "conflicts")
 # A review's processed ledger: the raw tables with its contributions merged in, plus what readers marked not
 # reported and their risk-of-bias judgements.
 MERGED = (*TABLES, "not_reported", "risk_of_bias")
+# The merged ledger (ledger.merged), the union of the reviews' processed ledgers: the tables a contribution can
+# change (published figures are not contributed; they stay the raw table).
+MERGED_VIEW = ("trials", "membership", "extraction", "conflicts")
 # The sheets of an extraction worksheet (and the CSV twins of a worksheet), in workbook order.
 SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
