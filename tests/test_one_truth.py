@@ -117,6 +117,8 @@ def test_a_half_filled_contribution_reads_the_same_in_every_output(tmp_path):
     assert "Not in the pool (6 trials)" in forest and all(x in forest for x in e.reason)
     overlap = pd.read_csv(work / "results/umbrella/overlap.csv").set_index("membership")
     assert overlap.loc["confirmed", "bcg"] == 13
+    flow = svg_text(work / "results/figures/bcg.flow.svg")
+    assert "(13 confirmed, 0 candidate)" in flow and "membership policy (confirmed): 13" in flow
 
 
 def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_gives_it(tmp_path):

@@ -266,8 +266,10 @@ def _row(path, label):
     """The cells of the forest-plot row whose study is ``label``, by column (0 study, 1 and 2 the arms, 3 weight,
     4 estimate [95% CI]), from the ids the plot gives its cells."""
     rows = {}
-    for r, c, t in re.findall(r'<g id="forest-r(-?\d+)c(\d)">\s*<text\b[^>]*>(.*?)</text>', path.read_text(), re.S):
-        rows.setdefault(r, {})[int(c)] = html.unescape(t)
+    for r, c, g in re.findall(r'<g id="forest-r(-?\d+)c(\d)">(.*?)</g>', path.read_text(), re.S):
+        # a cell wrapped over lines (a reason) is one <text> per line: read as one
+        rows.setdefault(r, {})[int(c)] = " ".join(html.unescape(t) for t in re.findall(r"<text\b[^>]*>(.*?)</text>",
+                                                                                     g, re.S))
     return next(row for row in rows.values() if row.get(0) == label)
 
 
@@ -276,7 +278,7 @@ def _row(path, label):
                                              ("orhurhu2019", "responders")])
 def test_ketamine_forest_lists_every_member_trial_and_the_published_diamond(run, review, outcome):
     """Every trial the review included or may have included (data/raw/membership.csv) is a row: drawn when it was
-    pooled, otherwise "not available" with the cells the clean stage found missing (or "not pooled" with its arm
+    pooled, otherwise "not available" with the clean stage's reason (or "not pooled" with its arm
     data, for a candidate with usable data: Noppers 2011 among Orhurhu's responders); the published pooled figure
     (data/raw/published.csv, the one config/reviews/<review>.yaml names) is printed and drawn beside ours."""
     import yaml
@@ -286,7 +288,7 @@ def test_ketamine_forest_lists_every_member_trial_and_the_published_diamond(run,
     members = pd.read_csv(ROOT / "data/raw/membership.csv").query("review == @review")
     trials = pd.read_csv(ROOT / "data/raw/trials.csv").set_index("trial_id")
     pooled = set(pd.read_csv(run / f"results/{review}/{outcome}/primary/studies.csv").trial_id)
-    missing = pd.read_csv(run / f"data/processed/{review}/missing_cells.csv").query("analysis == @outcome")
+    excl = pd.read_csv(run / f"data/processed/{review}/exclusions.csv").query("analysis == @outcome")
     assert len(members) > 0
     members = members.assign(name=[f"{trials.at[t, 'first_author']} {int(trials.at[t, 'year'])}"
                                    for t in members.trial_id])
@@ -300,10 +302,9 @@ def test_ketamine_forest_lists_every_member_trial_and_the_published_diamond(run,
         for m in group.itertuples():
             if m.trial_id in pooled or len(group) > 1:
                 continue
-            cells = missing[missing.trial_id == m.trial_id]
-            for stat in set(cells.statistic):  # the clean stage's to-do list for counted (confirmed) members
-                shown = {x for c in (1, 2) for x in rows[0].get(c, "").removeprefix("missing ").split(", ")}
-                assert stat.replace("sd", "SD") in shown, (rows[0], stat)
+            for why in excl[excl.trial_id == m.trial_id].reason:  # the clean stage's, for counted members
+                shown = rows[0][1]  # word for word, or its first two lines when longer ("…")
+                assert shown == why or (shown.endswith("\u2026") and why.startswith(shown[:-1])), (shown, why)
     assert texts.count("not available") + texts.count("not pooled") == len(members) - len(pooled)
     spec = yaml.safe_load((ROOT / f"config/reviews/{review}.yaml").read_text())["analyses"][outcome]
     pub = pd.read_csv(ROOT / "data/raw/published.csv", dtype=str).query("review == @review")

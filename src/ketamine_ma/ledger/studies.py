@@ -256,7 +256,6 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
         if outside:
             parts.append(f"reported {'' if undated else 'only '}at {', '.join(outside)}, outside the window "
                          f"({window_words(tp)})")
-        missing = []
         if undated:  # the closest undated time point: its missing statistics and its day count
             label, g = max(undated, key=lambda lg: len(set(zip(lg[1].arm, lg[1].statistic, strict=True))))
             g2 = pd.concat([g, base]) if measure == "MC" else g
