@@ -167,3 +167,35 @@ def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_giv
     assert "aronson1948" not in set(pd.read_csv(work / "data/processed/bcg/exclusions.csv").trial_id)
     numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
     assert "aronson1948" not in set(numbers.trial_id)
+
+
+def test_the_merged_ledger_takes_each_review_s_membership_and_every_change_a_contribution_made():
+    """Two reviews' processed ledgers over one raw ledger (as text, as the extract stage writes them): review a's
+    contribution confirmed t1 and contradicted row x1 (a conflict); review b did not receive it and holds the raw
+    copies. The union keeps the raw numbers as printed, a's membership of a, b's of b, and x1's conflict reading."""
+    from ketamine_ma.ledger.merged import union
+
+    raw = {"trials": pd.DataFrame({"trial_id": ["t1"]}),
+           "membership": pd.DataFrame({"review": ["a", "b", "c"], "trial_id": ["t1"] * 3,
+                                       "status": ["candidate"] * 3}),
+           "extraction": pd.DataFrame({"extract_id": ["x1"], "trial_id": ["t1"], "time_days": [""],
+                                       "value": ["5.40"], "notes": [""]}),
+           "conflicts": pd.DataFrame({"conflict_id": ["k0"], "trial_id": ["t1"]})}
+    extra = {"reading": "", "conflict_id": "", "source_kind": ""}
+    b = {**raw, "extraction": raw["extraction"].assign(**extra, value="5.4"),
+         "membership": raw["membership"].assign(source_kind="")}
+    a = {**b, "membership": b["membership"].assign(status=["confirmed", "candidate", "candidate"],
+                                                   source_kind=["full_text", "", ""]),
+         "extraction": pd.concat([b["extraction"].assign(reading="ledger", conflict_id="k1"),
+                                  pd.DataFrame([{"extract_id": "x1-fulltext", "trial_id": "t1", "time_days": "",
+                                                 "value": "6", "notes": "", "reading": "contribution",
+                                                 "conflict_id": "k1", "source_kind": "full_text"}])]),
+         "conflicts": pd.concat([raw["conflicts"], pd.DataFrame({"conflict_id": ["k1"], "trial_id": ["t1"]})])}
+    for views in ({"a": a, "b": b}, {"b": b, "a": a}):
+        m = union(raw, views)
+        assert m["membership"].set_index("review").status.to_dict() == {"a": "confirmed", "b": "candidate",
+                                                                          "c": "candidate"}
+        x = m["extraction"].set_index("extract_id")
+        assert list(x.index) == ["x1", "x1-fulltext"] and x.loc["x1", "value"] == "5.40"
+        assert x.reading.to_dict() == {"x1": "ledger", "x1-fulltext": "contribution"}
+        assert list(m["conflicts"].conflict_id) == ["k0", "k1"]
