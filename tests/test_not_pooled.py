@@ -189,3 +189,21 @@ def test_a_day_count_must_belong_to_a_time_point_with_numbers(bcg, tmp_path):
 def test_an_unlabelled_pm_is_explained_in_the_words_of_both_readings():
     assert st.pm_words("sd") == "\u00b1 not labelled SD or SE (primary reads it as SD; pm_alt reads it as SE)"
     assert st.pm_words("se") == "\u00b1 not labelled SD or SE (primary reads it as SE; pm_alt reads it as SD)"
+
+
+def test_a_day_count_the_paper_does_not_give_is_marked_not_reported_and_not_asked_again(bcg, tmp_path):
+    with_window(bcg)
+    dated(bcg)
+    sheets, reason, _ = sheet(bcg)
+    s = fill_aronson(sheets)
+    n = s["numbers"]
+    day = sheets["numbers"][(sheets["numbers"].trial_id == "aronson1948")
+                            & (sheets["numbers"].statistic == "time_days")].copy()
+    day[["not_reported", "locator"]] = ["yes", "methods and results: no day of the visit"]
+    s["numbers"] = pd.concat([day, n], ignore_index=True)
+    merged, spec = contribute(bcg, s, tmp_path / "c")
+    assert list(merged["not_reported"].statistic) == ["time_days"]
+    _, excl, missing = steps.clean(merged, "bcg", spec, MAIN)
+    assert aronson(excl).startswith(f"events and n at '{LABEL}' have no day count")  # still not placed
+    again, _ = ws.build("bcg", spec, merged, missing, merged["published"], "confirmed", excl)
+    assert "aronson1948" not in set(again["numbers"].trial_id)

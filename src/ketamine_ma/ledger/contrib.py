@@ -668,8 +668,9 @@ def _day_count_row(row, where, stamp, origin, out, seen):
 
 def _number_row(row, where, specs, stamp, origin, out, places, seen):
     if row["not_reported"]:
-        _require(row, ["outcome", "arm", "statistic", "locator"], where, "a cell marked not reported says where "
-                 "the paper was searched")
+        # a day count serves every arm: its row has none
+        _require(row, ["outcome", "statistic", "locator"] + ([] if row["statistic"] == DAY_COUNT else ["arm"]),
+                 where, "a cell marked not reported says where the paper was searched")
         if row["value"]:
             raise LedgerError(f"{where('value')}: a cell marked not_reported cannot also have a value")
         out["not_reported"].append({**{c: row[c] for c in NOT_REPORTED_COLUMNS if c in row},

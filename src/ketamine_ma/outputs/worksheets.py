@@ -38,7 +38,9 @@ README = [
                 "scale, source, locator (e.g. 'Table 2', 'Figure 3') and a short verbatim quote that contains the "
                 "value. If you computed it (e.g. n = 12 + 13), give the arithmetic in 'derivation' and quote the "
                 "numbers it uses. Give the time point in the paper's words and in days after the end of "
-                "treatment. If the paper gives SE, CI or an unlabelled '±' instead of SD, change 'statistic'. "
+                "treatment; a row whose statistic is 'time_days' asks for the day count of a time point the ledger "
+                "already has numbers at (type the days in 'value'). If the paper gives SE, CI or an unlabelled '±' "
+                "instead of SD, change 'statistic'. "
                 "If the paper does not report it, choose 'yes' in not_reported and say where you looked."),
     ("hints", "With the papers' PDFs in data/fulltext/ (see its README), the numbers sheet's last column quotes up "
               "to three passages (page and document) most likely to hold each empty cell. Check the passage, then "
@@ -156,8 +158,8 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         g = _group_key(a)
         day_count = r.statistic == DAY_COUNT
         k = (r.trial_id, g, r.arm, r.statistic) + ((r.timepoint,) if day_count else ())
-        if ((nr.trial_id == r.trial_id) & nr.outcome.isin(a["outcomes"]) & (nr.arm == r.arm)
-                & (nr.statistic == r.statistic)).any():
+        if ((nr.trial_id == r.trial_id) & nr.outcome.isin(a["outcomes"])
+                & (nr.arm.fillna("") == ("" if day_count else r.arm)) & (nr.statistic == r.statistic)).any():
             continue  # a reader found the paper does not report it
         if k in rows:
             rows[k]["analyses"] += f"; {r.analysis}"
