@@ -6,6 +6,7 @@ Runs the pipeline in temporary copies on the BCG conformance review reduced to t
 
 import html
 import re
+import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -149,16 +150,19 @@ def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_giv
     assert (rep.our_k == 0).all() and all(f"aronson1948 ({reason})" in r for r in rep.reason)
     assert reason in svg_text(work / "results/figures/bcg/rr_fixed.forest.svg")
     assert f"Aronson 1948 confirmed {reason}" in page_text(work / "results/report/bcg-studies.html")
-    numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
-    again = numbers[numbers.trial_id == "aronson1948"]
+    days = sheets_of(work)  # the next worksheet: the n given (carried, filled) and the day count still asked
+    n = days["numbers"]
+    again = n[(n.trial_id == "aronson1948") & (n.value == "")]
     assert list(again.statistic) == ["time_days"] and again.why.iloc[0].startswith(reason + ". Give in 'value'")
+    carried = n[(n.trial_id == "aronson1948") & (n.value != "")]
+    assert list(carried.statistic) == ["n", "n"] and (carried.timepoint == LABEL).all()
 
-    days = sheets_of(work)
-    days["numbers"] = again.assign(value="7", source="https://example.org/aronson-visits", locator="visit schedule",
-                                   quote=LABEL)
+    n.loc[again.index, ["value", "source", "locator", "quote"]] = ["7", "https://example.org/aronson-visits",
+                                                                   "visit schedule", LABEL]
     days["readme"].loc[days["readme"].field == "contributor", "value"] = "Test Reader"
     days["readme"].loc[days["readme"].field == "date", "value"] = "2026-12-02"
-    drop_in(days, work / "data/contrib/aronson_days")
+    shutil.rmtree(work / "data/contrib/aronson")  # saved over the first one, as a reader would
+    drop_in(days, work / "data/contrib/aronson")
     run(work, *TARGETS)
     pooled = pd.read_csv(work / "results/bcg/rr_fixed/primary/studies.csv").set_index("trial_id")
     assert list(pooled.index) == ["aronson1948"]
@@ -166,7 +170,7 @@ def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_giv
     assert (pd.read_csv(work / "results/reproduction.csv").our_k == 1).all()
     assert "aronson1948" not in set(pd.read_csv(work / "data/processed/bcg/exclusions.csv").trial_id)
     numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
-    assert "aronson1948" not in set(numbers.trial_id)
+    assert (numbers[numbers.trial_id == "aronson1948"].value != "").all()  # nothing more is asked of it
 
 
 def test_the_merged_ledger_takes_each_review_s_membership_and_every_change_a_contribution_made():
