@@ -46,6 +46,7 @@ def reduce(work):
     pd.concat([mem, new]).fillna("").to_csv(raw / "membership.csv", index=False)
     pub = pd.read_csv(raw / "published.csv", dtype=str, keep_default_na=False)
     bcg = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv", dtype=str, keep_default_na=False)
+    bcg = bcg[~bcg.analysis.str.startswith("subgroup:")]  # the subgroups go below
     pd.concat([pub, bcg]).fillna("").to_csv(raw / "published.csv", index=False)
     spec_path = work / "config/reviews/bcg.yaml"
     spec = yaml.safe_load(spec_path.read_text())
@@ -55,6 +56,8 @@ def reduce(work):
         spec.pop(key)
     for a in spec["analyses"].values():
         a.pop("subgroups", None)  # allocation is a column of the data table, not of the ledger
+        a.pop("subgroup_test", None)
+        a["published"] = [r for r in a.get("published", []) if r in set(bcg.result_id)]
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return t
 

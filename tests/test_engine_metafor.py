@@ -84,9 +84,10 @@ def ours_for(fx, analysis):
         return r.as_row()
     if head == "SUBGROUP":
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
-        per, test = sg.subgroup_analysis(yi, vi, d.alloc.to_numpy())
+        per, test = sg.subgroup_analysis(yi, vi, d[rest[0]].to_numpy(), rest[1])
         return {"estimate": per.estimate, "se": per.se, "tau2": per.tau2, "q_between": test["q_between"],
-                "q_between_p": test["p"]}
+                "q_between_df": test["df"], "q_between_p": test["p"], "q_between_i2": test["i2"],
+                "qm": test["qm"], "qm_df": test["qm_df"], "qm_p": test["qm_p"], "qm_tau2": test["qm_tau2"]}
     if head in ("LOO", "CUMUL", "EGGER", "INFLUENCE", "TRIMFILL"):
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
         if head == "EGGER":

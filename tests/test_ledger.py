@@ -168,3 +168,17 @@ def test_negative_dispersion(raw_copy):
     df.to_csv(path, index=False)
     with pytest.raises(LedgerError, match=r"line \d+, column 'value': \w+ must be > 0"):
         load_ledger(raw_copy)
+
+
+def test_a_figure_read_in_two_places_is_one_figure_and_must_print_the_same_numbers(raw_copy):
+    """orhurhu2019's primary figure is read from two pages: one result_id, two rows, the same numbers."""
+    path = raw_copy / "published.csv"
+    pub = load_ledger(raw_copy)["published"]
+    rows = pub[(pub.review == "orhurhu2019") & (pub.result_id == "pain_lowest_ge48h")]
+    assert len(rows) == 2 and rows.read_at.nunique() == 2
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    second = df.index[(df.review == "orhurhu2019") & (df.result_id == "pain_lowest_ge48h")][1]
+    edit(path, second, "p", ".001")
+    with pytest.raises(LedgerError) as e:
+        load_ledger(raw_copy)
+    assert f"line {second + 2}, column 'p'" in str(e.value) and "the same figure" in str(e.value)

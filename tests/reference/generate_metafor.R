@@ -112,15 +112,23 @@ for (f in sort(list.files(fixdir, pattern = "\\.csv$", full.names = TRUE))) {
   }
 }
 
-# Subgroups (RevMan form: separate DL fits, then a fixed-effect Q across subgroup estimates) and
-# meta-regression (common tau2, omnibus QM) on dat.bcg log RR.
+# Tests for subgroup differences on dat.bcg log RR by allocation, both ways. RevMan's (and R meta's
+# tau.common = FALSE): one random-effects fit per subgroup with its own tau2, then the fixed-effect Q across the
+# subgroup estimates. metafor's documented route: one meta-regression on factor(alloc) with a common tau2, QM.
 es <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
-fits <- lapply(split(es, es$alloc), function(s) rma(yi, vi, data = s, method = "DL"))
-b <- sapply(fits, function(f) f$b[1]); s <- sapply(fits, function(f) f$se)
-emit("dat_bcg", "SUBGROUP_alloc_DL", "estimate", b); emit("dat_bcg", "SUBGROUP_alloc_DL", "se", s)
-emit("dat_bcg", "SUBGROUP_alloc_DL", "tau2", sapply(fits, function(f) f$tau2))
-qb <- rma(b, s^2, method = "EE")
-emit("dat_bcg", "SUBGROUP_alloc_DL", "q_between", qb$QE); emit("dat_bcg", "SUBGROUP_alloc_DL", "q_between_p", qb$QEp)
+for (m in c("DL", "REML")) {
+  an <- paste0("SUBGROUP_alloc_", m)
+  fits <- lapply(split(es, es$alloc), function(s) rma(yi, vi, data = s, method = m, control = ctrl))
+  b <- sapply(fits, function(f) f$b[1]); s <- sapply(fits, function(f) f$se)
+  emit("dat_bcg", an, "estimate", b); emit("dat_bcg", an, "se", s)
+  emit("dat_bcg", an, "tau2", sapply(fits, function(f) f$tau2))
+  qb <- rma(b, sei = s, method = "FE")
+  emit("dat_bcg", an, "q_between", qb$QE); emit("dat_bcg", an, "q_between_df", qb$k - qb$p)
+  emit("dat_bcg", an, "q_between_p", qb$QEp); emit("dat_bcg", an, "q_between_i2", qb$I2)
+  mr <- rma(yi, vi, mods = ~ factor(alloc), data = es, method = m, control = ctrl)
+  emit("dat_bcg", an, "qm", mr$QM); emit("dat_bcg", an, "qm_df", mr$QMdf[1])
+  emit("dat_bcg", an, "qm_p", mr$QMp); emit("dat_bcg", an, "qm_tau2", mr$tau2)
+}
 for (m in c("DL", "REML")) {
   mr <- rma(yi, vi, mods = ~ ablat, data = es, method = m, control = ctrl)
   an <- paste0("METAREG_ablat_", m)

@@ -4,6 +4,12 @@ rule reproduction:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+        subgroups=[
+            f"results/{r}/{o}/primary/subgroups.csv"
+            for r in SPECS
+            for o in outcomes_of(r)
+            if SPECS[r]["analyses"][o].get("subgroups")
+        ],
         code=code("reproduction.py"),
     output:
         report(

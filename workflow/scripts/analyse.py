@@ -15,11 +15,14 @@ def primary(table, review, outcome, spec, settings, base):
     io.write_csv(studies, f"{base}/primary/studies.csv")
     io.write_csv(pooled, f"{base}/primary/pooled.csv")
     rows = []
+    common = spec.get("subgroup_test", {}).get("tau2_estimator")
     for by in spec.get("subgroups", []):
-        per, test = analysis.subgroups(studies, settings, by, spec.get("dose_cut_mg_kg"))
+        per, test = analysis.subgroups(studies, settings, by, spec.get("dose_cut_mg_kg"), common)
         if per is not None:
             rows.append(per.assign(by=by, q_between=test["q_between"], q_between_df=test["df"],
-                                   q_between_p=test["p"]))
+                                   q_between_p=test["p"], q_between_i2=test["i2"], qm=test["qm"],
+                                   qm_df=test["qm_df"], qm_p=test["qm_p"], qm_tau2=test["qm_tau2"],
+                                   qm_note=test["qm_note"]))
         else:
             rows.append(pd.DataFrame([{"by": by, "note": test["note"]}]))
     io.write_csv(pd.concat(rows) if rows else pd.DataFrame(columns=["by", "note"]), f"{base}/primary/subgroups.csv")

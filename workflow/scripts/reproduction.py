@@ -14,7 +14,11 @@ def main(smk):
     pooled = pd.read_csv(smk.input.pooled)
     excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
-    rep = reproduce(published, smk.params.specs, pooled, excl, miss)
+    # results/<review>/<analysis>/primary/subgroups.csv
+    subgroups = [pd.read_csv(f).assign(review=Path(f).parts[-4], analysis=Path(f).parts[-3])
+                 for f in smk.input.subgroups]
+    rep = reproduce(published, smk.params.specs, pooled, excl, miss,
+                    pd.concat(subgroups) if subgroups else None)
     io.write_csv(rep, smk.output[0])
     Path(smk.log[0]).write_text(rep.status.value_counts().to_string() + "\n")
 

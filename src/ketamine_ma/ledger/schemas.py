@@ -125,7 +125,8 @@ SCHEMAS = {
         },
         strict=True,
         ordered=True,
-        unique=["review", "result_id"],
+        # A figure printed in several places is one result_id with one row per place it was read.
+        unique=["review", "result_id", "source", "read_at", "locator"],
     ),
     "conflicts": pa.DataFrameSchema(
         {

@@ -139,6 +139,13 @@ def check_evidence(tables, paths):
             raise LedgerError(f"{_where(paths['extraction'], rows['ci_low'], 'value')}: CI lower bound "
                               f"{stats_['ci_low']:g} exceeds upper bound {stats_['ci_high']:g}")
     p = tables["published"]
+    figure = ["analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2"]
+    for _, g in p.groupby(["review", "result_id"]):
+        for col in figure:
+            if g[col].nunique(dropna=False) > 1:
+                raise LedgerError(f"{_where(paths['published'], g.index[1], col)}: the same figure "
+                                  f"({g.review.iloc[0]}, {g.result_id.iloc[0]}) read in several places must print "
+                                  f"the same {col} ({' vs '.join(map(str, g[col]))})")
     for i, row in p.iterrows():
         lo, hi = row["ci_low"], row["ci_high"]
         if not (pd.isna(lo) or pd.isna(hi)) and lo > hi:

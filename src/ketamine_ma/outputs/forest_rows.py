@@ -69,7 +69,7 @@ def published_figure(published: pd.DataFrame, review: str, result_ids) -> dict |
     names no published figure. ``estimate`` is NaN when the review printed no pooled estimate (e.g. a p value only).
     """
     p = published[(published.review == review) & published.result_id.isin(list(result_ids))]
-    p = p[p.analysis.fillna("primary") == "primary"]
+    p = p[p.analysis.fillna("primary") == "primary"].drop_duplicates("result_id")  # one figure, several sources
     if p.empty:
         return None
     p = p.set_index("result_id").loc[[r for r in result_ids if r in set(p.result_id)]]

@@ -109,8 +109,10 @@ def cumulative(df, settings):
 REFITS = {"leave_one_out": leave_one_out, "cumulative": cumulative}  # the plan's refits (plan.REFITS)
 
 
-def subgroups(df, settings, by, dose_cut=None):
-    """Per-subgroup pools and the RevMan test for subgroup differences, from a table that already has yi/vi."""
+def subgroups(df, settings, by, dose_cut=None, common_tau2_estimator=None):
+    """Per-subgroup pools, the RevMan test for subgroup differences and the common-τ² test beside it (a
+    random-effects meta-regression with ``common_tau2_estimator`` when given, else the analysis' own model), from a
+    table that already has yi/vi."""
     d = df.dropna(subset=["yi", "vi"]).copy()
     if by == "dose":
         d = d.dropna(subset=["dose_mg_kg"])
@@ -120,7 +122,7 @@ def subgroups(df, settings, by, dose_cut=None):
     if d.empty or d["group"].nunique() < 2:
         return None, {"subgroup": by, "note": f"fewer than two {by} subgroups with data"}
     per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), settings["tau2_estimator"], settings["ci_method"],
-                                  model=settings["model"])
+                                  model=settings["model"], common_tau2_estimator=common_tau2_estimator)
     return per, {"subgroup": by, **test}
 
 

@@ -75,7 +75,7 @@ def import_table(studies_path, published_path, spec):
                  else validate_table(read_table(published_path), "published", published_path))
     for i, r in published.iterrows():
         for col in ("estimate", "ci_low", "ci_high"):
-            if not value_in_quote(r[col], r["quote"]):
+            if not pd.isna(r[col]) and not value_in_quote(r[col], r["quote"]):  # a p-only figure prints none
                 raise LedgerError(f"{published_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
     published = pd.read_csv(published_path, dtype=str, keep_default_na=False)
     return studies, published[published.review == spec["review"]]
