@@ -247,14 +247,19 @@ def test_review_without_published_figures_runs(tmp_path):
 
 def test_subgroup_analysis_in_the_pipeline_matches_metafor(run):
     """BCG by allocation: per-subgroup DL pools and RevMan's test for subgroup differences, as metafor computes
-    them (tests/reference/metafor_reference.csv, SUBGROUP_alloc_DL)."""
+    them (tests/reference/metafor_reference.csv, SUBGROUP_alloc_DL), and beside it the common-τ² test the spec
+    names as the review's (subgroup_test: REML), as metafor's rma(yi, vi, mods = ~ factor(alloc)) computes it."""
     from conftest import COMMITTED, read_reference
 
     ref = read_reference(COMMITTED)
-    ref = ref[(ref.fixture == "dat_bcg") & (ref.analysis == "SUBGROUP_alloc_DL")]
+    ref = ref[ref.fixture == "dat_bcg"]
+    dl, reml = (ref[ref.analysis == f"SUBGROUP_alloc_{m}"].set_index("quantity") for m in ("DL", "REML"))
     sub = pd.read_csv(run / "results/bcg/rr_dl/primary/subgroups.csv").sort_values("subgroup")
-    assert list(sub.estimate) == pytest.approx(list(ref[ref.quantity == "estimate"].sort_values("i").value), rel=1e-9)
-    assert sub.q_between.iloc[0] == pytest.approx(ref[ref.quantity == "q_between"].value.iloc[0], rel=1e-9)
+    assert list(sub.estimate) == pytest.approx(list(dl.loc["estimate"].sort_values("i").value), rel=1e-9)
+    for ours, theirs, table in (("q_between", "q_between", dl), ("q_between_p", "q_between_p", dl),
+                                ("qm", "qm", reml), ("qm_p", "qm_p", reml)):
+        assert sub[ours].iloc[0] == pytest.approx(table.loc[theirs, "value"], rel=1e-6), ours
+    assert sub.q_between_df.iloc[0] == dl.loc["q_between_df", "value"] == sub.qm_df.iloc[0] == 2
     assert (run / "results/figures/bcg/rr_dl.subgroups.svg").stat().st_size > 1000
 
 

@@ -11,7 +11,8 @@ from ketamine_ma.stages import io
 
 def main(smk):
     pub = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in smk.input.published])
-    pub = pub[pub.review.isin(smk.params.reviews)]
+    # one row per figure: a figure read in several places prints the same numbers (checked when the ledger loads)
+    pub = pub[pub.review.isin(smk.params.reviews)].drop_duplicates(["review", "result_id"])
     rows = [{"review": r.review, "result_id": r.result_id, "measure": r.measure, "estimate": r.estimate,
              "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
              # a ratio printed on its log scale is audited there, as a difference

@@ -1,9 +1,13 @@
-"""Execute the narrative notebooks with papermill and strip what changes from run to run."""
+"""Execute the narrative notebooks with papermill and strip what changes from run to run; ``table`` shows a
+results table in a notebook as the report prints it."""
 
 from __future__ import annotations
 
-import nbformat
-import papermill as pm
+import html
+import numbers
+import re
+
+from . import report
 
 VOLATILE = ("papermill", "execution", "widgets")
 # Run before each notebook in a shared kernel: a new IPython session (empty namespace and history, execution count
@@ -23,6 +27,9 @@ del sys, warnings
 def execute(template, output, parameters, cwd=".", km=None):
     """Run ``template`` with ``parameters`` into ``output`` (in kernel manager ``km``'s kernel when given, else in
     a kernel of its own); remove timings and other run-specific metadata so two runs write identical bytes."""
+    import nbformat
+    import papermill as pm
+
     # No save after every cell (papermill's default, for watching long runs): it rewrote each notebook once per
     # cell. A failing notebook is still saved, with its error, before papermill raises.
     nb = pm.execute_notebook(template, output, parameters=parameters, cwd=cwd, kernel_name="python3",
@@ -65,3 +72,54 @@ def execute_all(runs, cwd="."):
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
+
+
+GAP = "\u2014"
+COUNTS = ("k", "n", "our_k", "published_k", "our_n", "published_n", "k_review", "k_pooled", "n_participants",
+          "trials_in_ledger", "q_df")
+P_VALUES = ("p", "our_p", "published_p", "q_p")
+I2 = ("i2", "our_i2", "published_i2")
+# Wraps inside the page's width (long reasons and URLs break anywhere) instead of scrolling sideways.
+STYLE = ("<style>table.km{border-collapse:collapse;width:100%;font-size:0.9em}"
+         "table.km th,table.km td{border-bottom:1px solid #ccc;padding:2px 6px;text-align:left;"
+         "vertical-align:top;overflow-wrap:anywhere}table.km td.num{text-align:right;white-space:nowrap}</style>")
+
+
+def cell(column, value) -> tuple[str, bool]:
+    """One cell as the report prints it: (text, is a number). Estimates with two decimals and a true minus, p as
+    the report prints p, counts as integers, published figures as printed, "—" for a gap."""
+    if report.missing(value):
+        return GAP, False
+    if isinstance(value, bool):
+        return ("yes" if value else "no"), False
+    if column in P_VALUES:
+        return report.pval(value), True
+    if column in COUNTS:
+        return report.count(value), True
+    if column in I2:
+        return report.num(value, 0 if not isinstance(value, str) else 2), True
+    if column == "tau2":
+        return report.sig(value), True
+    if isinstance(value, str):  # a published figure as printed, with a true minus
+        return (report.num(value), True) if re.fullmatch(r"-?\d*\.?\d+", value.strip()) else (value, False)
+    if isinstance(value, numbers.Integral):
+        return report.count(value), True
+    if isinstance(value, numbers.Real):
+        return report.num(value), True
+    return str(value), False
+
+
+def table(df):
+    """``df`` as an HTML table that reads like the report's (see ``cell``), for ``display`` in a notebook."""
+    from IPython.display import HTML
+
+    if df.empty:
+        return HTML("<p>No rows.</p>")
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for r in df.itertuples(index=False):
+        cells = (cell(c, v) for c, v in zip(df.columns, r, strict=True))
+        rows.append("".join(f'<td class="num">{html.escape(t)}</td>' if isnum else f"<td>{html.escape(t)}</td>"
+                            for t, isnum in cells))
+    body = "".join(f"<tr>{r}</tr>" for r in rows)
+    return HTML(f'{STYLE}<table class="km"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

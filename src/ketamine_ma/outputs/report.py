@@ -312,7 +312,9 @@ def rep_row(r: dict, known=frozenset()) -> dict:
         "published": published_text(r) or "no estimate printed",
         "published_p": pval(r.get("published_p")), "published_k": count(r.get("published_k")),
         "source_kind": text(r.get("source_kind")),
-        "ours": estimate_ci(r.get("our_estimate"), r.get("our_ci_low"), r.get("our_ci_high")),
+        "n_sources": int(float(r.get("n_sources"))) if not missing(r.get("n_sources")) else 0,
+        "ours": estimate_ci(r.get("our_estimate"), r.get("our_ci_low"), r.get("our_ci_high"))
+        or (f"p = {pval(r.get('our_p'))}" if not missing(r.get("our_p")) else ""),
         "our_k": count(r.get("our_k")), "status": status, "status_label": STATUS_LABELS.get(status, status),
         "reason": text(r.get("reason")),
     }
@@ -612,14 +614,24 @@ def membership_rows(run: Run) -> list[dict]:
 
 
 def published_rows(run: Run) -> list[dict]:
-    return [{
-        "id": slug("p", r["review"], r["result_id"]), "review": r["review"], "result_id": r["result_id"],
-        "figure": " ".join(x for x in (text(r.get("measure")), estimate_ci(r.get("estimate"), r.get("ci_low"),
-                                                                          r.get("ci_high"))) if x),
-        "k": text(r.get("k")), "p": pval(r.get("p")), "source_kind": text(r.get("source_kind")),
-        "locator": text(r.get("locator")), "quote": text(r.get("quote")), "source": record(r.get("source")),
-        "read_at": record(r.get("read_at")),
-    } for r in records(run.published)]
+    """One row per published figure; a figure read in several places lists every place (its own text first)."""
+    figures = {}
+    for r in records(run.published):
+        figures.setdefault((r["review"], r["result_id"]), []).append(r)
+    out = []
+    for (review, rid), rows in figures.items():
+        rows.sort(key=lambda r: r.get("source_kind") != "primary")
+        r = rows[0]
+        out.append({
+            "id": slug("p", review, rid), "review": review, "result_id": rid,
+            "figure": " ".join(x for x in (text(r.get("measure")), estimate_ci(r.get("estimate"), r.get("ci_low"),
+                                                                              r.get("ci_high"))) if x),
+            "k": text(r.get("k")), "p": pval(r.get("p")),
+            "sources": [{"source_kind": text(s.get("source_kind")), "locator": text(s.get("locator")),
+                         "quote": text(s.get("quote")), "source": record(s.get("source")),
+                         "read_at": record(s.get("read_at"))} for s in rows],
+        })
+    return out
 
 
 def conflict_rows(run: Run) -> list[dict]:

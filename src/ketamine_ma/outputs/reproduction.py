@@ -51,7 +51,7 @@ def p_text(p) -> str:
 
 COLUMNS = ["review", "result_id", "outcome", "analysis", "measure", "published_estimate", "published_ci_low",
            "published_ci_high", "published_p", "published_k", "published_n", "published_i2", "source_kind",
-           "sources", "our_estimate", "our_ci_low", "our_ci_high", "our_p", "our_k", "our_n", "our_i2",
+           "sources", "n_sources", "our_estimate", "our_ci_low", "our_ci_high", "our_p", "our_k", "our_n", "our_i2",
            "abs_diff_estimate", "status", "reason"]
 
 
@@ -169,7 +169,8 @@ def reproduce(published_raw, specs, pooled, exclusions, missing, subgroups=None)
         row = {"review": p.review, "result_id": p.result_id, "outcome": p.outcome, "analysis": key or "",
                "measure": p.measure, "published_estimate": p.estimate, "published_ci_low": p.ci_low,
                "published_ci_high": p.ci_high, "published_p": p.p, "published_k": p.k, "published_n": p.n,
-               "published_i2": p.i2, "source_kind": p.source_kind, "sources": p.sources}
+               "published_i2": p.i2, "source_kind": p.source_kind, "sources": p.sources,
+               "n_sources": p.n_sources}
         ours = pooled[(pooled.review == p.review) & (pooled.outcome == key) & (pooled.analysis == "primary")]
         if key is None:
             row.update(status="not_reproducible", reason="no analysis in the review spec pools this figure "
@@ -193,6 +194,9 @@ def reproduce(published_raw, specs, pooled, exclusions, missing, subgroups=None)
             rows.append(row)
             continue
         if str(p.analysis).startswith("subgroup:"):
+            # ours is the test's p and k, not the overall pool
+            row.update({c: np.nan for c in ("our_estimate", "our_ci_low", "our_ci_high", "our_p", "our_k", "our_n",
+                                            "our_i2")})
             sub = subgroups[(subgroups.review == p.review) & (subgroups.analysis == key)]
             status, reason = _subgroup_figure(p, specs[p.review]["analyses"][key], sub, o, e, row)
             row.update(status=status, reason=reason)
