@@ -83,7 +83,8 @@ def test_conformance_reviews_reproduce_every_figure(run):
 def test_every_published_figure_has_a_status(run):
     rep = pd.read_csv(run / "results/reproduction.csv")
     raw = pd.read_csv(ROOT / "data/raw/published.csv")
-    assert len(rep[~rep.review.isin(["fleiss1993", "bcg"])]) == len(raw)
+    # one row per figure: a figure read in several places is one figure
+    assert len(rep[~rep.review.isin(["fleiss1993", "bcg"])]) == len(raw.drop_duplicates(["review", "result_id"]))
     assert set(rep.status) <= {"reproduced", "partial", "not_reproducible"}
     assert rep.reason.notna().all()
 

@@ -2,14 +2,14 @@
 
 Two tests for subgroup differences, as the two tools compute them:
 
-- RevMan 5 / R meta (``tau.common = FALSE``; Deeks, Higgins & Altman, Cochrane Handbook 5.1 §9.6.3.1, and
+- RevMan 5 / R meta (``tau.common = FALSE``; Deeks & Higgins 2010, Statistical algorithms in Review Manager 5;
   Borenstein et al. 2009, *Introduction to Meta-Analysis*, ch. 19): fit each subgroup with its own τ², then a
   fixed-effect Q across the subgroup estimates, Q_between = Σ w_g(μ̂_g − μ̄)², w_g = 1/SE_g², df = G − 1,
   I² = (Q − df)/Q. In metafor: one ``rma(yi, vi, subset = ...)`` per subgroup, then
   ``rma(estimates, sei = ses, method = "FE")`` and its QE.
-- metafor's documented route (``rma(yi, vi, mods = ~ factor(group))``; Viechtbauer 2010, J Stat Softw 36(3)
-  §3.3): a mixed-effects meta-regression on the subgroup dummies with one common τ², and the omnibus Wald test of
-  the dummies, QM with G − 1 df. The two differ whenever the subgroups' τ² differ
+- metafor's route (the ``rma.uni`` documentation's examples, "subgrouping versus using a single model with a
+  factor"): a mixed-effects meta-regression ``rma(yi, vi, mods = ~ factor(group))`` with one common τ², and the
+  omnibus Wald test of the subgroup terms, QM with G − 1 df. The two differ whenever the subgroups' τ² differ
   (shared/reference/stats_anchors.md §0.6); ``subgroup_analysis`` returns both.
 """
 
