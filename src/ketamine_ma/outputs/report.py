@@ -304,6 +304,13 @@ def published_link(r: dict, known) -> str | None:
     return f"ledger.html#{slug('p', *key)}" if key in known else None
 
 
+def p_like(p, published) -> str:
+    """Our p with at least the decimals of the published p it is compared with (0.4132 beside a printed 0.4132)."""
+    p, printed = float(p), text(published).strip()
+    places = max(3, len(printed.split(".")[1]) if "." in printed else 0)
+    return "<0.0001" if p < 1e-4 else f"{p:.{places}f}"
+
+
 def rep_row(r: dict, known=frozenset()) -> dict:
     status = text(r.get("status"))
     return {
@@ -314,7 +321,7 @@ def rep_row(r: dict, known=frozenset()) -> dict:
         "source_kind": text(r.get("source_kind")),
         "n_sources": int(float(r.get("n_sources"))) if not missing(r.get("n_sources")) else 0,
         "ours": estimate_ci(r.get("our_estimate"), r.get("our_ci_low"), r.get("our_ci_high"))
-        or (f"p = {pval(r.get('our_p'))}" if not missing(r.get("our_p")) else ""),
+        or (f"p = {p_like(r.get('our_p'), r.get('published_p'))}" if not missing(r.get("our_p")) else ""),
         "our_k": count(r.get("our_k")), "status": status, "status_label": STATUS_LABELS.get(status, status),
         "reason": text(r.get("reason")),
     }
