@@ -1,7 +1,7 @@
 """What a person reads carries no "nan", "None" or "NaN": the report pages and the executed notebooks as Chromium
-renders them, the worksheets as openpyxl opens them and their CSV twins, and the console summary. The notebooks'
-tables read like the report's (printed digits, "—" for a gap) and fit the page. All on the full pipeline run
-(tests/conftest.py)."""
+renders them, the figures' SVG text, the worksheets as openpyxl opens them and their CSV twins, and the console
+summary. The notebooks' tables read like the report's (printed digits, "—" for a gap) and fit the page. All on the
+full pipeline run (tests/conftest.py)."""
 
 import re
 
@@ -33,6 +33,10 @@ def test_report_pages_and_executed_notebooks_print_no_nan_or_none(pipeline_run, 
     found = []
     for path in pages + notebooks:
         found += hits(rendered_text(browser, path), path.relative_to(pipeline_run))
+    # the figures the pages show (SVG text stays text)
+    for svg in sorted((pipeline_run / "results/figures").rglob("*.svg")):
+        texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg.read_text(), re.S)
+        found += hits(" | ".join(texts), svg.relative_to(pipeline_run))
     assert found == []
 
 
