@@ -38,7 +38,7 @@ def subgroups(common="REML"):
     """metafor's tests for subgroup differences by allocation in the shape of our subgroups.csv of rr_dl: RevMan's
     with the analysis' DL τ² per subgroup, and the common-τ² QM with the ``common`` estimator."""
     return pd.DataFrame({"review": "bcg", "analysis": "rr_dl", "by": "alloc",
-                         "subgroup": ["alternate", "random", "systematic"], "k": [2, 7, 4],
+                         "subgroup": ["alternate", "random", "systematic"], "k": [2, 7, 4], "tau2_estimator": "DL",
                          "q_between": ref("SUBGROUP_alloc_DL", "q_between")[0], "q_between_df": 2,
                          "q_between_p": ref("SUBGROUP_alloc_DL", "q_between_p")[0],
                          "qm": ref(f"SUBGROUP_alloc_{common}", "qm")[0], "qm_df": 2,

@@ -132,7 +132,8 @@ def _subgroup_figure(p, spec_a, sub, o, e, row):
                                     f"{int(o.k)} trial(s) overall)")
     test = spec_a.get("subgroup_test", {})
     model = test.get("model", "separate_tau2")
-    est = "FE" if spec_a.get("model") == "fixed" else spec_a.get("tau2_estimator", "DL")
+    # the subgroup pools' own label of their τ² estimator (the fixed-effect label under a fixed effect)
+    est = s.tau2_estimator.iloc[0] if "tau2_estimator" in s else spec_a.get("tau2_estimator", "DL")
     (label, q, df, ours_p, how), *alt = subgroup_tests(s, model, est, test.get("tau2_estimator", est))
     if pd.isna(ours_p):
         note = printed(s.qm_note.iloc[0]) if "qm_note" in s else ""
