@@ -11,7 +11,7 @@ def test_cluster_generic_executor_runs_the_dag(tmp_path):
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     assert "cluster-generic" in res.stdout + res.stderr
     rep = pd.read_csv(work / "results/reproduction.csv")
-    assert len(rep) == 6 and (rep.status == "reproduced").all()
+    assert len(rep) == 7 and (rep.status == "reproduced").all()
 
 
 def test_slurm_profile_plans_the_dag(tmp_path):
