@@ -27,7 +27,8 @@ def ref(analysis, quantity):
 def pooled():
     """metafor's pools of dat.bcg as our pooled.csv rows (ratios on their natural scale)."""
     rows = []
-    for key, an in (("rr_fixed", "RR_FE_z"), ("rr_dl", "RR_DL_z"), ("or_fixed", "OR_FE_z"), ("or_dl", "OR_DL_z")):
+    for key, an in (("rr_fixed", "RR_FE_z"), ("rr_dl", "RR_DL_z"), ("or_fixed", "OR_FE_z"), ("or_dl", "OR_DL_z"),
+                    ("rr_reml", "RR_REML_z")):
         rows.append({"review": "bcg", "outcome": key, "analysis": "primary", "k": 13, "n_participants": np.nan,
                      **{q: np.exp(ref(an, q)[0]) for q in ("estimate", "ci_low", "ci_high")},
                      "p": ref(an, "p")[0], "i2": ref(an, "i2")[0]})
@@ -46,7 +47,7 @@ def subgroups(common="REML"):
 
 
 def run(published=PUBLISHED, spec=SPEC, sub=None):
-    empty = pd.DataFrame(columns=["review", "analysis", "trial_id", "arm", "statistic"])
+    empty = pd.DataFrame(columns=["review", "analysis", "trial_id", "arm", "statistic", "reason"])
     return reproduce(published, {"bcg": spec}, pooled(), empty, empty, sub).set_index("result_id")
 
 
