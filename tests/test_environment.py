@@ -1,5 +1,8 @@
-"""environment.yml and the conda env of the rules carry exactly the pip pins of requirements.txt."""
+"""environment.yml and the conda env of the rules carry exactly the pip pins of requirements.txt; the optional
+`slurm` extra (pyproject.toml) and its conda file environment-slurm.yml carry the same pin, which constraints.txt
+agrees with."""
 
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -40,3 +43,15 @@ def test_constraints_agree_with_requirements():
     con = pins((ROOT / "constraints.txt").read_text().splitlines())
     assert all(con.get(k) == v for k, v in req.items() if k in con)
     assert set(req) <= set(con)
+
+
+def test_slurm_extra_is_pinned_alike_and_not_in_the_default_install():
+    extra = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["slurm"])
+    assert set(extra) == {"snakemake-executor-plugin-slurm"}
+    assert conda_pip(ROOT / "environment-slurm.yml") == extra
+    con = pins((ROOT / "constraints.txt").read_text().splitlines())
+    assert all(con.get(k) == v for k, v in extra.items())
+    req = pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert not set(extra) & set(req) and not set(extra) & set(conda_pip(ROOT / "environment.yml"))
+    # the cluster path stays tested by default (tests/test_cluster.py runs the cluster-generic executor)
+    assert "snakemake-executor-plugin-cluster-generic" in req
