@@ -289,6 +289,8 @@ def final_outputs():
             out.append(f"results/figures/{r}.flow.svg")
         for o in outcomes_of(r):
             out.append(f"results/figures/{r}/{o}.forest.svg")
+    # Snakemake checks only the outputs something asks for: the other formats are asked for here.
+    out += [f for svg in figure_svgs() for f in other_formats(svg)]
     return out
 
 
@@ -329,6 +331,30 @@ FIGURES = {
     "sensitivity": ("sensitivity.rst", "leave-one-out and cumulative"),
     "subgroups": ("subgroups.rst", "subgroups"),
 }
+
+
+def other_formats(svg):
+    """The figure ``svg`` in the other formats of config figure_formats (png, pdf): outputs of the job that draws
+    the SVG (the reports show SVG), so switching a format off removes exactly its files and reruns nothing.
+    """
+    stem = svg.removesuffix(".svg")
+    return [f"{stem}.{fmt}" for fmt in config["figure_formats"] if fmt != "svg"]
+
+
+def figure_svgs():
+    """Every figure of the run, as its SVG."""
+    files = []
+    for r in SPECS:
+        if SPECS[r]["source"] == "ledger":
+            files.append(f"results/figures/{r}.flow.svg")
+        files += [
+            f"results/figures/{r}/{o}.{kind}.svg"
+            for o in outcomes_of(r)
+            for kind in FIGURES
+        ]
+    if any(s["source"] == "ledger" for s in SPECS.values()):
+        files += ["results/figures/umbrella.forest.svg", "results/figures/overlap.svg"]
+    return files
 
 
 def figure_report(review, outcome, kind):

@@ -12,10 +12,11 @@ for _review in SPECS:
             code=code("figures.py"),
         output:
             svg=[figure_report(_review, o, k) for o in _outcomes for k in FIGURES],
-            png=[
-                f"results/figures/{_review}/{o}.{k}.png"
+            other=[
+                f
                 for o in _outcomes
                 for k in FIGURES
+                for f in other_formats(f"results/figures/{_review}/{o}.{k}.svg")
             ],
             captions=[f"results/figures/{_review}/{o}.captions.json" for o in _outcomes],
         log:
@@ -36,6 +37,7 @@ for _review in SPECS:
             },
             arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
             reading=variants(_review)["main"],
+            dpi=config["figure_dpi"],
         script:
             "../scripts/figures.py"
 
@@ -63,7 +65,11 @@ if _FLOW_REVIEWS:
                 )
                 for r in _FLOW_REVIEWS
             ],
-            png=[f"results/figures/{r}.flow.png" for r in _FLOW_REVIEWS],
+            other=[
+                f
+                for r in _FLOW_REVIEWS
+                for f in other_formats(f"results/figures/{r}.flow.svg")
+            ],
         log:
             "logs/figures/flow.log",
         benchmark:
@@ -73,5 +79,6 @@ if _FLOW_REVIEWS:
         params:
             policy=config["membership"],
             analyses={r: outcomes_of(r) for r in _FLOW_REVIEWS},
+            dpi=config["figure_dpi"],
         script:
             "../scripts/flow_diagram.py"

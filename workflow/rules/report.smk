@@ -203,14 +203,14 @@ rule umbrella:
             category="Summary",
             subcategory="umbrella",
         ),
-        forest_png="results/figures/umbrella.forest.png",
         overlap_svg=report(
             "results/figures/overlap.svg",
             caption="../report/overlap.rst",
             category="Summary",
             subcategory="umbrella",
         ),
-        overlap_png="results/figures/overlap.png",
+        other=other_formats("results/figures/umbrella.forest.svg")
+        + other_formats("results/figures/overlap.svg"),
     log:
         "logs/report/umbrella.log",
     benchmark:
@@ -220,5 +220,6 @@ rule umbrella:
         ENV
     params:
         reviews=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+        dpi=config["figure_dpi"],
     script:
         "../scripts/umbrella.py"

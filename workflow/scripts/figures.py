@@ -10,23 +10,27 @@ from ketamine_ma.outputs.captions import analysis_caption
 from ketamine_ma.stages import io
 
 
-def analysis_figures(review, outcome, spec, files, ledger, published, p):
+def analysis_figures(review, outcome, spec, files, ledger, published, p, formats):
     out = f"results/figures/{review}/{outcome}"
+
+    def drawn(kind):  # one figure, in every format the job declares
+        return [f"{out}.{kind}.{fmt}" for fmt in formats]
+
     studies, pooled = pd.read_csv(files["studies"]), pd.read_csv(files["pooled"]).iloc[0]
     label = spec["label"]
     gaps = None
     if ledger is not None:
         gaps = forest_rows.gap_rows(ledger, review, outcome, spec, studies.trial_id, p.reading)
-    plots.forest(studies, pooled, label, f"{out}.forest.svg", f"{out}.forest.png", p.arms,
+    plots.forest(studies, pooled, label, drawn("forest"), p.dpi, p.arms,
                  spec.get("lower_is_better", True), gaps,
                  forest_rows.published_figure(published, review, spec.get("published", [])))
     small = pd.read_csv(files["small_study"]).iloc[0].to_dict() if "small_study" in files else None
-    plots.funnel(studies, pooled, small, label, f"{out}.funnel.svg", f"{out}.funnel.png")
+    plots.funnel(studies, pooled, small, label, drawn("funnel"), p.dpi)
     loo = pd.read_csv(files["loo"]) if "loo" in files else pd.DataFrame()
     cumul = pd.read_csv(files["cumulative"]) if "cumulative" in files else pd.DataFrame()
-    plots.influence_plot(loo, cumul, pooled, label, f"{out}.sensitivity.svg", f"{out}.sensitivity.png")
+    plots.influence_plot(loo, cumul, pooled, label, drawn("sensitivity"), p.dpi)
     sub = pd.read_csv(files["subgroups"])
-    plots.subgroup_forest(sub, pooled, label, f"{out}.subgroups.svg", f"{out}.subgroups.png")
+    plots.subgroup_forest(sub, pooled, label, drawn("subgroups"), p.dpi)
     io.write_json(analysis_caption(review, outcome, spec, studies, pooled), f"{out}.captions.json")
     return (f"{outcome}: {len(studies)} studies pooled; "
             f"{0 if gaps is None else len(gaps)} member trials listed without usable data")
@@ -36,7 +40,8 @@ def main(smk):
     p = smk.params
     ledger = ({Path(f).stem: pd.read_csv(f) for f in smk.input.ledger} if "ledger" in smk.input.keys() else None)
     published = pd.read_csv(smk.input.published, dtype=str, keep_default_na=False, na_values=[""])
-    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], ledger, published, p)
+    formats = plots.formats_of(smk.output)
+    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], ledger, published, p, formats)
            for outcome, a in p.analyses.items()]
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

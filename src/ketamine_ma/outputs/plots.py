@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import matplotlib
 
@@ -16,9 +17,10 @@ import pandas as pd  # noqa: E402
 from ..engine import effects as ef  # noqa: E402
 
 # SVG text stays text (selectable and searchable in the report, a fifth of the size, and drawn in about two
-# thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback.
+# thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback. PDFs
+# embed the font as TrueType (Type 42), which journals' checks accept and editors can edit, not as Type 3.
 plt.rcParams.update({"svg.hashsalt": "ketamine-ma", "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"],
-                     "font.size": 8, "svg.fonttype": "none"})
+                     "font.size": 8, "svg.fonttype": "none", "pdf.fonttype": 42})
 
 
 def _fmt(x, nd=2):
@@ -44,9 +46,23 @@ def _log_ticks(ax, low, high):
     ax.set_xticks([t for t in (0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100) if low / 1.5 <= t <= high * 1.5])
 
 
-def _save(fig, svg, png):
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    fig.savefig(png, format="png", dpi=120, metadata={"Software": None})
+# Every format a figure can be written in (config figure_formats), SVG first: the reports show the SVG. Metadata
+# that would differ between two runs (dates, software versions) is left out, so a rerun gives the same bytes.
+FORMATS = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None},
+           "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+
+
+def formats_of(outputs) -> list[str]:
+    """The figure formats among a job's output files, SVG first (so a job draws exactly what its rule declares)."""
+    found = {Path(f).suffix[1:] for f in outputs}
+    return [f for f in FORMATS if f in found]
+
+
+def _save(fig, files, dpi):
+    """Write the figure to each file in the format its suffix names; ``dpi`` sets the PNG's resolution."""
+    for f in files:
+        fmt = Path(f).suffix[1:]
+        fig.savefig(f, format=fmt, metadata=FORMATS[fmt], **({} if fmt == "svg" else {"dpi": dpi}))
     plt.close(fig)
 
 
@@ -65,7 +81,7 @@ def _reason_lines(reason):
     return "\n".join(lines)
 
 
-def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=("Ketamine", "Control"),
+def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arms=("Ketamine", "Control"),
            lower_is_better=True, gaps: pd.DataFrame | None = None, published: dict | None = None):
     """Forest plot as RevMan draws it (per study the arm data, weight and estimate [95% CI]; squares sized by weight;
     the pooled diamond; heterogeneity and overall-effect lines; direction labels), plus the gap: every trial the
@@ -183,7 +199,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, svg, png, arms=
     if len(gaps):
         fig.text(0.01, below(1.08), "* candidate: the review may have included this trial (inclusion not confirmed).",
                  fontsize=7, color="#555555")
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
 def _when(timepoint):
@@ -192,7 +208,7 @@ def _when(timepoint):
     return "" if not t or t.startswith("not stated") else f", {t[:28]}"
 
 
-def umbrella_forest(table: pd.DataFrame, svg, png):
+def umbrella_forest(table: pd.DataFrame, files, dpi):
     """The reviews' own pooled figures side by side, one panel per measure (MD, ratios, event rates)."""
     panels = [("MD", "Mean difference (0-10 scale)", False), ("ratio", "Risk ratio (adverse effects, responders)",
                                                                 True), ("proportion", "Event rate (%)", False)]
@@ -219,10 +235,10 @@ def umbrella_forest(table: pd.DataFrame, svg, png):
         ax.set_xlabel(xlabel)
     fig.suptitle("Published pooled figures of the four reviews (as printed; see results/umbrella/umbrella.csv)")
     fig.tight_layout()
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
-def overlap_heatmap(mat: pd.DataFrame, cca: float, title: str, svg, png):
+def overlap_heatmap(mat: pd.DataFrame, cca: float, title: str, files, dpi):
     """Trial × review overlap: shared trials per pair of reviews, with the corrected covered area."""
     import seaborn as sns
 
@@ -230,14 +246,14 @@ def overlap_heatmap(mat: pd.DataFrame, cca: float, title: str, svg, png):
     sns.heatmap(mat, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
     ax.set_title(f"{title}\nCCA = {cca:.3f}" if not np.isnan(cca) else title)
     fig.tight_layout()
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
 def _placeholder(fig, text):
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, wrap=True)
 
 
-def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, label: str, svg, png):
+def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, label: str, files, dpi):
     """Contour-enhanced funnel plot (Peters et al. 2008): estimates against their SE with the 90/95/99%
     significance contours around 0 (log scale for ratios), the pooled estimate, and Egger's line when k ≥ 10."""
     s = studies.dropna(subset=["yi", "vi"]) if len(studies) else studies
@@ -245,7 +261,7 @@ def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, l
     if len(s) < 2:
         ax.set_axis_off()
         _placeholder(fig, f"{label}\nFunnel plot needs at least 2 studies (k = {len(s)}).")
-        _save(fig, svg, png)
+        _save(fig, files, dpi)
         return
     se = np.sqrt(s.vi.to_numpy())
     top = se.max() * 1.1
@@ -268,10 +284,10 @@ def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, l
     ax.set_xlabel("log " + pooled.measure if ef.is_ratio(pooled.measure) else f"{pooled.measure} (analysis scale)")
     ax.set_title(f"{label}\nshaded: p > 0.10, 0.05, 0.01 contours", fontsize=8)
     fig.tight_layout()
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
-def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
+def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, label: str, files, dpi):
     """Leave-one-out (left) and cumulative-by-year (right) pooled estimates with their CIs."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 1.8 + 0.3 * max(len(loo), len(cumul), 1)))
     for ax, df, col, title in ((axes[0], loo, "omitted", "Leave one out: omitting"),
@@ -293,10 +309,10 @@ def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, la
         ax.set_title(title, fontsize=8)
     fig.suptitle(label, fontsize=9)
     fig.tight_layout()
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
-def flow(counts: dict, review: str, svg, png):
+def flow(counts: dict, review: str, files, dpi):
     """A PRISMA 2020-style flow of trials: included by the review → found in the ledger → with usable data →
     pooled, one box per stage with its count and what is lost between stages."""
     fig, ax = plt.subplots(figsize=(7, 5.2))
@@ -317,10 +333,10 @@ def flow(counts: dict, review: str, svg, png):
         ax.annotate("", xy=(0.5, y1 + 0.06), xytext=(0.5, y0 - 0.06), xycoords="axes fraction",
                     arrowprops={"arrowstyle": "->"})
     ax.set_title(f"{review}: from the review's trials to what could be pooled", fontsize=9)
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
 
 
-def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
+def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, files, dpi):
     """Subgroup blocks as RevMan draws them: each subgroup's pooled estimate and CI (separate τ²), the overall
     pool, and the test for subgroup differences (Chi², df, P, I²)."""
     sub = sub.dropna(subset=["estimate"]) if "estimate" in sub else sub.iloc[0:0]
@@ -328,7 +344,7 @@ def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
     if sub.empty:
         ax.set_axis_off()
         _placeholder(fig, f"{label}\nNo subgroup analysis with at least two subgroups of data for this outcome.")
-        _save(fig, svg, png)
+        _save(fig, files, dpi)
         return
     ratio = ef.is_ratio(pooled.measure)
     tf = np.exp if ratio else (lambda x: x)
@@ -348,4 +364,4 @@ def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, svg, png):
     ax.set_title(f"{label}\nTest for subgroup differences: Chi² = {r0.q_between:.2f}, df = {int(r0.q_between_df)} "
                  f"(P = {r0.q_between_p:.2f})", fontsize=8)
     fig.tight_layout()
-    _save(fig, svg, png)
+    _save(fig, files, dpi)
