@@ -1,6 +1,8 @@
 """The package's import direction: engine ← ledger ← outputs ← stages, and no import cycles (issue 11)."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,22 @@ def test_the_engine_alone_spells_models_and_measure_families(spelling):
     files += sorted((PKG.parents[1] / "workflow" / "scripts").glob("*.py"))
     outside = [p for p in files if spelling in p.read_text()]
     assert not outside, f"{spelling} spelled outside the engine in {[p.name for p in outside]}"
+
+
+def test_pymare_is_imported_by_the_fits_that_use_it_only():
+    # issue 23: an analyse job whose analyses pool nothing (every ketamine review today) or only with the engine's
+    # own estimators does not pay PyMARE's import (SymPy among it); a DL or fixed-effect fit imports it
+    code = """import sys
+import pandas as pd
+from ketamine_ma.engine import pooling, sensitivity, subgroups
+from ketamine_ma.stages import analysis
+empty = pd.DataFrame(columns=["trial_id", "ai", "n1", "ci", "n2"])
+analysis.pool(empty, {"measure": "RR", "method": "IV", "model": "random", "tau2_estimator": "DL", "ci_method": "wald"})
+pooling.tau2([0.1, 0.5, 0.3], [0.04, 0.05, 0.02], "REML")
+print("pymare" in sys.modules)
+pooling.tau2([0.1, 0.5, 0.3], [0.04, 0.05, 0.02], "DL")
+print("pymare" in sys.modules)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PKG.parents[1])
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["False", "True"]

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
-from pymare.estimators import DerSimonianLaird, WeightedLeastSquares
 from scipy import optimize, stats
 
 from . import heterogeneity as het
@@ -141,6 +140,10 @@ def _pymare_fit(estimator, yi, vi):
 
 def tau2_dl(yi, vi):
     """DerSimonian & Laird (1986) moment estimator, truncated at 0 (PyMARE ``DerSimonianLaird``)."""
+    # PyMARE is imported by the fits that use it: importing it (SymPy among its imports) costs ~0.5 s of CPU,
+    # which an analyse job whose analyses pool nothing, or only with other estimators, need not pay.
+    from pymare.estimators import DerSimonianLaird
+
     return float(_pymare_fit(DerSimonianLaird(small_sample_correction="wald"), yi, vi)["tau2"][0])
 
 
@@ -356,6 +359,8 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
     k = yi.size
     fixed = model == "fixed"
     if fixed:
+        from pymare.estimators import WeightedLeastSquares
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = WeightedLeastSquares(tau2=0.0).fit(y=yi[:, None], v=vi[:, None], X=np.ones((k, 1)))
@@ -504,6 +509,8 @@ def batch_random_effects(Y, V, tau2_estimator="DL"):
     """
     Y, V = np.atleast_2d(np.asarray(Y, float)), np.atleast_2d(np.asarray(V, float))
     if tau2_estimator == "DL":
+        from pymare.estimators import DerSimonianLaird
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = DerSimonianLaird(small_sample_correction="wald").fit(y=Y.T, v=V.T, X=np.ones((Y.shape[1], 1)))

@@ -19,7 +19,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from pymare.estimators import DerSimonianLaird, VarianceBasedLikelihoodEstimator, WeightedLeastSquares
 from scipy import stats
 
 from . import heterogeneity as het
@@ -82,6 +81,12 @@ def meta_regression(yi, vi, X, tau2_estimator="DL"):
     a Wald/z test). ``tau2_estimator`` is "FE" (τ² = 0), "DL" or "REML"/"ML" (PyMARE's likelihood estimator,
     whose τ² agrees with metafor to about 1e-5 relative).
     """
+    from pymare.estimators import (  # imported where used, as in pooling.tau2_dl
+        DerSimonianLaird,
+        VarianceBasedLikelihoodEstimator,
+        WeightedLeastSquares,
+    )
+
     yi, vi = np.asarray(yi, float), np.asarray(vi, float)
     X = np.column_stack([np.ones(len(yi)), np.asarray(X, float).reshape(len(yi), -1)])
     if tau2_estimator == "FE":
