@@ -6,8 +6,10 @@ machine's state. Measured: a cold full run, a no-op rerun, a one-review spec edi
 generated reviews, each a copy of the BCG conformance review under a new name, so the slope is the cost of one
 added review). Wall time is what a user waits; CPU time (user + system of every process the run started) is the
 work done, and is the steadier number on a shared machine. The engine is timed against metafor when R is present.
+Both layouts run with this tree's .venv, so what the venv holds (the executor plugins Snakemake loads at every
+start, jsonschema's format checkers) is measured once, on its own rows.
 
-    .venv/bin/python workflow/benchmarks/run_benchmarks.py                   # baseline 3afc5f3, scale 1,5,10
+    .venv/bin/python workflow/benchmarks/run_benchmarks.py                   # baseline 507274d, scale 1,5,10
     .venv/bin/python workflow/benchmarks/run_benchmarks.py --update-readme   # also refresh README's Speed table
 
 The markdown table goes to stdout and to ``workflow/benchmarks/results.md``.
@@ -217,9 +219,18 @@ def jsonschema_import():
     return t, has
 
 
+def executor_plugins():
+    """CPU seconds that loading the installed executor plugins adds to every Snakemake start (it imports each one
+    to build its command line; the SLURM plugin imports pandas), and their names."""
+    registry = "from snakemake_interface_executor_plugins.registry import ExecutorPluginRegistry as R"
+    load = [sys.executable, "-c", f"{registry}; print(' '.join(sorted(R().plugins)))"]
+    t = min(cpu_of(load) for _ in range(3)) - min(cpu_of([sys.executable, "-c", registry]) for _ in range(3))
+    return max(t, 0.0), subprocess.run(load, capture_output=True, text=True, check=True).stdout.split()
+
+
 def cpu_of(cmd):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -232,7 +243,7 @@ def fmt_jobs(jobs):
     return ", ".join(f"{k}" + (f" x{v}" if v > 1 else "") for k, v in sorted(jobs.items())) or "none"
 
 
-def table(results, args, load, engine, js):
+def table(results, args, load, engine, js, plugins):
     cols = list(results)
     head = f"| what | {' | '.join(cols)} | goal |"
     lines = [f"Measured {dt.date.today()} on {machine()}, `--cores {args.cores}`; load average before/after: "
@@ -242,9 +253,9 @@ def table(results, args, load, engine, js):
     def row(what, cells, goal):
         lines.append(f"| {what} | {' | '.join(cells)} | {goal} |")
 
-    row("cold full run (default reviews)", [fmt_run(results[c]["cold"]) for c in cols], "<= 30 s")
+    row("cold full run (default reviews)", [fmt_run(results[c]["cold"]) for c in cols], "<= 22 s")
     row("jobs' own wall times, summed", [f"{results[c]['cold']['job_seconds']:.0f} s" for c in cols], "")
-    row("no-op rerun", [f"{results[c]['noop']['wall']:.1f} s" for c in cols], "<= 2 s")
+    row("no-op rerun", [f"{results[c]['noop']['wall']:.1f} s" for c in cols], "<= 1.5 s")
     row(f"edit one review's spec ({EDITED})", [fmt_run(results[c]["edit"]) for c in cols],
         f"reruns only {EDITED}'s jobs and the shared summaries")
     row(f"jobs the {EDITED} edit reran", [fmt_jobs(results[c]["edit"]["jobs"]) for c in cols], "")
@@ -260,6 +271,8 @@ def table(results, args, load, engine, js):
         row("cost per added review (least squares)", cells, "<= 3 s, linear")
     row("`import jsonschema` (each Snakemake start)",
         [f"{js[0]:.2f} s CPU, rfc3987_syntax {'installed' if js[1] else 'not installed'}"] * len(cols), "")
+    row("executor plugins loaded (each Snakemake start)",
+        [f"{plugins[0]:.2f} s CPU: {', '.join(plugins[1])}"] * len(cols), "SLURM plugin only with the extra [slurm]")
     for est, r in (engine or {}).items():
         ref = f"metafor rma(): {r['metafor'] * 1e6:.0f} us/fit" if r["metafor"] else "metafor: R not available"
         row(f"engine (this tree): random-effects fits, {est}, k = 10",
@@ -280,7 +293,8 @@ def update_readme(text):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--baseline", default="3afc5f3", help="commit measured as 'before' (default: %(default)s)")
+    ap.add_argument("--baseline", default="507274d", help="commit measured as 'before' (default: %(default)s, the last "
+                    "commit before issue 23)")
     ap.add_argument("--no-baseline", action="store_true", help="measure today's layout only")
     ap.add_argument("--scale", default="1,5,10", help="numbers of synthetic reviews (default: %(default)s)")
     ap.add_argument("--cores", type=int, default=2)
@@ -301,7 +315,7 @@ def main():
         results = {label: measure_layout(label, src, tmp, args.scale, args.cores)
                    for label, src in layouts.items()}
         engine = None if args.no_engine else engine_benchmark()
-        text = table(results, args, (load0, os.getloadavg()[0]), engine, jsonschema_import())
+        text = table(results, args, (load0, os.getloadavg()[0]), engine, jsonschema_import(), executor_plugins())
     finally:
         if baseline is not None:
             subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT)
