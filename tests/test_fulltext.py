@@ -8,6 +8,8 @@ passages only (the numbers parsed from the PDF's text, not from bcg_studies.csv)
 on PDFs made here with fpdf2. The PDF is copied into temporary copies only, never into the repository.
 """
 
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -539,3 +541,13 @@ def test_the_report_links_every_verified_number_to_its_page(site):
         assert "Pooled numbers verified against a full text: 52 of 52 (100%)" in card.inner_text()
         v.close()
         browser.close()
+
+
+def test_the_run_records_the_checksums_of_the_pdfs_and_contributions_it_read(filled, tmp_path):
+    """Every result records its inputs' checksums: the full texts and the filled worksheet are inputs too."""
+    work = clone(filled[0], tmp_path)
+    res = smk(work, "data/processed/provenance_inputs.json", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    inputs = json.loads((work / "data/processed/provenance_inputs.json").read_text())["inputs"]
+    for f in ("data/fulltext/metafor.pdf", "data/contrib/bcg.xlsx"):
+        assert inputs[f] == hashlib.sha256((work / f).read_bytes()).hexdigest(), f
