@@ -1,11 +1,9 @@
 import hashlib
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
 min_version("9.4")
@@ -17,9 +15,9 @@ ENV = "../envs/pipeline.yaml"
 # checksums) keep the default 0 and run beside it instead of before it.
 FIRST = 1
 PACKAGE = ROOT / "src"
-# The package's plain-Python modules (no numpy/pandas: imported at every start) hold the analysis plan and the
-# names of the tables, sheets and pages the rules declare, so the rules never retype them.
-sys.path.insert(0, str(PACKAGE))
+# The package's plain-Python modules (no numpy/pandas: imported at every start; checks.smk put src/ on the path)
+# hold the analysis plan and the names of the tables, sheets and pages the rules declare, so the rules never
+# retype them.
 from ketamine_ma.ledger import plan, vocabulary
 from ketamine_ma.outputs import report_files
 

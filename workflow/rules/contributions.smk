@@ -4,9 +4,7 @@
 # Outside every job on purpose: Snakemake deletes a job's outputs before running it, and a failed run must not
 # lose the record (see "Completing a review from the full text" in the README).
 def _contrib_module():
-    import sys
-
-    sys.path.insert(0, str(PACKAGE))
+    """Imported when needed: it imports pandas, which a run without contributions never pays for."""
     from ketamine_ma.ledger import contrib
 
     return contrib
@@ -27,11 +25,11 @@ def check_nothing_lost():
         lost = contrib.lost_cells(folder, units, LEDGER_REVIEWS)
         back = contrib.revived(folder, units)
     except contrib.LedgerError as e:
-        raise WorkflowError(str(e))
+        stop(e)
     if len(lost):
-        raise WorkflowError(contrib.lost_message(lost, config["contrib"]))
+        stop(contrib.lost_message(lost, config["contrib"]))
     if len(back):
-        raise WorkflowError(contrib.revived_message(back, config["contrib"]))
+        stop(contrib.revived_message(back, config["contrib"]))
 
 
 check_nothing_lost()
