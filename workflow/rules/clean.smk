@@ -10,6 +10,11 @@ for _review in SPECS:
             tables=clean_outputs(_review),
             exclusions=f"data/processed/{_review}/exclusions.csv",
             missing=f"data/processed/{_review}/missing_cells.csv",
+            # under the main reading, every confirmed or candidate member (counted or not): the forest plots'
+            # and worksheets' members not pooled
+            members=member_outputs(_review)["members"],
+            member_exclusions=member_outputs(_review)["member_exclusions"],
+            member_missing=member_outputs(_review)["member_missing"],
         log:
             f"logs/clean/{_review}.log",
         benchmark:

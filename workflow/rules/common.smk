@@ -309,18 +309,22 @@ def figure_inputs(r, o):
     return files
 
 
+def member_outputs(r):
+    """What the clean stage writes of every confirmed or candidate member of review ``r`` under the main reading:
+    per analysis the usable rows, and the reasons and missing cells of those without usable data.
+    """
+    return {
+        "members": [f"data/processed/{r}/members/{o}.csv" for o in outcomes_of(r)],
+        "member_exclusions": f"data/processed/{r}/member_exclusions.csv",
+        "member_missing": f"data/processed/{r}/member_missing_cells.csv",
+    }
+
+
 def forest_gap_inputs(r):
-    """The forest plot's published figure and, for ledger reviews, the processed ledger its gap rows come from."""
+    """The forest plot's published figure and, for ledger reviews, the clean stage's members its gap rows list."""
     if SPECS[r]["source"] != "ledger":
         return {"published": f"data/processed/conformance/{r}/published.csv"}
-    return {
-        "published": "data/processed/ledger/published.csv",
-        "ledger": expand(
-            "data/processed/{review}/ledger/{table}.csv",
-            review=r,
-            table=["trials", "membership", "extraction"],
-        ),
-    }
+    return {"published": "data/processed/ledger/published.csv", **member_outputs(r)}
 
 
 FIGURES = {
@@ -477,6 +481,9 @@ def worksheet_inputs(wildcards):
             "contributions": f"data/processed/{r}/ledger/contributions.csv",
             **fulltext_inputs(),
             "exclusions": f"data/processed/{r}/exclusions.csv",
+            # the candidates' reasons and missing cells, as the clean stage reads them
+            "member_exclusions": member_outputs(r)["member_exclusions"],
+            "member_missing": member_outputs(r)["member_missing"],
         }
     return {"studies": f"data/processed/conformance/{r}/studies.csv"}
 

@@ -36,7 +36,6 @@ for _review in SPECS:
                 for o in _outcomes
             },
             arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
-            reading=variants(_review)["main"],
             dpi=config["figure_dpi"],
         script:
             "../scripts/figures.py"

@@ -10,7 +10,7 @@ from ketamine_ma.outputs.captions import analysis_caption
 from ketamine_ma.stages import io
 
 
-def analysis_figures(review, outcome, spec, files, ledger, published, p, formats):
+def analysis_figures(review, outcome, spec, files, members, published, p, formats):
     out = f"results/figures/{review}/{outcome}"
 
     def drawn(kind):  # one figure, in every format the job declares
@@ -19,8 +19,10 @@ def analysis_figures(review, outcome, spec, files, ledger, published, p, formats
     studies, pooled = pd.read_csv(files["studies"]), pd.read_csv(files["pooled"]).iloc[0]
     label = spec["label"]
     gaps = None
-    if ledger is not None:
-        gaps = forest_rows.gap_rows(ledger, review, outcome, spec, studies.trial_id, p.reading)
+    if members is not None:  # a ledger review: its members not pooled, as the clean stage found them
+        usable, excl, miss = members
+        gaps = forest_rows.gap_rows(pd.read_csv(usable[outcome]), excl[excl.analysis == outcome],
+                                    miss[miss.analysis == outcome], studies.trial_id)
     plots.forest(studies, pooled, label, drawn("forest"), p.dpi, p.arms,
                  spec.get("lower_is_better", True), gaps,
                  forest_rows.published_figure(published, review, spec.get("published", [])))
@@ -38,10 +40,13 @@ def analysis_figures(review, outcome, spec, files, ledger, published, p, formats
 
 def main(smk):
     p = smk.params
-    ledger = ({Path(f).stem: pd.read_csv(f) for f in smk.input.ledger} if "ledger" in smk.input.keys() else None)
+    members = None
+    if "member_exclusions" in smk.input.keys():
+        members = (dict(zip(p.analyses, smk.input.members, strict=True)), pd.read_csv(smk.input.member_exclusions),
+                   pd.read_csv(smk.input.member_missing))
     published = pd.read_csv(smk.input.published, dtype=str, keep_default_na=False, na_values=[""])
     formats = plots.formats_of(smk.output)
-    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], ledger, published, p, formats)
+    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], members, published, p, formats)
            for outcome, a in p.analyses.items()]
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

@@ -20,8 +20,8 @@ def main(smk):
     table = umbrella_table(pub, mem, reviews)
     io.write_csv(table, smk.output.table)
     rows = []
-    for label, statuses in (("confirmed", ("confirmed",)), ("confirmed+candidate", ("confirmed", "candidate"))):
-        mat, cca = overlap(mem, reviews, statuses)
+    for label in ("confirmed", "confirmed+candidate"):  # membership policies
+        mat, cca = overlap(mem, reviews, label)
         rows.append(mat.reset_index(names="review").assign(membership=label, cca=cca))
         if label == "confirmed+candidate":
             plots.overlap_heatmap(mat, cca, "Trials shared between reviews (confirmed + candidate)",

@@ -15,7 +15,9 @@ def main(smk):
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
         docs = worksheets.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
         sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
-                                              exclusions=pd.read_csv(smk.input.exclusions), pm_reading=p.pm_reading)
+                                              exclusions=pd.read_csv(smk.input.exclusions), pm_reading=p.pm_reading,
+                                              member_exclusions=pd.read_csv(smk.input.member_exclusions),
+                                              member_missing=pd.read_csv(smk.input.member_missing))
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
         sheets, counts = worksheets.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))

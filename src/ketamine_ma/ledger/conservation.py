@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .vocabulary import LedgerError
+from .vocabulary import LedgerError, counted_statuses
 
 NOT_POOLED_STATISTICS = ("p_value", "t_value", "percent", "median", "q1", "q3", "min", "max")
 
@@ -25,8 +25,7 @@ def _analysed(specs):
 
 def _counted(membership, policy):
     """The membership rows a review counts under the membership policy."""
-    statuses = ("confirmed",) if policy == "confirmed" else ("confirmed", "candidate")
-    return membership[membership.status.isin(statuses)]
+    return membership[membership.status.isin(counted_statuses(policy))]
 
 
 def row_fates(extraction, membership, specs, policy, used_ids, trial_exclusions):

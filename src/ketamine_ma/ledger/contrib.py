@@ -967,11 +967,3 @@ def _apply_day_counts(day_counts, *frames):
             hit = _same_label(f, d.trial_id, d.outcome, d.timepoint) & f.time_days.isna()
             f.loc[hit, "time_days"] = d.time_days
             f.loc[hit, "notes"] = [f"{n}; {note}" if isinstance(n, str) and n else note for n in f.loc[hit, "notes"]]
-
-
-def reading(extraction, side):
-    """The extraction rows of one reading of the conflicts (``ledger`` or ``contribution``)."""
-    if "reading" not in extraction:
-        return extraction
-    r = extraction["reading"]
-    return extraction[r.isna() | (r == "") | (r == side)]

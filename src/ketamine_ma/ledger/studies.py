@@ -19,7 +19,7 @@ from ..engine.effects import BINARY_MEASURES as BINARY
 from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
-from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, window_words
+from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, counted_statuses, window_words
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
 
@@ -50,11 +50,19 @@ class Assembly:
         return [c for c in required_cells(measure) if c not in self.cells]
 
 
-def _members(tables, review, policy):
-    m = tables["membership"]
-    m = m[m["review"] == review]
-    keep = ("confirmed",) if policy == "confirmed" else ("confirmed", "candidate")
-    return m[m["status"].isin(keep)]
+def members(membership, review, policy):
+    """The membership rows of ``review`` that count as its trials under the membership ``policy``."""
+    m = membership[membership["review"] == review]
+    return m[m["status"].isin(counted_statuses(policy))]
+
+
+def one_reading(extraction, side):
+    """The extraction rows of one reading of the contribution/ledger conflicts (``ledger`` or ``contribution``,
+    config ``conflict_rule``): rows in no conflict (``reading`` empty) and that side's rows."""
+    if "reading" not in extraction:
+        return extraction
+    r = extraction["reading"]
+    return extraction[r.isna() | (r == "") | (r == side)]
 
 
 def _n_fallback(rows_all, arm):
@@ -303,7 +311,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
     trials = tables["trials"].set_index("trial_id")
     x = tables["extraction"]
     studies, excl, missing = [], [], []
-    for _, mem in _members(tables, review, policy).iterrows():
+    for _, mem in members(tables["membership"], review, policy).iterrows():
         tid = mem["trial_id"]
         rows_all = x[x["trial_id"] == tid]
         rows = rows_all[rows_all["outcome"].isin(spec["outcomes"])]
@@ -320,7 +328,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
             continue
         label, days, a = best
         t = trials.loc[tid]
-        row = {"study_id": f"{t['first_author']} {int(t['year'])}", "trial_id": tid, "membership": mem["status"],
+        row = {"study_id": study_id(t), "trial_id": tid, "membership": mem["status"],
                "design": t["design"], "randomised": t["randomised"], "crps": t["crps"],
                "pain_type": t["pain_type"], "dose_mg_kg": t["dose_mg_kg"],
                "year": int(t["year"]), "timepoint": label, "time_days": days}
@@ -336,6 +344,32 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),
             pd.DataFrame(missing, columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]))
+
+
+def study_id(trial):
+    """A trial's study id as the study tables print it: first author and year (a row of the trials table)."""
+    return f"{trial['first_author']} {int(trial['year'])}"
+
+
+def member_rows(tables, review, key, spec, policy, pm_reading="sd", multi_arm="combine"):
+    """What one analysis makes of every confirmed or candidate member of ``review`` under one reading, for the
+    outputs that list the members not pooled (forest plots, worksheets).
+
+    Returns ``(studies, exclusions, missing)`` as ``build`` does with every member counted, each with a column
+    ``counted``: whether the membership ``policy`` counts the member as one of the review's trials. The
+    exclusions carry each trial's ``study_id``.
+    """
+    usable, excl, miss = build(tables, review, key, spec, "confirmed+candidate", pm_reading, multi_arm)
+    statuses = counted_statuses(policy)
+    trials = tables["trials"].set_index("trial_id")
+    excl["study_id"] = [study_id(trials.loc[t]) for t in excl.trial_id]
+    miss["membership"] = miss.trial_id.map(dict(zip(excl.trial_id, excl.membership, strict=True)))
+    usable, excl, miss = (df.assign(counted=df.membership.isin(statuses)) for df in (usable, excl, miss))
+    return usable, excl[MEMBER_EXCLUSION_COLUMNS], miss[MEMBER_MISSING_COLUMNS]
+
+
+MEMBER_EXCLUSION_COLUMNS = ["review", "analysis", "trial_id", "study_id", "membership", "counted", "reason"]
+MEMBER_MISSING_COLUMNS = ["review", "analysis", "trial_id", "membership", "counted", "timepoint", "arm", "statistic"]
 
 
 ARM_COLUMNS = {

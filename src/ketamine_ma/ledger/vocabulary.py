@@ -24,6 +24,18 @@ SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "perce
 # n, the arm size is taken from these in this order, closest to the number analysed first (ledger.studies).
 FLOW_OUTCOMES = ("analysed", "completed", "received", "treated", "randomised", "enrolled")
 
+# The membership policy (config ``membership``; config/schemas/config.schema.yaml lists the same names) → the
+# membership statuses a review counts as its trials. ``counted_statuses`` is the one reading of it.
+MEMBERSHIP_POLICIES = {"confirmed": ("confirmed",), "confirmed+candidate": ("confirmed", "candidate")}
+
+
+def counted_statuses(policy):
+    """The membership statuses a review counts under ``policy``; an unknown policy is an error naming the known."""
+    if policy not in MEMBERSHIP_POLICIES:
+        raise ValueError(f"membership policy {policy!r} is unknown; allowed: {', '.join(MEMBERSHIP_POLICIES)}")
+    return MEMBERSHIP_POLICIES[policy]
+
+
 # The "cell" of a time point the ledger states without its day count (time_days), which a worksheet asks for in a
 # row of its own: every number at that time point takes it.
 DAY_COUNT = "time_days"

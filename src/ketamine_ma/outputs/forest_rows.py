@@ -12,36 +12,28 @@ from ..ledger import studies as st
 GAP_COLUMNS = ["trial_id", "study_id", "membership", "status", "reason", "missing"]
 
 
-def gap_rows(ledger: dict, review: str, key: str, spec: dict, pooled_ids, reading: dict) -> pd.DataFrame:
-    """One row per confirmed or candidate member of ``review`` that the primary analysis did not pool.
+def gap_rows(members: pd.DataFrame, exclusions: pd.DataFrame, missing: pd.DataFrame, pooled_ids) -> pd.DataFrame:
+    """One row per confirmed or candidate member of a review that an analysis' primary pool did not take.
 
-    The clean stage's own assembly (``ledger.studies.build``) is rerun on the review's processed ledger with the
-    main variant's ``reading`` (pm_reading, multi_arm, conflict) and every member counted, so candidates get their
-    missing cells too (data/processed/<review>/missing_cells.csv lists those of the counted members only).
-    ``status`` is ``not_available`` (no usable data; ``missing`` holds ``arm statistic`` cells joined by ``;`` and
-    ``reason`` the clean stage's reason) or ``not_pooled`` (usable data, with its arm columns, but not counted
-    under the membership policy).
+    From what the clean stage wrote of every member under the main reading (``ledger.studies.member_rows``; the
+    analysis' rows only): ``members``, the usable rows; ``exclusions`` and ``missing``, the reasons and missing
+    cells of the members without usable data. ``status`` is ``not_available`` (no usable data; ``missing`` holds
+    ``arm statistic`` cells joined by ``;`` and ``reason`` the clean stage's reason) or ``not_pooled`` (usable
+    data, with its arm columns, but not counted under the membership policy).
     """
-    x = ledger["extraction"]
-    if "reading" in x:  # a contribution that conflicts with the ledger: keep the reading the clean stage kept
-        ledger = {**ledger, "extraction": x[x["reading"].isna() | (x["reading"] == reading.get("conflict"))]}
-    usable, excl, miss = st.build(ledger, review, key, spec, "confirmed+candidate", reading["pm_reading"],
-                                  reading["multi_arm"])
-    trials = ledger["trials"].set_index("trial_id")
     pooled_ids = set(pooled_ids)
     rows = []
-    for r in excl.itertuples():
-        cells = miss[miss.trial_id == r.trial_id]
-        rows.append({"trial_id": r.trial_id, "membership": r.membership, "status": "not_available",
-                     "reason": r.reason, "missing": ";".join(f"{a} {s}" for a, s in zip(cells.arm, cells.statistic,
-                                                                                      strict=True))})
-    for r in usable[~usable.trial_id.isin(pooled_ids)].to_dict("records"):
+    for r in exclusions.itertuples():
+        cells = missing[missing.trial_id == r.trial_id]
+        rows.append({"trial_id": r.trial_id, "study_id": r.study_id, "membership": r.membership,
+                     "status": "not_available", "reason": r.reason,
+                     "missing": ";".join(f"{a} {s}" for a, s in zip(cells.arm, cells.statistic, strict=True))})
+    for r in members[~members.trial_id.isin(pooled_ids)].drop(columns="counted").to_dict("records"):
         # the arm data come along, so the plot shows what the ledger holds for a trial it could not count
         rows.append({**r, "status": "not_pooled", "missing": "",
                      "reason": st.NOT_CONFIRMED})
     out = pd.DataFrame(rows).reindex(columns=list(dict.fromkeys([*GAP_COLUMNS, *(k for r in rows for k in r)])))
     out = out[~out.trial_id.isin(pooled_ids)]
-    out["study_id"] = [f"{trials.at[t, 'first_author']} {int(trials.at[t, 'year'])}" for t in out.trial_id]
     # two trials of one author and year (kiefer2008a, kiefer2008b) keep their letter, as RevMan's study ids do
     twin = out.study_id.duplicated(keep=False)
     out.loc[twin, "study_id"] = [f"{s}{t[-1]}" if t[-1].isalpha() else f"{s} ({t})"

@@ -9,6 +9,8 @@ import math
 
 import pandas as pd
 
+from ..ledger.vocabulary import counted_statuses
+
 EFFECT_MEASURES = ("MD", "RR", "OR", "SMD", "RD", "proportion")
 
 
@@ -34,9 +36,10 @@ def umbrella_table(published, membership, reviews):
     return pd.DataFrame(rows)
 
 
-def overlap(membership, reviews, statuses=("confirmed", "candidate")):
-    """Review × review counts of shared trials, and the CCA, over trials with the given membership status."""
-    m = membership[membership.review.isin(reviews) & membership.status.isin(statuses)]
+def overlap(membership, reviews, policy="confirmed+candidate"):
+    """Review × review counts of shared trials, and the CCA, over the trials each review counts under the
+    membership ``policy``."""
+    m = membership[membership.review.isin(reviews) & membership.status.isin(counted_statuses(policy))]
     sets = {r: set(m[m.review == r].trial_id) for r in reviews}
     mat = pd.DataFrame(0, index=list(reviews), columns=list(reviews), dtype=int)
     for a, b in itertools.product(reviews, repeat=2):

@@ -1,7 +1,7 @@
 """Extraction worksheets: what a reader with the full texts can fill in, per review, as ``.xlsx`` and CSV twins.
 
 Built only from what the pipeline already knows: the cells the clean stage could not find
-(``missing_cells.csv``), the review's membership, its spec's time-point rules and its published k and N. The
+(``missing_cells.csv``, and ``member_missing_cells.csv`` for the candidates), the review's membership, its spec's time-point rules and its published k and N. The
 layout and the drop-down values are those ``ledger.contrib`` reads back (``LAYOUT``, ``ENUMS``).
 """
 
@@ -15,8 +15,7 @@ from datetime import datetime
 import pandas as pd
 
 from ..ledger.contrib import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
-from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, pm_words, required_cells
-from ..ledger.studies import build as build_study_table
+from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
 ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
@@ -91,12 +90,6 @@ def _group_key(a):
     return (tuple(a["outcomes"]), rule_words(a))
 
 
-def _members(membership, review, policy):
-    m = membership[membership.review == review]
-    keep = ("confirmed",) if policy == "confirmed" else ("confirmed", "candidate")
-    return m[m.status.isin(keep)]
-
-
 def cell_counts(review, spec, members, missing, not_reported):
     """Cells the review needs from its included trials (deduplicated across analyses that share outcome and time
     rule), how many are filled and how many a reader marked not reported."""
@@ -112,12 +105,15 @@ def cell_counts(review, spec, members, missing, not_reported):
             "cells_not_reported": len({c for c in miss if (c[0], c[2], c[3]) in nr})}
 
 
-def build(review, spec, ledger, missing, published, policy, contributed=None, exclusions=None, pm_reading="sd"):
+def build(review, spec, ledger, missing, published, policy, contributed=None, exclusions=None, pm_reading="sd",
+          member_exclusions=None, member_missing=None):
     """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
 
     ``contributed``: the review's contribution log (``ledger.contrib.LOG_COLUMNS``, text); the rows contributed so
     far come back filled, with who contributed them and when. ``exclusions``: the clean stage's reasons why each
-    included trial is not pooled (``why`` prints them)."""
+    included trial is not pooled (``why`` prints them). ``member_exclusions``, ``member_missing``: the clean
+    stage's reasons and missing cells of every confirmed or candidate member (``ledger.studies.member_rows``): the
+    sheet asks for those of the members not counted too (none without them)."""
     trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
     x = ledger["extraction"]
     mem = ledger["membership"]
@@ -150,7 +146,7 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
                    "current_evidence": r.quote} for r in mem.itertuples()]
 
     rows = {}
-    candidates, candidate_reasons = _candidate_cells(review, spec, ledger, missing, policy)
+    candidates, candidate_reasons = _candidate_cells(member_exclusions, member_missing)
     reasons = pd.concat([exclusions if exclusions is not None else candidate_reasons.iloc[0:0], candidate_reasons])
     why = {(t, k): w for t, k, w in zip(reasons.trial_id, reasons.analysis, reasons.reason, strict=True)}
     for r in pd.concat([missing, candidates], ignore_index=True).itertuples():
@@ -194,9 +190,9 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         "risk_of_bias": pd.DataFrame(rob),
     }
     sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
-    members = set(_members(ledger["membership"], review, policy).trial_id)
+    counted = set(members(ledger["membership"], review, policy).trial_id)
     log = _log(contributed)
-    counts = {**cell_counts(review, spec, members, missing, nr), "cells_contributed": _contributed(log, spec, members)}
+    counts = {**cell_counts(review, spec, counted, missing, nr), "cells_contributed": _contributed(log, spec, counted)}
     return carry(sheets, log[log.review == review]), counts
 
 
@@ -262,21 +258,15 @@ def with_hints(numbers, trials, docs, review):
     return out
 
 
-def _candidate_cells(review, spec, ledger, missing, policy):
-    """Cells the candidate trials would need if confirmed (the clean stage lists only the policy's members), so
-    a reader with a candidate's paper can fill its numbers in the same pass as its membership."""
-    none = pd.DataFrame(columns=["trial_id", "analysis", "reason"])
-    if policy != "confirmed":
-        return missing.iloc[0:0], none
-    out, why = [], [none]
-    for key, a in spec["analyses"].items():
-        _, e, m = build_study_table(ledger, review, key, a, "confirmed+candidate")
-        out.append(m[~m.trial_id.isin(set(missing.trial_id))])
-        why.append(e)
-    cands = set(ledger["membership"].query("review == @review and status == 'candidate'").trial_id)
-    both = pd.concat(out, ignore_index=True) if out else missing.iloc[0:0]
-    why = pd.concat(why, ignore_index=True)
-    return both[both.trial_id.isin(cands)], why[why.trial_id.isin(cands)]
+def _candidate_cells(member_exclusions, member_missing):
+    """Cells and reasons of the members the membership policy does not count (the clean stage lists those of the
+    members it counts in ``missing_cells.csv``), so a reader with a candidate's paper can fill its numbers in the
+    same pass as its membership."""
+    if member_missing is None:
+        return (pd.DataFrame(columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]),
+                pd.DataFrame(columns=["trial_id", "analysis", "reason"]))
+    return (member_missing[~member_missing.counted.astype(bool)],
+            member_exclusions[~member_exclusions.counted.astype(bool)])
 
 
 def _citation(trials, tid):

@@ -103,10 +103,7 @@ def clean(ledger, review, spec, variants):
     every analysis, plus exclusions and missing cells (for the main variant)."""
     out, excl, miss = {}, [], []
     for variant, v in variants.items():
-        view = ledger
-        if "reading" in ledger["extraction"]:  # contribution/ledger conflicts: keep the variant's reading
-            r = ledger["extraction"]["reading"]
-            view = {**ledger, "extraction": ledger["extraction"][r.isna() | (r == v.get("conflict"))]}
+        view = {**ledger, "extraction": st.one_reading(ledger["extraction"], v.get("conflict"))}
         if v.get("risk_of_bias") == "low":  # RoB 2 sensitivity analysis: trials judged at low risk overall
             rob = ledger["risk_of_bias"]
             low = set(rob[(rob.review == review) & (rob.domain == "overall") & (rob.judgement == "low")].trial_id)
@@ -122,6 +119,26 @@ def clean(ledger, review, spec, variants):
     excl = pd.concat(excl) if excl else pd.DataFrame(columns=cols_e)
     miss = pd.concat(miss) if miss else pd.DataFrame(columns=cols_m)
     return out, excl, miss
+
+
+def members(ledger, review, spec, reading):
+    """Under the main ``reading``, what each analysis makes of every confirmed or candidate member (``counted``
+    says whether the membership policy counts it): ``({analysis: usable rows}, not-pooled reasons, missing cells)``.
+    The forest plots and worksheets list the members not pooled from these."""
+    view = {**ledger, "extraction": st.one_reading(ledger["extraction"], reading.get("conflict"))}
+    tables, excl, miss = {}, [], []
+    for key, a in spec["analyses"].items():
+        tables[key], e, m = st.member_rows(view, review, key, a, reading["membership"], reading["pm_reading"],
+                                           reading["multi_arm"])
+        excl.append(e)
+        miss.append(m)
+    return tables, pd.concat(excl, ignore_index=True), pd.concat(miss, ignore_index=True)
+
+
+def conformance_members(tables):
+    """``members`` of a conformance review: complete from its source file, every study counted and usable."""
+    return ({k: t.assign(counted=True) for k, t in tables.items()}, pd.DataFrame(columns=st.MEMBER_EXCLUSION_COLUMNS),
+            pd.DataFrame(columns=st.MEMBER_MISSING_COLUMNS))
 
 
 def sha256(path):
@@ -178,7 +195,7 @@ def coverage(ledger, published, specs, exclusions, pooled):
 def flow_counts(review, membership, published, pooled, policy, analyses):
     """Counts for the flow diagram of one review."""
     m = membership[membership.review == review]
-    members = m if policy == "confirmed+candidate" else m[m.status == "confirmed"]
+    members = st.members(membership, review, policy)
     scope = published[(published.review == review) & published.measure.isna() & published.k.notna()]
     p = pooled[(pooled.review == review) & (pooled.analysis == "primary") & pooled.outcome.isin(analyses)]
     used = {t for ts in p.trials.dropna() for t in str(ts).split(";")}

@@ -11,11 +11,14 @@ to_xlsx = ws.to_xlsx
 csv_twin = ws.csv_twin
 
 
-def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd"):
+def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd",
+              member_exclusions=None, member_missing=None):
     """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log; ``exclusions``: why
-    each included trial is not pooled); with full texts (``docs``), hints for every empty cell."""
+    each included trial is not pooled; ``member_*``: the clean stage's reasons and missing cells of every member,
+    counted or not); with full texts (``docs``), hints for every empty cell."""
     sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
-                              exclusions=exclusions, pm_reading=pm_reading)
+                              exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
+                              member_missing=member_missing)
     if docs is not None:
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
     return sheets, counts
