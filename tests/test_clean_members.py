@@ -166,6 +166,12 @@ def test_an_unknown_membership_policy_fails_with_the_known_ones():
         umbrella.overlap(m, ["a"], "all")
 
 
+def test_the_config_schema_offers_the_policies_the_vocabulary_reads():
+    schema = yaml.safe_load((ROOT / "config/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["membership"]["enum"] == ["confirmed", "confirmed+candidate"]
+    assert list(vocabulary.MEMBERSHIP_POLICIES) == ["confirmed", "confirmed+candidate"]
+
+
 def test_every_reading_of_the_membership_policy_is_the_one_function(monkeypatch):
     """A policy added to the vocabulary reaches the clean stage, the worksheet counts, the flow diagram, the
     conservation check and the overlap; and no module maps a policy to statuses itself."""

@@ -1,8 +1,9 @@
 """Extraction worksheets: what a reader with the full texts can fill in, per review, as ``.xlsx`` and CSV twins.
 
 Built only from what the pipeline already knows: the cells the clean stage could not find
-(``missing_cells.csv``, and ``member_missing_cells.csv`` for the candidates), the review's membership, its spec's time-point rules and its published k and N. The
-layout and the drop-down values are those ``ledger.contrib`` reads back (``LAYOUT``, ``ENUMS``).
+(``missing_cells.csv``, and ``member_missing_cells.csv`` for the candidates), the review's membership, its spec's
+time-point rules and its published k and N. The layout and the drop-down values are those ``ledger.contrib`` reads
+back (``LAYOUT``, ``ENUMS``).
 """
 
 from __future__ import annotations
