@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ketamine_ma.ledger.tables import LedgerError, load_ledger, numbers_in, value_in_quote
+from ketamine_ma.ledger.rows import numbers_in, value_in_quote
+from ketamine_ma.ledger.tables import LedgerError, load_ledger
 from ketamine_ma.ledger.vocabulary import CANONICAL_SOURCE
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tables import value_in_quote
+from .rows import value_in_quote
 from .vocabulary import ARMS, DAY_COUNT, SCALES, SHEETS, STATISTICS, TRIAL_ID, LedgerError, window_words
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")

@@ -362,7 +362,7 @@ class Documents:
                 raise LedgerError(f"{where('locator')}: the locator {locator!r} cites p. "
                                   f"{', '.join(map(str, sorted(cited)))}, but the quote is on {at} of {name}")
             hits = agree
-        from .tables import value_in_quote  # here: the extract jobs that only read PDFs need no pandas
+        from .rows import value_in_quote  # here: the extract jobs that only read PDFs need no pandas
 
         page, passage = hits[0]
         for col, v in values.items():

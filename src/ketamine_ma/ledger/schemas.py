@@ -1,4 +1,4 @@
-"""pandera schemas of the ledger tables (imported lazily by ``ledger.tables.validate_table``)."""
+"""pandera schemas of the ledger tables (imported lazily by ``ledger.rows.check_schema``)."""
 
 import pandera.pandas as pa
 

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..engine.rm5 import read_rm5
 from ..ledger import studies as st
-from ..ledger.tables import load_ledger, read_table, validate_table, value_in_quote
+from ..ledger.rows import value_in_quote
+from ..ledger.tables import load_ledger, read_table, validate_table
 from ..ledger.vocabulary import TABLES, LedgerError
 from .io import SpecError
 
