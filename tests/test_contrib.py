@@ -14,7 +14,7 @@ import pytest
 import yaml
 from test_pipeline import ROOT
 
-from ketamine_ma.ledger import contrib
+from ketamine_ma.ledger.contrib import memory, read
 from ketamine_ma.ledger.vocabulary import LedgerError
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, steps
@@ -166,11 +166,11 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
         assert (row.ai, row.n1, row.ci, row.n2) == tuple(float(d.get(a)) for a in ("EVENTS_1", "TOTAL_1", "EVENTS_2",
                                                                                    "TOTAL_2"))
     # once merged, the file's numbers are remembered: the file gone, each of them is named (issue 20)
-    contrib.remembered([log_as_read(log, tmp_path)], work, ["fleiss1993"]).to_csv(work / contrib.MEMORY, index=False)
-    assert contrib.lost_cells(work, [work / "fleiss1993.rm5"], ["fleiss1993"]).empty
-    lost = contrib.lost_cells(work, [], ["fleiss1993"])
+    memory.remembered([log_as_read(log, tmp_path)], work, ["fleiss1993"]).to_csv(work / memory.MEMORY, index=False)
+    assert memory.lost_cells(work, [work / "fleiss1993.rm5"], ["fleiss1993"]).empty
+    lost = memory.lost_cells(work, [], ["fleiss1993"])
     assert len(lost) == 4 * len(data) and set(lost.sheet) == {"revman"}
-    assert "fleiss1993.rm5, <DICH_DATA STUDY_ID=" in contrib.lost_message(lost, "data/contrib")
+    assert "fleiss1993.rm5, <DICH_DATA STUDY_ID=" in memory.lost_message(lost, "data/contrib")
 
 
 def test_a_revman_file_of_a_review_not_selected_is_rejected(bcg, tmp_path):
@@ -287,7 +287,7 @@ def test_the_csv_twins_write_formula_like_text_inert_and_read_it_back_verbatim(b
     # as a spreadsheet program opens the file: no cell starts with a formula character
     assert not any(t[:1] in "=+-@" for t in written)
     assert written[0] == "'" + FORMULA_LIKE[0] and written[n - 1] == "plain text"
-    back = contrib.read_sheets(folder)
+    back = read.read_sheets(folder)
     assert back["membership"].current_evidence[:n].tolist() == FORMULA_LIKE
     merged, _ = completion.contribute(bcg[0], [folder], ["bcg"], {"bcg": bcg[1]})
     x = merged["extraction"].set_index("extract_id")
@@ -349,25 +349,25 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     folder = tmp_path / "contrib"
     folder.mkdir()
     _, log = contribute(bcg, folder / "bcg")
-    contrib.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / contrib.MEMORY, index=False)
-    assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty
+    memory.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / memory.MEMORY, index=False)
+    assert memory.lost_cells(folder, read.discover(folder), ["bcg"]).empty
     numbers = pd.read_csv(folder / "bcg/numbers.csv", dtype=str, keep_default_na=False)
     numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
-    lost = contrib.lost_cells(folder, contrib.discover(folder), ["bcg"])
+    lost = memory.lost_cells(folder, read.discover(folder), ["bcg"])
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
         ("aronson1948", "ketamine", "n", "123"), ("aronson1948", "ketamine", "events", "4")]
-    assert contrib.lost_cells(folder, contrib.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    assert memory.lost_cells(folder, read.discover(folder), ["zhao2018"]).empty  # not selected: not checked
     # a run of another review forgets nothing of this one
-    assert len(contrib.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
-    msg = contrib.lost_message(lost, "data/contrib")
+    assert len(memory.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
+    msg = memory.lost_message(lost, "data/contrib")
     assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
-    (folder / contrib.REMOVED).write_text(msg[msg.index("sheet,review"):])
-    assert contrib.lost_cells(folder, contrib.discover(folder), ["bcg"]).empty
-    assert contrib.revived(folder, contrib.discover(folder)).empty
+    (folder / memory.REMOVED).write_text(msg[msg.index("sheet,review"):])
+    assert memory.lost_cells(folder, read.discover(folder), ["bcg"]).empty
+    assert memory.revived(folder, read.discover(folder)).empty
     numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
-    back = contrib.revived(folder, contrib.discover(folder))
+    back = memory.revived(folder, read.discover(folder))
     assert back.row.tolist() == [2, 3]
-    assert "row 3: numbers aronson1948 tuberculosis ketamine events" in contrib.revived_message(back, "data/contrib")
+    assert "row 3: numbers aronson1948 tuberculosis ketamine events" in memory.revived_message(back, "data/contrib")
 
 
 def test_a_cell_given_as_a_value_and_as_not_reported_is_refused(bcg, tmp_path):

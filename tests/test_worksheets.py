@@ -18,7 +18,7 @@ import yaml
 from openpyxl import load_workbook
 from test_pipeline import ROOT, copy_project, smk
 
-from ketamine_ma.ledger.contrib import from_csv_text
+from ketamine_ma.ledger.contrib.read import from_csv_text
 
 BCG = ["--config", "reviews=[bcg]"]
 PUBLISHED = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv")

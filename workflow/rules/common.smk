@@ -153,7 +153,7 @@ def _contributions():
         return routes
     import csv
 
-    from ketamine_ma.ledger.contrib import mentions
+    from ketamine_ma.ledger.contrib.read import mentions
 
     members = {}
     with open(ROOT / "data/raw/membership.csv", encoding="utf-8", newline="") as fh:

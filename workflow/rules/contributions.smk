@@ -3,33 +3,29 @@
 # successful run, what the processed ledgers hold from the contributions is kept in data/contrib/merged.csv.
 # Outside every job on purpose: Snakemake deletes a job's outputs before running it, and a failed run must not
 # lose the record (see "Completing a review from the full text" in the README).
-def _contrib_module():
-    """Imported when needed: it imports pandas, which a run without contributions never pays for."""
-    from ketamine_ma.ledger import contrib
-
-    return contrib
-
-
 LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
 
 
 def check_nothing_lost():
     """Before any job runs: a cell the last run merged that no contribution gives any more stops the run, unless
-    the user confirmed its removal (ketamine_ma.ledger.contrib.lost_cells)."""
+    the user confirmed its removal (ketamine_ma.ledger.contrib.memory.lost_cells)."""
     folder = ROOT / config["contrib"]
     if not LEDGER_REVIEWS or not (folder / "merged.csv").exists():
         return
-    contrib = _contrib_module()
-    units = contrib.discover(folder)
+    # imported here: pandas, which a run without contributions never pays for
+    from ketamine_ma.ledger.contrib import memory, read
+    from ketamine_ma.ledger.vocabulary import LedgerError
+
+    units = read.discover(folder)
     try:
-        lost = contrib.lost_cells(folder, units, LEDGER_REVIEWS)
-        back = contrib.revived(folder, units)
-    except contrib.LedgerError as e:
+        lost = memory.lost_cells(folder, units, LEDGER_REVIEWS)
+        back = memory.revived(folder, units)
+    except LedgerError as e:
         stop(e)
     if len(lost):
-        stop(contrib.lost_message(lost, config["contrib"]))
+        stop(memory.lost_message(lost, config["contrib"]))
     if len(back):
-        stop(contrib.revived_message(back, config["contrib"]))
+        stop(memory.revived_message(back, config["contrib"]))
 
 
 check_nothing_lost()
@@ -52,9 +48,10 @@ def remember_merged():
     folder = ROOT / config["contrib"]
     if not logs or not folder.is_dir():
         return
-    contrib = _contrib_module()
-    table = contrib.remembered(list(logs.values()), folder, list(logs))
-    path = folder / contrib.MEMORY
+    from ketamine_ma.ledger.contrib import memory
+
+    table = memory.remembered(list(logs.values()), folder, list(logs))
+    path = folder / memory.MEMORY
     text = table.to_csv(index=False, lineterminator="\n")
     if table.empty and not path.exists():
         return

@@ -3,7 +3,9 @@
 Returns tidy tables: one row per analysis (``DICH_OUTCOME`` / ``CONT_OUTCOME`` with RevMan's stored results:
 EFFECT_SIZE, CI_START, CI_END, Z, P_Z, CHI2, DF, P_CHI2, I2, TAU2, METHOD, RANDOM, EFFECT_MEASURE …) and one row
 per study in an analysis (``DICH_DATA``: events/totals; ``CONT_DATA``: means, SDs, totals), with the study's
-name and year from ``INCLUDED_STUDIES``. Field names are RevMan's own.
+name and year from ``INCLUDED_STUDIES``. Field names are RevMan's own. The one reader of a RevMan file: the
+conformance reviews import theirs with it, and a review's own RevMan file dropped in as a contribution is read
+with it too (``ledger.contrib.validate``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ def _num(value, path, where):
         raise Rm5Error(f"{path}: {where}: {value!r} is not a number") from None
 
 
-def read_rm5(path):
-    """Parse ``path`` and return ``(analyses, studies)`` DataFrames."""
+def read_rm5(path, as_printed=False):
+    """Parse ``path`` and return ``(analyses, studies)`` DataFrames.
+
+    The study data's numbers are floats, or with ``as_printed`` the attributes' text (checked all the same), so
+    that a ledger row can quote the attribute as the file stores it. Each analysis row carries the file's date of
+    last change (``modified``, YYYY-MM-DD, or None)."""
     path = Path(path)
     try:
         root = ET.parse(path).getroot()
@@ -40,6 +46,7 @@ def read_rm5(path):
     if root.tag != "COCHRANE_REVIEW":
         raise Rm5Error(f"{path}: root element is <{root.tag}>, expected <COCHRANE_REVIEW>")
     names = {s.get("ID"): (s.get("NAME"), s.get("YEAR")) for s in root.iter("STUDY")}
+    modified = (root.get("MODIFIED") or "")[:10] or None
     analyses, studies = [], []
     for comp in root.iter("COMPARISON"):
         comp_name = (comp.findtext("NAME") or "").strip()
@@ -52,7 +59,7 @@ def read_rm5(path):
                        "name": (out.findtext("NAME") or "").strip(),
                        "group_label_1": out.findtext("GROUP_LABEL_1"), "group_label_2": out.findtext("GROUP_LABEL_2"),
                        "effect_measure": out.get("EFFECT_MEASURE"), "method": out.get("METHOD"),
-                       "random": out.get("RANDOM") == "YES"}
+                       "random": out.get("RANDOM") == "YES", "modified": modified}
                 for f in NUMERIC_OUTCOME:
                     row[f.lower()] = _num(out.get(f), path, f"<{kind} ID={oid}> attribute {f}")
                 analyses.append(row)
@@ -64,7 +71,8 @@ def read_rm5(path):
                             "estimable": d.get("ESTIMABLE") == "YES"}
                     for f in NUMERIC_STUDY:
                         if d.get(f) is not None:
-                            srow[f.lower()] = _num(d.get(f), path, f"<{data_tag} STUDY_ID={sid}> attribute {f}")
+                            value = _num(d.get(f), path, f"<{data_tag} STUDY_ID={sid}> attribute {f}")
+                            srow[f.lower()] = d.get(f) if as_printed else value
                     studies.append(srow)
     if not analyses:
         raise Rm5Error(f"{path}: no DICH_OUTCOME or CONT_OUTCOME analyses found")

@@ -2,8 +2,8 @@
 
 Built only from what the pipeline already knows: the cells the clean stage could not find
 (``missing_cells.csv``, and ``member_missing_cells.csv`` for the candidates), the review's membership, its spec's
-time-point rules and its published k and N. The layout and the drop-down values are those ``ledger.contrib`` reads
-back (``LAYOUT``, ``ENUMS``).
+time-point rules and its published k and N. The layout and the drop-down values are those ``ledger.contrib.read``
+reads back (``LAYOUT``, ``ENUMS``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..ledger.contrib import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
+from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
@@ -110,7 +110,7 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
           member_exclusions=None, member_missing=None):
     """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
 
-    ``contributed``: the review's contribution log (``ledger.contrib.LOG_COLUMNS``, text); the rows contributed so
+    ``contributed``: the review's contribution log (``contrib.validate.LOG_COLUMNS``, text); the rows contributed so
     far come back filled, with who contributed them and when. ``exclusions``: the clean stage's reasons why each
     included trial is not pooled (``why`` prints them). ``member_exclusions``, ``member_missing``: the clean
     stage's reasons and missing cells of every confirmed or candidate member (``ledger.studies.member_rows``): the
@@ -242,7 +242,7 @@ def carry(sheets, log):
 
 def csv_twin(df):
     """A sheet as its CSV twin holds it: text that a spreadsheet program would read as a formula made inert
-    (``ledger.contrib.csv_text``; the contribution reader undoes it)."""
+    (``ledger.contrib.read.csv_text``; the contribution reader undoes it)."""
     return df.map(csv_text)
 
 

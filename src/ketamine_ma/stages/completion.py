@@ -1,15 +1,15 @@
 """Completing a review from the full text, the extract stage's part: contributions read and merged.
 
-Kept apart from ``steps`` and from the worksheet glue (``stages.worksheets``) so that only the contribute jobs
-depend on ``ledger.contrib`` and an edit to the worksheet writer reruns no pooling (a rule's code input is what
-its script imports).
+Kept apart from ``steps`` so that an edit to the contribution reader reruns no pooling (a rule's code input is
+what its script imports).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..ledger import contrib, fulltext
+from ..ledger import fulltext
+from ..ledger.contrib import merge, validate
 from ..ledger.vocabulary import MERGED  # noqa: F401 (the tables the contribute job writes)
 
 
@@ -38,11 +38,11 @@ def contribute(ledger, units, reviews, specs, docs=None):
         def verify(rows, places, table):
             fulltext.verify_rows(rows, places, docs, table)
 
-    c = contrib.read_contributions(units, ledger, reviews, specs, verify=verify)
+    c = validate.read_contributions(units, ledger, reviews, specs, verify=verify)
     if docs is not None:  # the ledger's own rows after the contributions: the reader's current work is named first
         ledger = {**ledger, **{t: fulltext.verify_table(ledger[t], docs, t, f"data/raw/{t}.csv")
                                for t in ("extraction", "published", "membership", "trials")}}
-    merged = contrib.merge(ledger, c)
+    merged = merge.merge(ledger, c)
     x = merged["extraction"]
     for col in fulltext.VERIFIED:
         if col not in x:

@@ -1,0 +1,263 @@
+"""Reading contributions (``data/contrib/``): what a filled worksheet is, and its sheets as text.
+
+A worksheet (``results/worksheets/<review>.xlsx`` or the folder of its CSV twins) has the sheets of ``LAYOUT``.
+The pre-filled columns say what is asked; the contributor fills the others (``FILLED``), choosing from ``ENUMS``
+where the worksheet offers a drop-down. The CSV twins write formula-like text inert (``csv_text``); the reader
+undoes it. A review's own RevMan file (``<review>.rm5``) is read by the one RevMan reader, ``engine.rm5``
+(``ledger.contrib.validate``). ``mentions`` routes a contribution to the reviews it touches at DAG-build time.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..rows import time_key
+from ..vocabulary import ARMS, DAY_COUNT, SCALES, SHEETS, STATISTICS, LedgerError
+
+ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
+LAYOUT = {
+    "readme": ["field", "value"],
+    "membership": ["review", "trial_id", "citation", "link", "criteria", "current_status", "current_evidence",
+                   "status", "source", "locator", "quote"],
+    "numbers": ["review", "analyses", "trial_id", "study", "timepoint_rule", "why", "outcome", "timepoint",
+                "time_days", "arm", "statistic", "scale", "value", "derivation", "not_reported", "source", "locator",
+                "quote"],
+    "trials": ["review", "trial_id", "first_author", "year", "title", "journal", "doi", "pmid", "pmcid",
+               "registry_id", "no_id_reason", "design",
+               "randomised", "condition", "pain_type", "crps", "route", "regimen", "dose_mg_kg", "control", "country",
+               "n_ketamine", "n_control", "source", "locator", "quote", "included_source", "included_locator",
+               "included_quote"],
+    "risk_of_bias": ["review", "trial_id", "study", *(c for d in ROB_DOMAINS for c in (d, f"{d}_support")), "source",
+                     "locator"],
+}
+# A row contributed in an earlier round comes back in the next worksheet with who read it and when (a worksheet
+# saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
+# apply). Optional when read: a worksheet made before these columns existed still reads.
+STAMP = ("contributor", "contributed_on")
+for _sheet in ("membership", "numbers", "trials", "risk_of_bias"):
+    LAYOUT[_sheet] = [*LAYOUT[_sheet], *STAMP]
+# Columns whose content means the contributor filled the row (the others are pre-filled context).
+FILLED = {
+    "membership": ["status", "locator", "quote"],
+    "numbers": ["value", "derivation", "not_reported", "locator", "quote"],
+    "trials": [c for c in LAYOUT["trials"] if c not in ("review", *STAMP)],
+    "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source", *STAMP)],
+}
+# Drop-down values (worksheet data validation) and what the reader accepts.
+ENUMS = {
+    ("membership", "status"): ("confirmed", "excluded"),
+    ("numbers", "arm"): ARMS,
+    ("numbers", "statistic"): (*STATISTICS, DAY_COUNT),
+    ("numbers", "scale"): SCALES,
+    ("numbers", "not_reported"): ("yes",),
+    ("trials", "design"): ("parallel", "crossover", "cohort", "single-arm", "case-series"),
+    ("trials", "randomised"): ("yes", "no"),
+    ("trials", "pain_type"): ("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear"),
+    ("trials", "crps"): ("yes", "no"),
+    **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
+}
+META_FIELDS = ("review", "contributor", "date")
+
+
+class Where:
+    """A cell's address in a contribution: file, sheet, row (as a spreadsheet shows it) and column."""
+
+    def __init__(self, path, sheet, row):
+        self.path, self.sheet, self.row = path, sheet, row
+
+    def __call__(self, column):
+        return f"{self.path}, sheet '{self.sheet}', row {self.row}, column '{column}'"
+
+
+def discover(folder):
+    """Contributions in ``folder``: ``.xlsx`` worksheets, ``.rm5`` files, and folders of CSV twins."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith((".", "~$")):
+            continue
+        if p.is_file() and p.suffix.lower() in (".xlsx", ".rm5"):
+            out.append(p)
+        elif p.is_dir() and any((p / f"{s}.csv").exists() for s in SHEETS):
+            out.append(p)
+    return out
+
+
+def unit_files(unit):
+    """The files a contribution consists of (a workflow input: editing any of them reruns its reviews)."""
+    unit = Path(unit)
+    return [unit] if unit.is_file() else [unit / f"{s}.csv" for s in SHEETS if (unit / f"{s}.csv").exists()]
+
+
+# A spreadsheet program opening a CSV file reads a cell that starts with one of these as a formula (CSV
+# injection). The CSV twins write such text with a leading apostrophe, which shows the text as it is; the reader
+# takes it off again. Text that itself starts with an apostrophe before one of these (or before a second
+# apostrophe) gets one too, so that every text survives the round trip unchanged.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text):
+    """``text`` as the CSV twins write it: inert in a spreadsheet program, read back by ``from_csv_text``."""
+    if text[:1] in FORMULA_START or (text[:1] == "'" and text[1:2] in (*FORMULA_START, "'")):
+        return "'" + text
+    return text
+
+
+def from_csv_text(text):
+    """A CSV cell's text as the worksheet meant it (the inverse of ``csv_text``)."""
+    if text[:1] == "'" and text[1:2] in (*FORMULA_START, "'"):
+        return text[1:]
+    return text
+
+
+def _cell_text(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if hasattr(v, "date") and callable(v.date):
+        return v.date().isoformat()
+    return str(v).strip()
+
+
+def read_sheets(unit):
+    """Every sheet of a worksheet (``.xlsx`` or CSV-twin folder) as text DataFrames with the spreadsheet's row
+    numbers in ``_row`` (header = row 1). Sheets the file lacks come back empty."""
+    unit = Path(unit)
+    sheets = {}
+    if unit.is_file():
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(unit, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises several types for a file that is not a workbook
+            raise LedgerError(f"{unit}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+        for name in SHEETS:
+            if name not in wb.sheetnames:
+                continue
+            rows = list(wb[name].iter_rows(values_only=True))
+            if not rows:
+                continue
+            header = [_cell_text(h) for h in rows[0]]
+            body = [[_cell_text(v) for v in r] + [""] * (len(header) - len(r)) for r in rows[1:]]
+            df = pd.DataFrame([r[:len(header)] for r in body], columns=header, dtype=str)
+            df["_row"] = range(2, len(df) + 2)
+            sheets[name] = df
+        wb.close()
+    else:
+        for name in SHEETS:
+            f = unit / f"{name}.csv"
+            if f.exists():
+                try:
+                    df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
+                except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+                    raise LedgerError(f"{f}: not a readable UTF-8 CSV ({e})") from None
+                df = df.map(lambda v: from_csv_text(v).strip())
+                df["_row"] = range(2, len(df) + 2)
+                sheets[name] = df
+    for name in SHEETS:
+        cols = LAYOUT[name]
+        df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
+        missing = [c for c in cols if c not in df.columns and c not in STAMP]
+        if missing and name in sheets:
+            raise LedgerError(f"{sheet_file(unit, name)}, sheet '{name}', row 1: missing column(s) "
+                              f"{', '.join(missing)}; expected {', '.join(cols)} (regenerate the worksheet: "
+                              "snakemake worksheets)")
+        sheets[name] = df.reindex(columns=[*cols, "_row"], fill_value="")
+    return sheets
+
+
+def sheet_file(unit, sheet):
+    unit = Path(unit)
+    return str(unit if unit.is_file() else unit / f"{sheet}.csv")
+
+
+def _raw_tables(unit):
+    """Every sheet of a contribution as lists of text rows (header first), read cheaply at DAG-build time."""
+    unit = Path(unit)
+    if unit.is_file():
+        from openpyxl import load_workbook
+
+        wb = load_workbook(unit, read_only=True, data_only=True)
+        tables = {n: [[_cell_text(v) for v in r] for r in wb[n].iter_rows(values_only=True)] for n in SHEETS
+                  if n in wb.sheetnames}
+        wb.close()
+        return tables
+    tables = {}
+    for n in SHEETS:
+        if (unit / f"{n}.csv").exists():
+            with open(unit / f"{n}.csv", encoding="utf-8", newline="") as fh:
+                tables[n] = [[from_csv_text(v).strip() for v in r] for r in csv.reader(fh)]
+    return tables
+
+
+@cache
+def _filled_rows(unit, stamp):
+    """``(sheet, row number, {column: text})`` of every filled row of a contribution (``stamp``: the file's
+    modification time and size, so an edited file is read again)."""
+    out = []
+    for name, rows in _raw_tables(unit).items():
+        if not rows:
+            continue
+        header = rows[0]
+        for i, r in enumerate(rows[1:], start=2):
+            cells = dict(zip(header, r, strict=False))
+            if name == "readme" or any(cells.get(c) for c in FILLED[name]):
+                out.append((name, i, cells))
+    return tuple(out)
+
+
+def filled_rows(unit):
+    unit = Path(unit)
+    files = unit_files(unit)
+    return _filled_rows(unit, tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+def mentions(unit):
+    """Reviews and trial ids a contribution names, read cheaply at DAG-build time to route it to the jobs of the
+    reviews it touches. ``(None, None)`` when it cannot be read (then every review's job reads and rejects it)."""
+    unit = Path(unit)
+    reviews, trials = set(), set()
+    if unit.suffix.lower() == ".rm5":
+        return {unit.stem}, set()
+    try:
+        rows = filled_rows(unit)
+    except Exception:  # routing only: the contribute job reports the defect properly
+        return None, None
+    for name, _, cells in rows:
+        if name == "readme":
+            if cells.get("field") == "review" and cells.get("value"):
+                reviews.add(cells["value"])
+            continue
+        if cells.get("review"):
+            reviews.add(cells["review"])
+        if cells.get("trial_id"):
+            trials.add(cells["trial_id"])
+    return reviews, trials
+
+
+def cell_key(sheet, row):
+    """What a filled worksheet row is about, the same whichever file or round it comes from: a number (or its
+    not-reported mark) of one trial, outcome, time, arm and statistic; a review's membership decision or risk
+    of bias judgement on a trial; a trial added to the ledger."""
+    if sheet == "numbers":
+        try:
+            days = float(row["time_days"]) if row["time_days"] else None
+        except ValueError:
+            days = None
+        return (sheet, row["trial_id"], row["outcome"], time_key(row["timepoint"], days), row["arm"],
+                row["statistic"])
+    if sheet == "trials":
+        return (sheet, row["trial_id"])
+    if sheet == "revman":  # the numbers of a review's own RevMan file come and go with the file
+        return (sheet, row["review"])
+    return (sheet, row["review"], row["trial_id"])
+

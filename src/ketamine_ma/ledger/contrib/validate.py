@@ -1,0 +1,496 @@
+"""Validating contributions: filled worksheet rows and a review's RevMan file become ledger rows.
+
+Every ledger row a contribution gives is checked with the rules of every ledger row (``ledger.rows``: the
+``data/raw/`` schemas, a canonical id or why not, positive sizes, events <= n, CI order), plus what only a
+contribution has: every number is printed in its quote or derived from numbers that are, who read it and when, a
+cell given once. Any defect raises ``LedgerError`` with one message naming the file, the sheet, the row and the
+column (a RevMan file: the element and attribute), before anything is written. Valid rows carry ``source_kind``
+full_text (revman), the contributor and the date; the contribution log keeps every filled row as it was given
+(the next worksheet carries it back).
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ...engine.rm5 import Rm5Error, read_rm5
+from .. import rows
+from ..rows import same_label, time_key, value_in_quote
+from ..vocabulary import DAY_COUNT, TRIAL_ID, LedgerError, window_words
+from .read import ENUMS, FILLED, LAYOUT, META_FIELDS, ROB_DOMAINS, STAMP, Where, cell_key, read_sheets, sheet_file
+
+LOG_COLUMNS = ["origin", "became", "file", "sheet", "row",
+               *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
+EXTRA_COLUMNS = ["source_kind", "contributor", "contributed_on", "reading", "conflict_id"]
+NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
+                        "contributor", "contributed_on"]
+ROB_COLUMNS = ["review", "trial_id", "domain", "judgement", "support", "source", "locator", "contributor",
+               "contributed_on"]
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _evaluate(expr):
+    """Value and operands of an arithmetic derivation like ``4 + 119`` (numbers and + - * / ( ) only)."""
+    operands = []
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            operands.append(float(node.value))
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        raise ValueError
+
+    try:
+        return ev(ast.parse(expr, mode="eval")), operands
+    except (SyntaxError, ValueError, ZeroDivisionError, RecursionError):
+        return None, None
+
+
+def _number(text, where, column):
+    try:
+        return float(text)
+    except ValueError:
+        raise LedgerError(f"{where(column)}: {text!r} is not a number (use digits, '.' and an ASCII '-')") from None
+
+
+def _check_enum(row, sheet, where):
+    for (s, col), allowed in ENUMS.items():
+        if s == sheet and row[col] and row[col] not in allowed:
+            raise LedgerError(f"{where(col)}: {row[col]!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def _require(row, cols, where, why):
+    for c in cols:
+        if not row[c]:
+            raise LedgerError(f"{where(c)}: empty, but the row is partly filled ({why}); fill it or clear the row")
+
+
+def _as_text(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _where(places, columns=None):
+    """A built row's cell for ``ledger.rows``: the contribution's cell it came from (``columns``: the worksheet
+    column that gave a ledger column)."""
+    columns = columns or {}
+    return lambda i, col: places[0 if i is None else i](columns.get(col, col) if col is not None else "?")
+
+
+def _schema_check(df, name, places, columns):
+    """Built ledger rows through the ledger's schema, as the raw tables are read: text, empty = missing (the schema
+    coerces numbers)."""
+    from ..schemas import SCHEMAS
+
+    df = df.reindex(columns=list(SCHEMAS[name].columns)).reset_index(drop=True).map(_as_text).astype(str)
+    rows.check_schema(df.replace({"": None}), name, _where(places, columns))
+
+
+def _meta(readme, label):
+    meta = {}
+    for _, r in readme.iterrows():
+        if r["field"] in META_FIELDS:
+            meta[r["field"]] = (r["value"], Where(label, "readme", r["_row"]))
+    return meta
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def _stamp(row, meta, where, unit):
+    """Who read a row and when: the row's own contributor and contributed_on (a row carried from an earlier
+    round), else the readme's."""
+    if row["contributor"] or row["contributed_on"]:
+        for col in STAMP:
+            if not row[col]:
+                raise LedgerError(f"{where(col)}: empty, but the row says who contributed it; give both "
+                                  "contributor and contributed_on, or clear both (then the readme's apply)")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["contributed_on"]):
+            raise LedgerError(f"{where('contributed_on')}: date {row['contributed_on']!r} is not YYYY-MM-DD")
+        return row["contributor"], row["contributed_on"]
+    for f in ("contributor", "date"):
+        val, w = meta.get(f, ("", Where(sheet_file(unit, "readme"), "readme", "?")))
+        if not val:
+            raise LedgerError(f"{w('value')}: the {f} is empty; a contribution says who read the full text and when")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["date"][0]):
+        raise LedgerError(f"{meta['date'][1]('value')}: date {meta['date'][0]!r} is not YYYY-MM-DD")
+    return meta["contributor"][0], meta["date"][0]
+
+
+
+def read_contributions(units, ledger, selected, specs, verify=None):
+    """Validate every contribution in ``units`` against the (validated) raw ``ledger``.
+
+    ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules); ``verify(rows, places,
+    table)``: proves the rows whose source is a full text of the folder (``ledger.fulltext``). Returns a dict of
+    DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
+    each with ``source_kind`` full_text, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
+    row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
+    """
+    known_trials = set(ledger["trials"]["trial_id"])
+    out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "day_counts",
+                           "_undated", "log")}
+    places = {k: [] for k in ("extraction", "membership", "trials")}
+    seen = {}
+    new_trials = {}
+    parsed = []
+    for unit in units:
+        unit = Path(unit)
+        if unit.suffix.lower() == ".rm5":
+            _rm5_rows(unit, ledger, selected, specs, out, places, seen)
+            continue
+        sheets = read_sheets(unit)
+        meta = _meta(sheets["readme"], sheet_file(unit, "readme"))
+        parsed.append((unit, sheets, meta))
+        for _, r in sheets["trials"].iterrows():
+            if r["trial_id"] and any(r[c] for c in FILLED["trials"] if c != "trial_id"):
+                new_trials.setdefault(r["trial_id"], Where(sheet_file(unit, "trials"), "trials", r["_row"]))
+    given = {}
+    for unit, sheets, meta in parsed:
+        for sheet in ("membership", "numbers", "trials", "risk_of_bias"):
+            label = sheet_file(unit, sheet)
+            for _, row in sheets[sheet].iterrows():
+                if not any(row[c] for c in FILLED[sheet]):
+                    continue  # an empty row: nothing contributed
+                where = Where(label, sheet, row["_row"])
+                who, when = _stamp(row, meta, where, unit)
+                if row["review"] not in selected:
+                    raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
+                                      f"(config reviews: {', '.join(selected)}); select it, or move {unit} out of "
+                                      "the contributions folder")
+                _check_enum(row, sheet, where)
+                tid = row["trial_id"]
+                if sheet != "trials" and tid not in known_trials and tid not in new_trials:
+                    raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
+                                      "nor in a worksheet's trials sheet")
+                stamp = {"source_kind": "full_text", "contributor": who, "contributed_on": when}
+                origin = f"{label}, sheet '{sheet}', row {row['_row']}"
+                raw = {"file": label, "sheet": sheet, "row": row["_row"],
+                       **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
+                key, content = cell_key(sheet, row), tuple(row[c] for c in FILLED[sheet])
+                first = given.setdefault(key, (unit, content, origin, row.get("not_reported", "")))
+                if first[2] != origin and first[0] != unit and first[1] == content:
+                    # the same reading in two files: a regenerated worksheet saved beside the one it carries
+                    out["log"].append({"origin": origin, "became": f"the same as {first[2]}", **raw})
+                    continue
+                if first[2] != origin and sheet in ("membership", "risk_of_bias"):
+                    raise LedgerError(f"{where('trial_id')}: {row['trial_id']} is already given for {row['review']} "
+                                      f"at {first[2]}; give it once")
+                if first[2] != origin and sheet == "numbers" and (row["not_reported"] or first[3]):
+                    raise LedgerError(f"{where('not_reported')}: the same cell is already given at {first[2]} (as "
+                                      f"{'not reported' if first[3] else 'a value'}); give each cell once")
+                logged = len(out["log"])
+                if sheet == "numbers":
+                    _number_row(row, where, specs, stamp, origin, out, places, seen)
+                elif sheet == "membership":
+                    _membership_row(row, where, ledger, stamp, origin, out, places)
+                elif sheet == "trials":
+                    _trial_row(row, where, known_trials, stamp, origin, out, places, seen)
+                else:
+                    _rob_row(row, where, stamp, origin, out)
+                for entry in out["log"][logged:]:
+                    entry.update(raw)
+    if verify is not None:  # every quote citing a full text of the folder is proved on its page
+        for name in ("extraction", "membership", "trials"):
+            verify(out[name], places[name], name)
+    _pair_time_points(out, ledger["extraction"])
+    result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log", "_undated")}
+    result["day_counts"] = result["day_counts"].reindex(columns=DAY_COUNT_COLUMNS)
+    for name in ("extraction", "membership", "trials"):
+        built, at = result[name], places[name]
+        if len(built):
+            # an extract_id is made of the row's trial, outcome, time, arm and statistic: a duplicate is a cell
+            # given twice, named at the row's trial_id
+            _schema_check(built.drop(columns=EXTRA_COLUMNS, errors="ignore"), name, at, {"extract_id": "trial_id"})
+    if len(result["trials"]):
+        rows.check_trials(result["trials"], _where(places["trials"]))
+    if len(result["extraction"]):  # with the ledger's rows: events <= n and CI order hold across both
+        rows.check_extraction(result["extraction"], _where(places["extraction"]), context=ledger["extraction"])
+    result["log"] = pd.DataFrame(out["log"], columns=LOG_COLUMNS)
+    result["not_reported"] = result["not_reported"].reindex(columns=NOT_REPORTED_COLUMNS)
+    result["risk_of_bias"] = result["risk_of_bias"].reindex(columns=ROB_COLUMNS)
+    return result
+
+
+DAY_COUNT_COLUMNS = ["trial_id", "outcome", "timepoint", "time_days", "source", "locator", "quote", "status",
+                     "derivation", "contributor", "contributed_on"]
+
+
+def _pair_time_points(out, raw):
+    """Pair the numbers given at a time point without a day count with the ledger's. A day count (a numbers row
+    of statistic ``time_days``) must name a time point the ledger or the contribution has numbers at. A number
+    without a day count is accepted at a time point the ledger states (it takes the ledger's day count, or the one
+    this contribution gives, or stays unplaced: the clean stage then says so); anywhere else it needs its own."""
+    given = pd.DataFrame(out["extraction"], columns=["trial_id", "outcome", "timepoint"])
+    for d, where in out["day_counts"]:
+        if not (same_label(raw, d["trial_id"], d["outcome"], d["timepoint"]).any()
+                or same_label(given, d["trial_id"], d["outcome"], d["timepoint"]).any()):
+            raise LedgerError(f"{where('timepoint')}: no number of {d['trial_id']} ({d['outcome']}) is at "
+                              f"{d['timepoint']!r}, in the ledger or in this contribution; a day count belongs to a "
+                              "time point that has numbers")
+    out["day_counts"] = [d for d, _ in out["day_counts"]]
+    counted = pd.DataFrame(out["day_counts"], columns=DAY_COUNT_COLUMNS)
+    for i, where, window in out["_undated"]:
+        r = out["extraction"][i]
+        ledger = raw[same_label(raw, r["trial_id"], r["outcome"], r["timepoint"])]
+        days = ledger.time_days.dropna().unique()
+        if len(days) == 1:
+            r["time_days"] = float(days[0])
+        elif ledger.empty and not same_label(counted, r["trial_id"], r["outcome"], r["timepoint"]).any():
+            raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end "
+                              f"of treatment ({window['label']}: {window_words(window)}), and the ledger has no "
+                              f"number at {r['timepoint']!r}; give the day of the value")
+
+
+def _evidence(row, where, value):
+    """``(status, derivation)`` of a filled value: printed in its quote, or derived from numbers that are."""
+    if value_in_quote(value, row["quote"]):
+        return "verified", None
+    if not row["derivation"]:
+        raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
+                          f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
+                          "arithmetic in 'derivation'")
+    got, operands = _evaluate(row["derivation"])
+    if got is None:
+        raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
+                          "(e.g. '4 + 119')")
+    if abs(got - value) > 1e-9 * max(1.0, abs(value)):
+        raise LedgerError(f"{where('derivation')}: {row['derivation']} = {got:g}, not the value {row['value']}")
+    lost = [f"{o:g}" for o in operands if not value_in_quote(o, row["quote"])]
+    if lost:
+        raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
+    return "derived", f"{row['derivation']} (numbers printed in the quote)"
+
+
+def _day_count_row(row, where, stamp, origin, out, seen):
+    """The day count of a time point the ledger states without one (the worksheet asks for it in a row of its
+    own); the merge applies it to every row of the trial and outcome at that time point."""
+    _require(row, ["outcome", "timepoint", "value", "source", "locator", "quote"], where,
+             "a day count needs the time point it belongs to, its source, locator and quote")
+    days = _number(row["value"], where, "value")
+    if days < 0:
+        raise LedgerError(f"{where('value')}: a day count must be >= 0 (days after the end of treatment), got "
+                          f"{row['value']}")
+    status, derivation = _evidence(row, where, days)
+    key = ("day count", row["trial_id"], row["outcome"], row["timepoint"].strip().lower())
+    if key in seen:
+        raise LedgerError(f"{where('value')}: the day count of {row['timepoint']!r} is already given at {seen[key]}")
+    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
+    out["day_counts"].append(({"trial_id": row["trial_id"], "outcome": row["outcome"], "timepoint": row["timepoint"],
+                               "time_days": days, "source": row["source"], "locator": row["locator"],
+                               "quote": row["quote"], "status": status, "derivation": derivation,
+                               "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]},
+                              where))
+    out["log"].append({"origin": origin, "became": f"day count {days:g} of {row['trial_id']} {row['outcome']} at "
+                                                   f"'{row['timepoint']}'"})
+
+
+def _number_row(row, where, specs, stamp, origin, out, places, seen):
+    if row["not_reported"]:
+        # a day count serves every arm: its row has none
+        _require(row, ["outcome", "statistic", "locator"] + ([] if row["statistic"] == DAY_COUNT else ["arm"]),
+                 where, "a cell marked not reported says where the paper was searched")
+        if row["value"]:
+            raise LedgerError(f"{where('value')}: a cell marked not_reported cannot also have a value")
+        out["not_reported"].append({**{c: row[c] for c in NOT_REPORTED_COLUMNS if c in row},
+                                    "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]})
+        out["log"].append({"origin": origin, "became": f"not reported: {row['trial_id']} {row['arm']} "
+                                                       f"{row['statistic']}"})
+        return
+    if row["statistic"] == DAY_COUNT:
+        _day_count_row(row, where, stamp, origin, out, seen)
+        return
+    _require(row, ["outcome", "arm", "statistic", "scale", "value", "source", "locator", "quote"], where,
+             "a number needs its outcome, arm, statistic, scale, source, locator and quote")
+    spec = specs.get(row["review"], {})
+    windows = [spec.get("analyses", {}).get(a.strip(), {}).get("timepoint") for a in row["analyses"].split(";")]
+    undated = any(windows) and not row["time_days"]
+    if undated and not row["timepoint"]:
+        w = next(t for t in windows if t)
+        raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end of "
+                          f"treatment ({w['label']}: {window_words(w)}), so give the day of the value")
+    value = _number(row["value"], where, "value")
+    days = _number(row["time_days"], where, "time_days") if row["time_days"] else None
+    status, derivation = _evidence(row, where, value)
+    key = (row["trial_id"], row["outcome"], time_key(row["timepoint"], days), row["arm"], row["statistic"])
+    if key in seen:
+        when = row["timepoint"] or (f"day {days:g}" if days is not None else "no time point")
+        cell = ", ".join((row["trial_id"], row["outcome"], when, row["arm"], row["statistic"]))
+        raise LedgerError(f"{where('value')}: the same cell ({cell}) is already given at {seen[key]}; give each "
+                          "cell once")
+    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
+    tp = row["timepoint"] or (f"day {days:g}" if days is not None else "")
+    xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any", row["arm"],
+                               row["statistic"], "fulltext") if x)
+    out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
+                              "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
+                              "statistic": row["statistic"], "qualifier": None, "value": value,
+                              "scale": row["scale"], "source": row["source"], "locator": row["locator"],
+                              "quote": row["quote"], "status": status, "derivation": derivation,
+                              "notes": f"full text, contributed by {stamp['contributor']} on "
+                                       f"{stamp['contributed_on']}", **stamp})
+    places["extraction"].append(where)
+    if undated:  # paired with the ledger's time point once every row is read (_pair_time_points)
+        out["_undated"].append((len(out["extraction"]) - 1, where, next(t for t in windows if t)))
+    out["log"].append({"origin": origin, "became": f"extraction {xid}"})
+
+
+def _membership_row(row, where, ledger, stamp, origin, out, places):
+    _require(row, ["status", "source", "locator", "quote"], where, "a membership decision needs its evidence")
+    mem = ledger["membership"]
+    current = mem[(mem.review == row["review"]) & (mem.trial_id == row["trial_id"])]
+    if row["status"] == "excluded" and len(current) and current.status.iloc[0] == "confirmed":
+        raise LedgerError(f"{where('status')}: {row['trial_id']} is confirmed for {row['review']} in "
+                          f"data/raw/membership.csv ({current.quote.iloc[0]!r}); a worksheet cannot overrule it: "
+                          "record the disagreement in data/raw/conflicts.csv")
+    out["membership"].append({"review": row["review"], "trial_id": row["trial_id"], "status": row["status"],
+                              "source": row["source"], "locator": row["locator"], "quote": row["quote"],
+                              "reason": f"{row['status']} from the full text by {stamp['contributor']} on "
+                                        f"{stamp['contributed_on']}", **stamp})
+    places["membership"].append(where)
+    out["log"].append({"origin": origin, "became": f"membership {row['review']} {row['trial_id']} {row['status']}"})
+
+
+def _trial_row(row, where, known, stamp, origin, out, places, seen):
+    tid = row["trial_id"]
+    if tid in known:
+        raise LedgerError(f"{where('trial_id')}: {tid!r} is already in the ledger; give its numbers in the numbers "
+                          "sheet")
+    if not re.fullmatch(TRIAL_ID.strip("^$"), tid):
+        raise LedgerError(f"{where('trial_id')}: {tid!r} is not a trial id: first author's surname + year, lower "
+                          "case ASCII, e.g. smith2004")
+    _require(row, ["first_author", "year", "design", "condition", "pain_type", "crps", "route", "regimen", "source",
+                   "locator", "quote", "included_source", "included_locator", "included_quote"], where,
+             "a new trial needs its citation, design and the evidence that the review includes it")
+    if ("trial", tid) in seen:
+        raise LedgerError(f"{where('trial_id')}: trial {tid!r} is already added at {seen[('trial', tid)]}")
+    seen[("trial", tid)] = f"{where.path}, sheet 'trials', row {where.row}"
+    out["trials"].append({c: row[c] or None for c in LAYOUT["trials"] if c not in (
+        "review", "n_ketamine", "n_control", "included_source", "included_locator", "included_quote")} | stamp)
+    places["trials"].append(where)
+    out["membership"].append({"review": row["review"], "trial_id": tid, "status": "confirmed",
+                              "source": row["included_source"], "locator": row["included_locator"],
+                              "quote": row["included_quote"], "reason": f"a trial the review lists, added from the "
+                              f"full text by {stamp['contributor']} on {stamp['contributed_on']}", **stamp})
+    places["membership"].append(where)
+    for arm in ("ketamine", "control"):
+        if row[f"n_{arm}"]:
+            n = _number(row[f"n_{arm}"], where, f"n_{arm}")
+            if not value_in_quote(n, row["quote"]):
+                raise LedgerError(f"{where(f'n_{arm}')}: {row[f'n_{arm}']} does not appear in the quote")
+            out["extraction"].append({"extract_id": f"{tid}-randomised-{arm}-n-fulltext", "trial_id": tid,
+                                      "outcome": "randomised", "timepoint": None, "time_days": None, "arm": arm,
+                                      "statistic": "n", "qualifier": None, "value": n, "scale": "count",
+                                      "source": row["source"], "locator": row["locator"], "quote": row["quote"],
+                                      "status": "verified", "derivation": None, "notes": None, **stamp})
+            places["extraction"].append(where)
+    out["log"].append({"origin": origin, "became": f"trial {tid} (member of {row['review']})"})
+
+
+def _rob_row(row, where, stamp, origin, out):
+    for d in ROB_DOMAINS:
+        if row[d] and not row[f"{d}_support"]:
+            raise LedgerError(f"{where(f'{d}_support')}: a judgement needs its support (a quote from the paper)")
+        if row[f"{d}_support"] and not row[d]:
+            raise LedgerError(f"{where(d)}: empty, but its support is filled; choose low, some concerns or high")
+    _require(row, ["overall", "locator"], where, "a risk-of-bias row needs the overall judgement and where it was "
+             "read")
+    for d in ROB_DOMAINS:
+        if row[d]:
+            out["risk_of_bias"].append({"review": row["review"], "trial_id": row["trial_id"], "domain": d,
+                                        "judgement": row[d], "support": row[f"{d}_support"],
+                                        "source": row["source"] or None, "locator": row["locator"],
+                                        "contributor": stamp["contributor"],
+                                        "contributed_on": stamp["contributed_on"]})
+    out["log"].append({"origin": origin, "became": f"risk of bias {row['trial_id']}: {row['overall']}"})
+
+
+RM5_CELLS = {"DICH_DATA": (("ketamine", "events", "EVENTS_1"), ("ketamine", "n", "TOTAL_1"),
+                            ("control", "events", "EVENTS_2"), ("control", "n", "TOTAL_2")),
+             "CONT_DATA": (("ketamine", "mean", "MEAN_1"), ("ketamine", "sd", "SD_1"), ("ketamine", "n", "TOTAL_1"),
+                           ("control", "mean", "MEAN_2"), ("control", "sd", "SD_2"), ("control", "n", "TOTAL_2"))}
+
+
+def _rm5_rows(path, ledger, selected, specs, out, places, seen):
+    """A review's own RevMan 5 file (``data/contrib/<review>.rm5``), read by the one RevMan reader
+    (``engine.rm5``): the study data of every analysis that the review's spec maps to a RevMan analysis
+    (``rm5_analysis``), subgroups included, as ledger rows of the spec's outcome and time point. Each value is
+    quoted as the XML attribute that stores it; studies are matched to ledger trials by name and year."""
+    review = path.stem
+    if review not in selected:
+        raise LedgerError(f"{path}: a RevMan file is named after its review (e.g. zhao2018.rm5); {review!r} is not "
+                          f"a selected review (config reviews: {', '.join(selected)})")
+    spec = specs[review]
+    mapped = {a["rm5_analysis"]: (k, a) for k, a in spec["analyses"].items() if a.get("rm5_analysis")}
+    try:
+        analyses, studies = read_rm5(path, as_printed=True)
+    except Rm5Error as e:  # a contribution's defect is a LedgerError, whichever file it is in
+        raise LedgerError(str(e)) from None
+    if not mapped:
+        listing = "; ".join(f"{i} {n}" for i, n in zip(analyses.analysis_id, analyses.name, strict=True))
+        raise LedgerError(f"{path}: config/reviews/{review}.yaml maps no analysis to this file; add rm5_analysis: "
+                          f"<ID> to the analyses it holds ({listing})")
+    doi = re.search(r"10\.\d{4,9}/[^\s;,]+", spec["citation"])
+    url = re.search(r"https?://\S+", spec["citation"])
+    source = f"https://doi.org/{doi.group(0).rstrip('.')}" if doi else url.group(0) if url else None
+    if source is None:
+        raise LedgerError(f"config/reviews/{review}.yaml, citation: no DOI or URL, so the rows of {path} would have "
+                          "no source; add the review's DOI to its citation")
+    trials = ledger["trials"]
+    surname = trials.first_author.astype(str).str.split().str[0].str.lower().str.replace(r"[^a-z]", "", regex=True)
+    stamp = {"source_kind": "revman", "contributor": f"RevMan file {path.name}",
+             "contributed_on": analyses.modified.iloc[0]}
+    tags = dict(zip(analyses.analysis_id, analyses.type.str.replace("_OUTCOME", "_DATA"), strict=True))
+    for aid, (key, a) in sorted(mapped.items()):
+        if aid not in tags:
+            raise LedgerError(f"{path}: config/reviews/{review}.yaml, analyses.{key}.rm5_analysis: {aid!r} is not "
+                              f"in the file; it has: {', '.join(tags)}")
+        tp = a.get("timepoint") or {}
+        tag = tags[aid]
+        for d in studies[studies.analysis_id == aid].to_dict("records"):
+            sid, name, year = d["study_ref"], d["study"] or "", d["year"] or ""
+            where = f"{path}, <{tag} STUDY_ID={sid}> in {aid}"
+            hit = trials[(surname == re.sub(r"[^a-z]", "", name.split()[0].lower() if name else ""))
+                         & (trials.year.astype(float) == float(year or "nan"))]
+            if len(hit) != 1:
+                raise LedgerError(f"{where}: study {name} {year} matches {len(hit)} ledger trials by first author "
+                                  "and year; add the trial to data/raw/trials.csv (or a worksheet's trials sheet)")
+            tid = hit.trial_id.iloc[0]
+            for arm, stat, attr in RM5_CELLS[tag]:
+                text = d.get(attr.lower())
+                if not isinstance(text, str) or text == "":  # the attribute is not in the file
+                    continue
+                quote = f'{attr}="{text}"'
+                key_ = (tid, a["outcomes"][0], time_key(tp.get("label"), tp.get("target_days", tp.get("min_days"))),
+                        arm, stat)
+                if key_ in seen:
+                    raise LedgerError(f"{where}, attribute {attr}: the same cell is already given at {seen[key_]}")
+                seen[key_] = f"{where}, attribute {attr}"
+                out["extraction"].append({
+                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{arm}-{stat}-revman",
+                    "trial_id": tid, "outcome": a["outcomes"][0], "timepoint": tp.get("label"),
+                    "time_days": tp.get("target_days", tp.get("min_days")), "arm": arm, "statistic": stat,
+                    "qualifier": None, "value": float(text), "scale": "count" if tag == "DICH_DATA"
+                    else "other", "source": source, "locator": f"{path.name}, <{tag} STUDY_ID={sid}> in {aid}",
+                    "quote": quote, "status": "verified", "derivation": None,
+                    "notes": f"the review's own RevMan data for analysis {key} ({aid})", **stamp})
+                places["extraction"].append(lambda col, w=where, at=attr: f"{w}, attribute {at} ({col})")
+                days = tp.get("target_days", tp.get("min_days"))
+                out["log"].append({"origin": f"{where}, attribute {attr}", "became": f"extraction {tid} {arm} {stat}",
+                                   "file": str(path), "sheet": "revman", "review": review, "trial_id": tid,
+                                   "outcome": a["outcomes"][0], "timepoint": tp.get("label") or "",
+                                   "time_days": "" if days is None else f"{days:g}", "arm": arm, "statistic": stat,
+                                   "value": text})
