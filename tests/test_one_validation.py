@@ -139,3 +139,21 @@ def test_a_revman_study_with_no_participants_is_refused_as_data_raw_refuses_it(t
                                           r"n must be >= 1, got 0$"):
         contribute_rm5(tmp_path / "work", tmp_path / "bad.rm5")
 
+
+def test_a_worksheet_that_excludes_a_candidate_trial_is_accepted(bcg, tmp_path):  # noqa: F811
+    """'excluded' is a membership sheet's own drop-down value; the membership schema (confirmed, candidate) is the
+    rule of ledger rows, and an exclusion is none: it takes the trial out of the review. Before, it was refused."""
+    ledger, spec, sheets = bcg
+    m = ledger["membership"]
+    m = m.assign(status=["candidate" if t == "aronson1948" else s for t, s in zip(m.trial_id, m.status, strict=True)])
+    t = bcg_ledger.studies().set_index("trial_id").loc["aronson1948"]
+
+    def edit(s):
+        rows = s["membership"].trial_id == "aronson1948"
+        s["membership"].loc[rows, ["status", "source", "locator", "quote"]] = ["excluded", t.source, t.locator,
+                                                                              t.quote]
+
+    merged, log = contribute(({**ledger, "membership": m}, spec, sheets), tmp_path / "out", edit)
+    members = merged["membership"][merged["membership"].review == "bcg"]
+    assert "aronson1948" not in set(members.trial_id) and len(members) == 12
+    assert log.became.str.contains("membership bcg aronson1948 excluded").sum() == 1

@@ -211,6 +211,10 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     result["day_counts"] = result["day_counts"].reindex(columns=DAY_COUNT_COLUMNS)
     for name in ("extraction", "membership", "trials"):
         built, at = result[name], places[name]
+        if name == "membership" and len(built):
+            # an exclusion is no ledger row (the merge takes the trial out of the review's membership)
+            keep = (built.status != "excluded").tolist()
+            built, at = built[keep], [w for w, k in zip(at, keep, strict=True) if k]
         if len(built):
             # an extract_id is made of the row's trial, outcome, time, arm and statistic: a duplicate is a cell
             # given twice, named at the row's trial_id
