@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ketamine_ma.ledger.vocabulary import MERGED
 from ketamine_ma.stages import completion, io, steps
 
 
@@ -10,7 +11,7 @@ def main(smk):
     ledger = completion.read_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
     docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), smk.params.fulltext)
     merged, log = completion.contribute(ledger, smk.params.units, smk.params.reviews, smk.params.specs, docs)
-    for name, path in zip(completion.MERGED, smk.output.tables, strict=True):
+    for name, path in zip(MERGED, smk.output.tables, strict=True):
         io.write_csv(merged[name], path)
     io.write_csv(log, smk.output.contributions)
     Path(smk.log[0]).write_text(f"{len(smk.params.units)} contribution(s), {len(log)} filled row(s) merged; "

@@ -4,27 +4,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.stages import io, worksheets
+from ketamine_ma.ledger.vocabulary import MERGED
+from ketamine_ma.outputs import worksheets as ws
+from ketamine_ma.stages import completion, io, worksheets
 
 
 def main(smk):
     p = smk.params
     if p.spec["source"] == "ledger":
-        ledger = worksheets.read_ledger(dict(zip(worksheets.MERGED, smk.input.ledger, strict=True)))
+        ledger = completion.read_ledger(dict(zip(MERGED, smk.input.ledger, strict=True)))
         missing = pd.read_csv(smk.input.missing)
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
-        docs = worksheets.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
+        docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
         sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
                                               exclusions=pd.read_csv(smk.input.exclusions), pm_reading=p.pm_reading,
                                               member_exclusions=pd.read_csv(smk.input.member_exclusions),
                                               member_missing=pd.read_csv(smk.input.member_missing))
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
-        sheets, counts = worksheets.conformance_worksheet(p.review, p.spec, pd.read_csv(smk.input.studies))
+        sheets, counts = ws.build_conformance(p.review, p.spec, pd.read_csv(smk.input.studies))
         outcomes = []
     for path in smk.output.csv:
-        io.write_csv(worksheets.csv_twin(sheets[Path(path).stem]), path)
-    io.write_bytes(worksheets.to_xlsx(sheets, outcomes), smk.output.xlsx)
+        io.write_csv(ws.csv_twin(sheets[Path(path).stem]), path)
+    io.write_bytes(ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
     Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))
 

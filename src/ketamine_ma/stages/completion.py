@@ -10,7 +10,6 @@ import pandas as pd
 
 from ..ledger import fulltext
 from ..ledger.contrib import merge, validate
-from ..ledger.vocabulary import MERGED  # noqa: F401 (the tables the contribute job writes)
 
 
 def read_ledger(paths):

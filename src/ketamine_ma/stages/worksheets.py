@@ -5,10 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ..outputs import worksheets as ws
-from .completion import MERGED, documents, read_ledger  # noqa: F401 (the worksheet script reads the review's ledger)
-
-to_xlsx = ws.to_xlsx
-csv_twin = ws.csv_twin
 
 
 def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd",
@@ -22,10 +18,6 @@ def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None
     if docs is not None:
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
     return sheets, counts
-
-
-def conformance_worksheet(review, spec, studies):
-    return ws.build_conformance(review, spec, studies)
 
 
 def convergence(counts, reproduction):
