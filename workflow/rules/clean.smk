@@ -7,7 +7,7 @@ for _review in SPECS:
             unpack(lambda w, r=_review: clean_inputs(r)),
             code=code("clean.py"),
         output:
-            tables=clean_outputs(_review),
+            tables=flat(clean_tables(_review)),
             exclusions=f"data/processed/{_review}/exclusions.csv",
             missing=f"data/processed/{_review}/missing_cells.csv",
             # under the main reading, every confirmed or candidate member (counted or not): the forest plots'
@@ -27,5 +27,6 @@ for _review in SPECS:
             spec=SPECS[_review],
             outcomes=outcomes_of(_review),
             variants=variants(_review),
+            tables=clean_tables(_review),
         script:
             "../scripts/clean.py"

@@ -254,15 +254,56 @@ def table(review, variant, outcome):
     return f"data/processed/{review}/{variant}/{outcome}.csv"
 
 
+def flat(files):
+    """The paths of a ``{key: path}`` mapping, nested or with lists: the rule's input or output list of the
+    mapping its script gets in ``params`` (a job that reads or writes a variable set of files).
+    """
+    if isinstance(files, dict):
+        return [p for v in files.values() for p in flat(v)]
+    return [p for v in files for p in flat(v)] if isinstance(files, list) else [files]
+
+
+def clean_tables(review):
+    """The study tables a review's clean job writes, ``{variant: {analysis: path}}``."""
+    return {
+        v: {o: table(review, v, o) for o in outcomes_of(review)}
+        for v in variants(review)
+    }
+
+
+def analysis_results(review, outcome):
+    """The files one analysis' analyse job writes (the one place for their names): the primary pool's studies,
+    pooled and subgroups tables, ``sensitivity``: studies and pooled per sensitivity analysis of the plan, and the
+    small-study and influence tables when config runs them (absent keys: not run, not declared).
+    """
+    base = f"results/{review}/{outcome}"
+    files = {
+        "primary": {
+            f: f"{base}/primary/{f}.csv" for f in ("studies", "pooled", "subgroups")
+        },
+        "sensitivity": {
+            a: {f: f"{base}/{a}/{f}.csv" for f in ("studies", "pooled")}
+            for a in sensitivity_analyses(review, outcome)
+        },
+    }
+    for kind in ("small_study", "influence"):
+        if config["sensitivity"].get(kind):
+            files[kind] = f"{base}/{kind}.csv"
+    return files
+
+
+def analysis_figure(review, outcome, kind):
+    """One analysis' figure as SVG (``kind``: forest, funnel, sensitivity, subgroups), or its captions.json."""
+    name = kind if kind == "captions.json" else f"{kind}.svg"
+    return f"results/figures/{review}/{outcome}.{name}"
+
+
 def clean_reads(review):
     """A ledger review's main study tables and the processed ledger tables its clean stage read them from (the
     coverage job checks each table's citations against that ledger)."""
     return {
-        "ledger": {
-            t: f"data/processed/{review}/ledger/{t}.csv"
-            for t in ("extraction", "membership")
-        },
-        "tables": {o: table(review, "main", o) for o in outcomes_of(review)},
+        "ledger": ledger_tables(review_ledger(review), ("extraction", "membership")),
+        "tables": clean_tables(review)["main"],
     }
 
 
@@ -284,9 +325,9 @@ def final_outputs():
     out += [f"results/notebooks/{r}.html" for r in SPECS]
     for r in SPECS:
         if SPECS[r]["source"] == "ledger":
-            out.append(f"results/figures/{r}.flow.svg")
+            out.append(flow_figure(r))
         for o in outcomes_of(r):
-            out.append(f"results/figures/{r}/{o}.forest.svg")
+            out.append(analysis_figure(r, o, "forest"))
     # Snakemake checks only the outputs something asks for: the other formats are asked for here.
     out += [f for svg in figure_svgs() for f in other_formats(svg)]
     return out
@@ -294,18 +335,13 @@ def final_outputs():
 
 def figure_inputs(r, o):
     """Inputs of one analysis' figures: the primary pool plus whichever sensitivity outputs config enables."""
-    sens = config["sensitivity"]
-    files = {
-        "studies": f"results/{r}/{o}/primary/studies.csv",
-        "pooled": f"results/{r}/{o}/primary/pooled.csv",
-        "subgroups": f"results/{r}/{o}/primary/subgroups.csv",
-    }
-    if sens.get("small_study"):
-        files["small_study"] = f"results/{r}/{o}/small_study.csv"
-    if sens.get("leave_one_out"):
-        files["loo"] = f"results/{r}/{o}/leave_one_out/pooled.csv"
-    if sens.get("cumulative"):
-        files["cumulative"] = f"results/{r}/{o}/cumulative/pooled.csv"
+    res = analysis_results(r, o)
+    files = dict(res["primary"])
+    if "small_study" in res:
+        files["small_study"] = res["small_study"]
+    for name, key in (("leave_one_out", "loo"), ("cumulative", "cumulative")):
+        if name in res["sensitivity"]:
+            files[key] = res["sensitivity"][name]["pooled"]
     return files
 
 
@@ -343,19 +379,28 @@ def other_formats(svg):
     return [f"{stem}.{fmt}" for fmt in config["figure_formats"] if fmt != "svg"]
 
 
+def flow_figure(review):
+    """A ledger review's flow diagram (SVG)."""
+    return f"results/figures/{review}.flow.svg"
+
+
+UMBRELLA_FIGURES = {
+    "forest": "results/figures/umbrella.forest.svg",
+    "overlap": "results/figures/overlap.svg",
+}
+
+
 def figure_svgs():
     """Every figure of the run, as its SVG."""
     files = []
     for r in SPECS:
         if SPECS[r]["source"] == "ledger":
-            files.append(f"results/figures/{r}.flow.svg")
+            files.append(flow_figure(r))
         files += [
-            f"results/figures/{r}/{o}.{kind}.svg"
-            for o in outcomes_of(r)
-            for kind in FIGURES
+            analysis_figure(r, o, kind) for o in outcomes_of(r) for kind in FIGURES
         ]
-    if any(s["source"] == "ledger" for s in SPECS.values()):
-        files += ["results/figures/umbrella.forest.svg", "results/figures/overlap.svg"]
+    if ledger_reviews():
+        files += list(UMBRELLA_FIGURES.values())
     return files
 
 
@@ -363,7 +408,7 @@ def figure_report(review, outcome, kind):
     """One analysis' SVG figure, marked for Snakemake's report under its review and analysis."""
     caption, label = FIGURES[kind]
     return report(
-        f"results/figures/{review}/{outcome}.{kind}.svg",
+        analysis_figure(review, outcome, kind),
         caption=f"../report/{caption}",
         category=review,
         subcategory=outcome,
@@ -375,17 +420,30 @@ def pooled_files():
     files = []
     for r in SPECS:
         for o in outcomes_of(r):
-            files.append(f"results/{r}/{o}/primary/pooled.csv")
-            files += [
-                f"results/{r}/{o}/{a}/pooled.csv" for a in sensitivity_analyses(r, o)
-            ]
+            res = analysis_results(r, o)
+            files.append(res["primary"]["pooled"])
+            files += [s["pooled"] for s in res["sensitivity"].values()]
     return files
 
 
 def provenance_inputs():
-    """Everything a successful run delivers, so results/provenance.json is written last and records it."""
+    """Everything a successful run delivers (the results the report shows among them), so
+    results/provenance.json is written last and records it."""
     files = [f for f in final_outputs() if f != "results/provenance.json"]
-    return sorted(set(files + report_extras() + pooled_files()))
+    shown = [f for f in flat(report_inputs()) if f.startswith("results/")]
+    return sorted(set(files + shown + pooled_files()))
+
+
+def subgroup_tests():
+    """``{review: {analysis: path}}`` of the subgroup tables of the analyses with subgroups (reproduction)."""
+    return {
+        r: {
+            o: analysis_results(r, o)["primary"]["subgroups"]
+            for o in outcomes_of(r)
+            if SPECS[r]["analyses"][o].get("subgroups")
+        }
+        for r in SPECS
+    }
 
 
 def conformance_reviews():
@@ -420,15 +478,23 @@ def clean_inputs(review):
 LEDGER_VIEW = vocabulary.MERGED_VIEW
 
 
+VALIDATED_LEDGER = "data/processed/ledger"
+MERGED_LEDGER = "data/processed/merged"
+
+
+def review_ledger(review):
+    """The folder of a ledger review's processed ledger."""
+    return f"data/processed/{review}/ledger"
+
+
+def ledger_tables(folder, tables):
+    """``{table: path}`` of a ledger's tables in ``folder``."""
+    return {t: f"{folder}/{t}.csv" for t in tables}
+
+
 def ledger_view(table):
     """The merged ledger's table ``table``, every contribution in it (published figures: the raw table)."""
-    if table in LEDGER_VIEW:
-        return f"data/processed/merged/{table}.csv"
-    return f"data/processed/ledger/{table}.csv"
-
-
-def clean_outputs(review):
-    return [table(review, v, o) for v in variants(review) for o in outcomes_of(review)]
+    return f"{MERGED_LEDGER if table in LEDGER_VIEW else VALIDATED_LEDGER}/{table}.csv"
 
 
 def published_inputs():
@@ -439,30 +505,52 @@ def published_inputs():
     return files
 
 
-def report_extras():
-    """Figures, captions and tables the report embeds or links (the notebooks it links are not inputs: the run
-    executes them beside the report, the last two jobs before provenance.json)."""
-    files = []
+def report_inputs():
+    """What the HTML report reads and embeds, as ``{key: path}`` (the report job's params; its paths are the
+    job's inputs): the run's tables, the merged ledger, the reviews' processed extraction tables, and per review
+    its flow diagram and per analysis the study rows of every pool, its figures and their captions, and the
+    small-study and influence tables. A key left out (a conformance review's flow, small-study tests switched
+    off) is a section the report leaves out; a path given is a file it must read (ketamine_ma.outputs.report).
+    The notebooks it links are not inputs: the run executes them beside the report, the last two jobs before
+    provenance.json.
+    """
+    reviews = {}
     for r in SPECS:
-        if SPECS[r]["source"] == "ledger":
-            files.append(f"results/figures/{r}.flow.svg")
+        analyses = {}
         for o in outcomes_of(r):
-            files += [
-                f"results/figures/{r}/{o}.{kind}"
-                for kind in (
-                    "forest.svg",
-                    "funnel.svg",
-                    "sensitivity.svg",
-                    "captions.json",
-                )
-            ]
-            files.append(f"results/{r}/{o}/primary/studies.csv")
-    if any(s["source"] == "ledger" for s in SPECS.values()):
-        files += [
-            "results/umbrella/umbrella.csv",
-            "results/figures/umbrella.forest.svg",
-            "results/figures/overlap.svg",
-        ]
+            res = analysis_results(r, o)
+            analyses[o] = {
+                "studies": {
+                    "primary": res["primary"]["studies"],
+                    **{a: f["studies"] for a, f in res["sensitivity"].items()},
+                },
+                **{k: res[k] for k in ("small_study", "influence") if k in res},
+                "figures": {k: analysis_figure(r, o, k) for k in FIGURES},
+                "captions": analysis_figure(r, o, "captions.json"),
+            }
+        reviews[r] = {"analyses": analyses}
+        if SPECS[r]["source"] == "ledger":
+            reviews[r]["flow"] = flow_figure(r)
+    files = {
+        "pooled": "results/summary/pooled.csv",
+        "reproduction": "results/reproduction.csv",
+        "audit": "results/audit_published.csv",
+        "audit_totals": "results/audit_totals.csv",
+        "audit_percentages": "results/audit_percentages.csv",
+        "coverage": "results/ledger/coverage.csv",
+        "missing": "results/ledger/missing_cells.csv",
+        "provenance": "data/processed/provenance_inputs.json",
+        **{t: ledger_view(t) for t in LEDGER_VIEW},
+        "published": ledger_view("published"),
+        "review_extraction": [
+            f"{review_ledger(r)}/extraction.csv" for r in ledger_reviews()
+        ],
+        "exclusions": [f"data/processed/{r}/exclusions.csv" for r in SPECS],
+        "reviews": reviews,
+    }
+    if ledger_reviews():
+        files["verification"] = "results/ledger/verification.csv"
+        files["umbrella"] = UMBRELLA_FIGURES
     return files
 
 
@@ -489,20 +577,6 @@ def worksheet_inputs(wildcards):
 
 
 REPORT_ASSETS = ROOT / "src/ketamine_ma/outputs"
-
-
-def report_tables():
-    """Study rows of every pool and the small-study, influence and subgroup outputs the review pages show."""
-    files = [str(Path(p).with_name("studies.csv")) for p in pooled_files()]
-    sens = config["sensitivity"]
-    for r in SPECS:
-        for o in outcomes_of(r):
-            files += (
-                [f"results/{r}/{o}/small_study.csv"] if sens.get("small_study") else []
-            )
-            files += [f"results/{r}/{o}/influence.csv"] if sens.get("influence") else []
-            files.append(f"results/figures/{r}/{o}.subgroups.svg")
-    return sorted(set(files))
 
 
 def report_worksheets(wildcards):
@@ -570,6 +644,19 @@ def fulltext_inputs():
     return {
         "documents": "data/processed/fulltext/documents.csv",
         "pages": expand("data/processed/fulltext/pages/{sha}.json", sha=FULLTEXT_FILES),
+    }
+
+
+def verification_inputs():
+    """Per ledger review the processed ledger tables the verification job reads and its primary study tables."""
+    return {
+        r: {
+            **ledger_tables(review_ledger(r), ("extraction", "membership")),
+            "studies": [
+                analysis_results(r, o)["primary"]["studies"] for o in outcomes_of(r)
+            ],
+        }
+        for r in ledger_reviews()
     }
 
 

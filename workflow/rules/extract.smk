@@ -68,15 +68,13 @@ rule contribute:
 
 rule merge_ledgers:
     input:
-        raw=expand("data/processed/ledger/{table}.csv", table=LEDGER_VIEW),
-        reviews=expand(
-            "data/processed/{review}/ledger/{table}.csv",
-            review=[r for r, s in SPECS.items() if s["source"] == "ledger"],
-            table=LEDGER_VIEW,
+        raw=flat(ledger_tables(VALIDATED_LEDGER, LEDGER_VIEW)),
+        reviews=flat(
+            {r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in ledger_reviews()}
         ),
         code=code("merge_ledgers.py"),
     output:
-        tables=expand("data/processed/merged/{table}.csv", table=LEDGER_VIEW),
+        tables=flat(ledger_tables(MERGED_LEDGER, LEDGER_VIEW)),
     log:
         "logs/extract/merge_ledgers.log",
     benchmark:
@@ -85,6 +83,10 @@ rule merge_ledgers:
     conda:
         ENV
     params:
-        reviews=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+        raw=ledger_tables(VALIDATED_LEDGER, LEDGER_VIEW),
+        reviews={
+            r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in ledger_reviews()
+        },
+        merged=ledger_tables(MERGED_LEDGER, LEDGER_VIEW),
     script:
         "../scripts/merge_ledgers.py"

@@ -16,9 +16,9 @@ for _review in SPECS:
                 f
                 for o in _outcomes
                 for k in FIGURES
-                for f in other_formats(f"results/figures/{_review}/{o}.{k}.svg")
+                for f in other_formats(analysis_figure(_review, o, k))
             ],
-            captions=[f"results/figures/{_review}/{o}.captions.json" for o in _outcomes],
+            captions=[analysis_figure(_review, o, "captions.json") for o in _outcomes],
         log:
             f"logs/figures/{_review}.log",
         benchmark:
@@ -56,7 +56,7 @@ if _FLOW_REVIEWS:
         output:
             svg=[
                 report(
-                    f"results/figures/{r}.flow.svg",
+                    flow_figure(r),
                     caption="../report/flow.rst",
                     category=r,
                     subcategory="flow of trials",
@@ -64,11 +64,7 @@ if _FLOW_REVIEWS:
                 )
                 for r in _FLOW_REVIEWS
             ],
-            other=[
-                f
-                for r in _FLOW_REVIEWS
-                for f in other_formats(f"results/figures/{r}.flow.svg")
-            ],
+            other=[f for r in _FLOW_REVIEWS for f in other_formats(flow_figure(r))],
         log:
             "logs/figures/flow.log",
         benchmark:
@@ -78,6 +74,11 @@ if _FLOW_REVIEWS:
         params:
             policy=config["membership"],
             analyses={r: outcomes_of(r) for r in _FLOW_REVIEWS},
+            # each review's diagram in every format drawn (the rule's output)
+            figures={
+                r: [flow_figure(r), *other_formats(flow_figure(r))]
+                for r in _FLOW_REVIEWS
+            },
             dpi=config["figure_dpi"],
         script:
             "../scripts/flow_diagram.py"

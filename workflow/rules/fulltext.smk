@@ -46,16 +46,7 @@ rule fulltext_index:
 
 rule verification:
     input:
-        ledger=expand(
-            "data/processed/{review}/ledger/{table}.csv",
-            review=ledger_reviews(),
-            table=["extraction", "membership"],
-        ),
-        studies=[
-            f"results/{r}/{o}/primary/studies.csv"
-            for r in ledger_reviews()
-            for o in outcomes_of(r)
-        ],
+        reviews=flat(verification_inputs()),
         code=code("verification.py"),
     output:
         report(
@@ -71,6 +62,6 @@ rule verification:
     conda:
         ENV
     params:
-        reviews=ledger_reviews(),
+        reviews=verification_inputs(),
     script:
         "../scripts/verification.py"

@@ -1,11 +1,14 @@
 # One job executes every narrative notebook, one after another in one kernel: starting a kernel costs more than
 # running these notebooks, and they all read the shared summaries, so any change reruns them all anyway.
+# Per notebook its template, parameters and the two files it is executed into (the rule's outputs).
 _NOTEBOOKS = {
     **(
         {
             "cross_review": {
                 "template": "notebooks/cross_review.ipynb",
                 "parameters": {"results": "results"},
+                "ipynb": "results/notebooks/cross_review.ipynb",
+                "html": "results/notebooks/cross_review.html",
             }
         }
         if any(s["source"] == "ledger" for s in SPECS.values())
@@ -15,6 +18,8 @@ _NOTEBOOKS = {
         r: {
             "template": "notebooks/review.ipynb",
             "parameters": {"review": r, "results": "results"},
+            "ipynb": f"results/notebooks/{r}.ipynb",
+            "html": f"results/notebooks/{r}.html",
         }
         for r in SPECS
     },
@@ -28,18 +33,21 @@ rule notebooks:
         reproduction="results/reproduction.csv",
         coverage="results/ledger/coverage.csv",
         missing="results/ledger/missing_cells.csv",
-        figures=[
-            f"results/figures/{r}/{o}.forest.svg"
-            for r in SPECS
-            for o in outcomes_of(r)
-        ],
+        figures=[analysis_figure(r, o, "forest") for r in SPECS for o in outcomes_of(r)],
+        # what cross_review.ipynb reads (the notebooks read under their `results` parameter)
         umbrella=(
-            ["results/umbrella/umbrella.csv"] if "cross_review" in _NOTEBOOKS else []
+            [
+                "results/umbrella/umbrella.csv",
+                "results/umbrella/overlap.csv",
+                UMBRELLA_FIGURES["forest"],
+            ]
+            if "cross_review" in _NOTEBOOKS
+            else []
         ),
         code=code("run_notebooks.py"),
     output:
-        ipynb=[f"results/notebooks/{n}.ipynb" for n in _NOTEBOOKS],
-        html=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
+        ipynb=[n["ipynb"] for n in _NOTEBOOKS.values()],
+        html=[n["html"] for n in _NOTEBOOKS.values()],
     log:
         "logs/notebooks/notebooks.log",
     benchmark:

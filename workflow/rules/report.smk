@@ -4,12 +4,7 @@ rule reproduction:
         pooled="results/summary/pooled.csv",
         exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
         missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
-        subgroups=[
-            f"results/{r}/{o}/primary/subgroups.csv"
-            for r in SPECS
-            for o in outcomes_of(r)
-            if SPECS[r]["analyses"][o].get("subgroups")
-        ],
+        subgroups=flat(subgroup_tests()),
         code=code("reproduction.py"),
     output:
         report(
@@ -27,6 +22,7 @@ rule reproduction:
         ENV
     params:
         specs=SPECS,
+        subgroups=subgroup_tests(),
     script:
         "../scripts/reproduction.py"
 
@@ -120,33 +116,20 @@ rule provenance:
         "../scripts/provenance.py"
 
 
+_REPORT_INPUTS = report_inputs()
+
+
 rule report:
     input:
-        pooled="results/summary/pooled.csv",
-        reproduction="results/reproduction.csv",
-        audit="results/audit_published.csv",
-        audit_totals="results/audit_totals.csv",
-        audit_percentages="results/audit_percentages.csv",
-        coverage="results/ledger/coverage.csv",
-        missing="results/ledger/missing_cells.csv",
-        provenance="data/processed/provenance_inputs.json",
-        extraction=ledger_view("extraction"),
-        conflicts=ledger_view("conflicts"),
-        trials=ledger_view("trials"),
-        membership=ledger_view("membership"),
-        published="data/processed/ledger/published.csv",
-        merged=[f"data/processed/{r}/ledger/extraction.csv" for r in ledger_reviews()],
-        verification=(["results/ledger/verification.csv"] if ledger_reviews() else []),
-        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
-        extras=report_extras(),
-        tables=report_tables(),
+        files=flat(_REPORT_INPUTS),
         worksheets=report_worksheets,
         templates=sorted(
             str(p.relative_to(ROOT))
             for p in (REPORT_ASSETS / "templates").glob("*.j2")
         ),
         static=[
-            f"src/ketamine_ma/outputs/static/{f}" for f in report_files.STATIC_FILES
+            str((REPORT_ASSETS / "static" / f).relative_to(ROOT))
+            for f in report_files.STATIC_FILES
         ],
         code=code("report.py"),
     output:
@@ -164,8 +147,9 @@ rule report:
     conda:
         ENV
     params:
+        files=_REPORT_INPUTS,
         specs=SPECS,
-        notebooks=[f"results/notebooks/{n}.html" for n in _NOTEBOOKS],
+        notebooks=[n["html"] for n in _NOTEBOOKS.values()],
         fulltext=config["fulltext"],
     script:
         "../scripts/report.py"
@@ -201,19 +185,18 @@ rule umbrella:
         table="results/umbrella/umbrella.csv",
         overlap="results/umbrella/overlap.csv",
         forest_svg=report(
-            "results/figures/umbrella.forest.svg",
+            UMBRELLA_FIGURES["forest"],
             caption="../report/umbrella.rst",
             category="Summary",
             subcategory="umbrella",
         ),
         overlap_svg=report(
-            "results/figures/overlap.svg",
+            UMBRELLA_FIGURES["overlap"],
             caption="../report/overlap.rst",
             category="Summary",
             subcategory="umbrella",
         ),
-        other=other_formats("results/figures/umbrella.forest.svg")
-        + other_formats("results/figures/overlap.svg"),
+        other=[f for svg in UMBRELLA_FIGURES.values() for f in other_formats(svg)],
     log:
         "logs/report/umbrella.log",
     benchmark:
@@ -222,7 +205,9 @@ rule umbrella:
     conda:
         ENV
     params:
-        reviews=[r for r, s in SPECS.items() if s["source"] == "ledger"],
+        reviews=ledger_reviews(),
+        # each figure in every format drawn (the rule's outputs)
+        figures={k: [svg, *other_formats(svg)] for k, svg in UMBRELLA_FIGURES.items()},
         dpi=config["figure_dpi"],
     script:
         "../scripts/umbrella.py"

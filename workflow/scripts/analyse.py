@@ -10,10 +10,10 @@ from ketamine_ma.engine import sensitivity as sens
 from ketamine_ma.stages import analysis, io
 
 
-def primary(table, review, outcome, spec, settings, base):
+def primary(table, review, outcome, spec, settings, out):
     studies, pooled = analysis.analyse(table, review, outcome, "primary", spec, settings)
-    io.write_csv(studies, f"{base}/primary/studies.csv")
-    io.write_csv(pooled, f"{base}/primary/pooled.csv")
+    io.write_csv(studies, out["studies"])
+    io.write_csv(pooled, out["pooled"])
     rows = []
     common = spec.get("subgroup_test", {}).get("tau2_estimator")
     for by in spec.get("subgroups", []):
@@ -25,42 +25,43 @@ def primary(table, review, outcome, spec, settings, base):
                                    qm_note=test["qm_note"]))
         else:
             rows.append(pd.DataFrame([{"by": by, "note": test["note"]}]))
-    io.write_csv(pd.concat(rows) if rows else pd.DataFrame(columns=["by", "note"]), f"{base}/primary/subgroups.csv")
+    io.write_csv(pd.concat(rows) if rows else pd.DataFrame(columns=["by", "note"]), out["subgroups"])
     return studies
 
 
-def sensitivity(tables, review, outcome, spec, names, p, base):
+def sensitivity(tables, review, outcome, spec, out, p):
     log = []
-    for name in names:
+    for name, files in out.items():
         studies, pooled = analysis.sensitivity(name, tables, review, outcome, spec, p.overrides, p.settings)
-        io.write_csv(studies, f"{base}/{name}/studies.csv")
-        io.write_csv(pooled, f"{base}/{name}/pooled.csv")
+        io.write_csv(studies, files["studies"])
+        io.write_csv(pooled, files["pooled"])
         log.append(f"{outcome}/{name}: {len(pooled)} pooled row(s)")
     return log
 
 
-def small_study_and_influence(studies, review, outcome, settings, p, base):
+def small_study_and_influence(studies, review, outcome, settings, out):
+    """Each when the rule declares its file (config runs it)."""
     d = studies.dropna(subset=["yi", "vi"])
     model = (settings["model"], settings["tau2_estimator"])
-    if p.small_study:
+    if "small_study" in out:
         io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, *model)]).assign(review=review, outcome=outcome),
-                     f"{base}/small_study.csv")
-    if p.influence:
+                     out["small_study"])
+    if "influence" in out:
         rows = sens.influence(d.yi, d.vi, *model) if len(d) >= 3 else []
         io.write_csv(pd.DataFrame(rows, columns=sens.INFLUENCE_COLUMNS).assign(trial_id=list(d.trial_id)[:len(rows)]),
-                     f"{base}/influence.csv")
+                     out["influence"])
 
 
 def main(smk):
     p, review = smk.params, smk.params.review
     log = []
     for outcome, a in p.analyses.items():
-        spec, base = a["spec"], f"results/{review}/{outcome}"
-        tables = {v: pd.read_csv(f"data/processed/{review}/{v}/{outcome}.csv") for v in p.variants}
+        spec, out = a["spec"], a["results"]
+        tables = {v: pd.read_csv(path) for v, path in a["tables"].items()}
         settings = analysis.settings_for(spec, p.overrides, p.settings)
-        studies = primary(tables["main"], review, outcome, spec, settings, base)
-        log += sensitivity(tables, review, outcome, spec, a["sensitivity"], p, base)
-        small_study_and_influence(studies, review, outcome, settings, p, base)
+        studies = primary(tables["main"], review, outcome, spec, settings, out["primary"])
+        log += sensitivity(tables, review, outcome, spec, out["sensitivity"], p)
+        small_study_and_influence(studies, review, outcome, settings, out)
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 
 

@@ -26,7 +26,7 @@ def main(smk):
         out, excl, miss = steps.clean(ledger, review, spec, smk.params.variants)
         members = steps.members(ledger, review, spec, smk.params.variants["main"])
     for (variant, key), t in out.items():
-        io.write_csv(t, f"data/processed/{review}/{variant}/{key}.csv")
+        io.write_csv(t, smk.params.tables[variant][key])
     io.write_csv(excl, smk.output.exclusions)
     io.write_csv(miss, smk.output.missing)
     tables_of, member_excl, member_miss = members

@@ -12,10 +12,9 @@ def main(smk):
     membership, published = pd.read_csv(smk.input.membership), pd.read_csv(smk.input.published)
     pooled = pd.read_csv(smk.input.pooled)
     log = []
-    formats = plots.formats_of(smk.output)
     for review, analyses in smk.params.analyses.items():
         counts = steps.flow_counts(review, membership, published, pooled, smk.params.policy, analyses)
-        plots.flow(counts, review, [f"results/figures/{review}.flow.{fmt}" for fmt in formats], smk.params.dpi)
+        plots.flow(counts, review, smk.params.figures[review], smk.params.dpi)
         log.append(f"{review}: {counts}")
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

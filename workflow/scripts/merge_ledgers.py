@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.ledger.merged import MERGED_TABLES, union
+from ketamine_ma.ledger.merged import union
 from ketamine_ma.stages import io
 
 
@@ -14,14 +14,14 @@ def read(path):
 
 
 def main(smk):
-    raw = {t: read(f"data/processed/ledger/{t}.csv") for t in MERGED_TABLES}
-    views = {r: {t: read(f"data/processed/{r}/ledger/{t}.csv") for t in MERGED_TABLES} for r in smk.params.reviews}
+    raw = {t: read(path) for t, path in smk.params.raw.items()}
+    views = {r: {t: read(path) for t, path in tables.items()} for r, tables in smk.params.reviews.items()}
     merged = union(raw, views)
-    for name, path in zip(MERGED_TABLES, smk.output.tables, strict=True):
-        io.write_csv(merged[name], path)
+    for t, path in smk.params.merged.items():
+        io.write_csv(merged[t], path)
     Path(smk.log[0]).write_text(
         "".join(f"{t}: {len(merged[t])} row(s) ({len(merged[t]) - len(raw[t]):+d} from contributions)\n"
-                for t in MERGED_TABLES))
+                for t in smk.params.merged))
 
 
 io.run(main, snakemake)  # noqa: F821

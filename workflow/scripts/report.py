@@ -8,7 +8,7 @@ from ketamine_ma.stages import io
 
 def main(smk):
     out = Path(smk.output.index).parent
-    pages = report.pages(smk.input, smk.params.specs, smk.input.worksheets, smk.params.notebooks,
+    pages = report.pages(smk.params.files, smk.params.specs, out, smk.input.worksheets, smk.params.notebooks,
                          smk.params.fulltext)
     files = {**pages, **report.static_files()}
     expected = {str(Path(f).relative_to(out)) for f in smk.output}

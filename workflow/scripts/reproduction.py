@@ -14,9 +14,8 @@ def main(smk):
     pooled = pd.read_csv(smk.input.pooled)
     excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
-    # results/<review>/<analysis>/primary/subgroups.csv
-    subgroups = [pd.read_csv(f).assign(review=Path(f).parts[-4], analysis=Path(f).parts[-3])
-                 for f in smk.input.subgroups]
+    subgroups = [pd.read_csv(path).assign(review=review, analysis=key)
+                 for review, tables in smk.params.subgroups.items() for key, path in tables.items()]
     rep = reproduce(published, smk.params.specs, pooled, excl, miss,
                     pd.concat(subgroups) if subgroups else None)
     io.write_csv(rep, smk.output[0])

@@ -7,8 +7,7 @@ from ketamine_ma.stages import io
 
 
 def main(smk):
-    runs = [(n["template"], f"results/notebooks/{name}.ipynb", f"results/notebooks/{name}.html", n["parameters"])
-            for name, n in smk.params.notebooks.items()]
+    runs = [(n["template"], n["ipynb"], n["html"], n["parameters"]) for n in smk.params.notebooks.values()]
     notebooks.execute_all(runs, cwd=".")
     Path(smk.log[0]).write_text("".join(f"executed {t} into {ipynb}\n" for t, ipynb, _, _ in runs))
 

@@ -11,15 +11,13 @@ from ketamine_ma.stages import io
 
 def main(smk):
     rows = []
-    ledger = {(Path(f).parts[2], Path(f).stem): f for f in smk.input.ledger}  # data/processed/<review>/ledger/
-    for review in smk.params.reviews:
-        extraction = pd.read_csv(ledger[(review, "extraction")], keep_default_na=True)
-        membership = pd.read_csv(ledger[(review, "membership")], keep_default_na=True)
+    for review, files in smk.params.reviews.items():
+        extraction = pd.read_csv(files["extraction"], keep_default_na=True)
+        membership = pd.read_csv(files["membership"], keep_default_na=True)
         ids = set()
-        for f in smk.input.studies:
-            if Path(f).parts[1] == review:
-                ids |= {i for s in pd.read_csv(f).get("extract_ids", pd.Series(dtype=str)).dropna()
-                        for i in str(s).split(";")}
+        for f in files["studies"]:
+            ids |= {i for s in pd.read_csv(f).get("extract_ids", pd.Series(dtype=str)).dropna()
+                    for i in str(s).split(";")}
         rows.append(fulltext.summary(review, extraction, membership, ids))
     table = pd.DataFrame(rows, columns=["review", "numbers", *(f"numbers_{lv}" for lv in fulltext.LEVELS),
                                         "pooled_numbers", "pooled_full_text", "pooled_full_text_share"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .vocabulary import MERGED_VIEW as MERGED_TABLES
+from .vocabulary import MERGED_VIEW
 
 KEYS = {"trials": "trial_id", "extraction": "extract_id", "conflicts": "conflict_id"}
 # What a contribution changes on a raw extraction row: one reading of a conflict, or a day count a reader gave.
@@ -28,7 +28,7 @@ def union(raw, views):
     contribution changed it the same way.
     """
     if not views:
-        return {t: raw[t] for t in MERGED_TABLES}
+        return {t: raw[t] for t in MERGED_VIEW}
     out = {}
     mem = raw["membership"][~raw["membership"].review.isin(list(views))]
     out["membership"] = pd.concat([mem, *(v["membership"][v["membership"].review == r] for r, v in views.items())],
@@ -47,4 +47,4 @@ def union(raw, views):
     for c in CHANGED:
         x.loc[hit, c] = x.loc[hit, "extract_id"].map(changed[c]).to_numpy()
     out["extraction"] = x
-    return {t: out[t].fillna("").reset_index(drop=True) for t in MERGED_TABLES}
+    return {t: out[t].fillna("").reset_index(drop=True) for t in MERGED_VIEW}

@@ -29,7 +29,6 @@ from .report_files import STATIC_FILES
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-BASE = "results/report"
 MINUS = "\u2212"
 
 PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
@@ -97,10 +96,6 @@ def slug(*parts) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(str(p) for p in parts)).strip("-")
 
 
-def rel(path) -> str:
-    return os.path.relpath(path, BASE).replace(os.sep, "/")
-
-
 # --- canonical records --------------------------------------------------------------------------------------------
 
 REGISTRIES = [
@@ -161,8 +156,15 @@ def record(url) -> dict | None:
 # --- reading the results ------------------------------------------------------------------------------------------
 
 
+def declared(path) -> Path:
+    """A file the report job declares: missing is an error, never an empty section (a drifted path)."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"report: declared input {path} does not exist")
+    return Path(path)
+
+
 def read(path, **kw) -> pd.DataFrame:
-    return pd.read_csv(path, **kw) if Path(path).exists() else pd.DataFrame()
+    return pd.read_csv(declared(path), **kw)
 
 
 def read_raw(path) -> pd.DataFrame:
@@ -196,42 +198,51 @@ NOT_VERIFIED = {"level": "none", "file": None, "page": None, "href": None}
 
 
 class Run:
-    """Everything the pages show, read once from the pipeline's outputs."""
+    """Everything the pages show, read once from the pipeline's outputs.
 
-    def __init__(self, inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext"):
-        self.specs = specs
-        # What the pages may read or embed: this run's inputs, never a file that merely exists on disk (a figure
-        # left by a run of other reviews, a table of a sensitivity analysis switched off since).
-        self.files = {str(f) for f in inp}
-        self.pooled = read(inp.pooled).drop_duplicates()
-        self.rep = read(inp.reproduction, dtype={c: str for c in PRINTED})
-        self.audit = read(inp.audit)
-        self.audit_totals = read(inp.audit_totals)
-        self.audit_percentages = read(inp.audit_percentages)
-        self.coverage = read(inp.coverage)
-        self.missing = read(inp.missing)
+    ``files`` is the report job's ``{key: path}`` mapping (``report_inputs()`` in ``workflow/rules/common.smk``;
+    its paths are the job's inputs): the pages read and embed only these files, never one that merely exists on
+    disk (a figure left by a run of other reviews, a table of a sensitivity analysis switched off since). A
+    section whose key is absent was not run; a path that is given must exist. ``out`` is the report's folder, the
+    base of every link.
+    """
+
+    def __init__(self, files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltext"):
+        self.specs, self.files, self.out = specs, files, out
+        self.pooled = read(files["pooled"]).drop_duplicates()
+        self.rep = read(files["reproduction"], dtype={c: str for c in PRINTED})
+        self.audit = read(files["audit"])
+        self.audit_totals = read(files["audit_totals"])
+        self.audit_percentages = read(files["audit_percentages"])
+        self.coverage = read(files["coverage"])
+        self.missing = read(files["missing"])
         # why each included trial was not pooled, as the clean stage decided it (ledger.studies.decide)
-        self.exclusions = pd.concat([read(f) for f in inp.exclusions]) if inp.exclusions else pd.DataFrame()
-        self.prov = json.loads(Path(inp.provenance).read_text())
-        self.extraction = read_raw(inp.extraction)
-        self.conflicts = read_raw(inp.conflicts)
-        self.trials = read_raw(inp.trials)
-        self.membership = read_raw(inp.membership)
-        self.published = read_raw(inp.published)
+        exclusions = files["exclusions"]
+        self.exclusions = pd.concat([read(f) for f in exclusions]) if exclusions else pd.DataFrame()
+        self.prov = json.loads(declared(files["provenance"]).read_text())
+        self.extraction = read_raw(files["extraction"])
+        self.conflicts = read_raw(files["conflicts"])
+        self.trials = read_raw(files["trials"])
+        self.membership = read_raw(files["membership"])
+        self.published = read_raw(files["published"])
         self.published_ids = {(r["review"], r["result_id"]) for r in records(self.published)}
-        self.worksheets = {Path(w).stem: w for w in worksheets if Path(w).exists()}
-        # Linked, not read: the notebooks job runs beside the report job, and the run ends with both.
+        # Linked, not read: the worksheets are inputs of the job when a rule writes them; the notebooks job runs
+        # beside the report job, and the run ends with both.
+        self.worksheets = {Path(w).stem: w for w in worksheets}
         self.notebooks = {Path(n).stem: n for n in notebooks}
         self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
-        self._fulltext(inp, fulltext)
+        self._fulltext(files, fulltext)
         self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
 
-    def _fulltext(self, inp, folder):
+    def rel(self, path) -> str:
+        """A link from a report page to ``path``."""
+        return os.path.relpath(path, self.out).replace(os.sep, "/")
+
+    def _fulltext(self, files, folder):
         """Where each number was verified against a full text (the reviews' processed ledgers), and the numbers
         only those ledgers hold (contributions) added to the ledger page."""
         self.verified, self.verification = {}, {}
-        merged = [read_raw(f) for f in getattr(inp, "merged", [])]
-        for m in merged:
+        for m in (read_raw(f) for f in files["review_extraction"]):
             new = m[~m.extract_id.isin(set(self.extraction.get("extract_id", pd.Series(dtype=str))))]
             if len(new):
                 self.extraction = pd.concat([self.extraction, new], ignore_index=True)
@@ -239,11 +250,11 @@ class Run:
                 page = r.get("verified_page")
                 self.verified[r["extract_id"]] = {**NOT_VERIFIED, "level": text(r.get("verification")) or "none",
                                                   **({"file": r["verified_file"], "page": int(float(page)),
-                                                      "href": f"{rel(Path(folder) / str(r['verified_file']))}"
+                                                      "href": f"{self.rel(Path(folder) / str(r['verified_file']))}"
                                                               f"#page={int(float(page))}"}
                                                      if not missing(page) else {})}
-        for table in getattr(inp, "verification", []):  # a list: empty when no review reads the ledger
-            self.verification = {r["review"]: r for r in records(read(table))}
+        if "verification" in files:  # absent when no review reads the ledger
+            self.verification = {r["review"]: r for r in records(read(files["verification"]))}
 
     # -- per analysis
 
@@ -251,16 +262,25 @@ class Run:
         p = self.pooled
         return p[(p.review == review) & (p.outcome == key)] if len(p) else p
 
-    def studies(self, review, key, variant) -> pd.DataFrame:
-        return self.result(f"results/{review}/{key}/{variant}/studies.csv")
+    def analysis(self, review, key) -> dict:
+        """The files of one analysis: ``studies`` per pool, ``figures``, ``captions``, and ``small_study`` and
+        ``influence`` when they were run."""
+        return self.files["reviews"][review]["analyses"][key]
 
-    def result(self, path) -> pd.DataFrame:
-        """A table this run made (an input of the report job), or an empty one."""
-        return read(path) if path in self.files else pd.DataFrame()
+    def studies(self, review, key, variant) -> pd.DataFrame:
+        tables = self.analysis(review, key)["studies"]
+        if variant not in tables:
+            raise KeyError(f"report: {review}/{key} has {variant!r} pools in {self.files['pooled']} but the report "
+                           f"job declares no study table for them (it declares: {', '.join(tables)})")
+        return read(tables[variant])
 
     def figure(self, path, alt, caption="") -> dict | None:
-        """A figure this run made (an input of the report job), or None."""
-        return figure(path, alt, caption) if path in self.files else None
+        """A figure this run made (None: not drawn in this run)."""
+        if path is None:
+            return None
+        size = svg_size(declared(path)) if str(path).endswith(".svg") else None
+        return {"src": self.rel(path), "alt": alt, "caption": caption, "href": self.rel(path),
+                "width": size[0] if size else None, "height": size[1] if size else None}
 
     def variants(self, review, key) -> list[str]:
         p = self.pools(review, key)
@@ -339,7 +359,8 @@ def table_rows(df: pd.DataFrame, fmt=None) -> tuple[list[str], list[list[str]]]:
 
 
 def small_study(run: Run, review, key, measure) -> dict | None:
-    df = run.result(f"results/{review}/{key}/small_study.csv")
+    path = run.analysis(review, key).get("small_study")
+    df = read(path) if path else pd.DataFrame()
     if not len(df):
         return None
     r = records(df)[0]
@@ -362,7 +383,8 @@ def small_study(run: Run, review, key, measure) -> dict | None:
 
 
 def influence(run: Run, review, key) -> dict | None:
-    df = run.result(f"results/{review}/{key}/influence.csv")
+    path = run.analysis(review, key).get("influence")
+    df = read(path) if path else pd.DataFrame()
     if not len(df):
         return None
     cols = ["trial_id", "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight"]
@@ -381,35 +403,29 @@ def svg_size(path) -> tuple[int, int] | None:
     return round(float(m.group(1)) * scale), round(float(m.group(3)) * scale)
 
 
-def figure(path, alt, caption="") -> dict | None:
-    size = svg_size(path) if str(path).endswith(".svg") else None
-    return {"src": rel(path), "alt": alt, "caption": caption, "href": rel(path),
-            "width": size[0] if size else None, "height": size[1] if size else None}
-
-
 def analysis_page(run: Run, review, key, a) -> dict:
-    caps_path = f"results/figures/{review}/{key}.captions.json"
-    caps = json.loads(Path(caps_path).read_text()) if caps_path in run.files else {}
+    files = run.analysis(review, key)
+    caps, fig = json.loads(declared(files["captions"]).read_text()), files["figures"]
     pools = run.pools(review, key)
     main = [pool_row(r, review, key) for r in records(pools[~pools.analysis.isin(plan.REFITS)])]
     main.sort(key=lambda r: r["variant"] != "primary")
-    loo = [pool_row(r, review, key) for r in records(pools[pools.analysis == "leave_one_out"])]
-    cum = [pool_row(r, review, key) for r in records(pools[pools.analysis == "cumulative"])]
+    # one table per refit of the plan that has pools, in plan order, each row labelled by the plan
+    refits = [rows for name in plan.REFITS
+              if (rows := [pool_row(r, review, key) for r in records(pools[pools.analysis == name])])]
     primary = next((r for r in main if r["variant"] == "primary"), None)
     k_primary = int(primary["k"] or 0) if primary else 0
-    fig = f"results/figures/{review}/{key}"
     return {
         "key": key, "id": slug("a", key), "label": a["label"], "primary": primary,
-        "forest": run.figure(f"{fig}.forest.svg", f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
+        "forest": run.figure(fig["forest"], f"Forest plot of {review}, {a['label']}", caps.get("forest", "")),
         "reproduction": [rep_row(r, run.published_ids) for r in run.rep_rows(review, key)],
-        "pools": main, "leave_one_out": loo, "cumulative": cum,
-        "sensitivity_fig": run.figure(f"{fig}.sensitivity.svg", f"Leave-one-out and cumulative pools of {key}",
-                                  caps.get("sensitivity", "")) if loo or cum else None,
-        "funnel": run.figure(f"{fig}.funnel.svg", f"Funnel plot of {key}", caps.get("funnel", ""))
+        "pools": main, "refits": refits,
+        "sensitivity_fig": run.figure(fig["sensitivity"], f"Leave-one-out and cumulative pools of {key}",
+                                      caps.get("sensitivity", "")) if refits else None,
+        "funnel": run.figure(fig["funnel"], f"Funnel plot of {key}", caps.get("funnel", ""))
         if k_primary >= 3 else None,
-        "subgroups": run.figure(f"{fig}.subgroups.svg", f"Subgroups of {key}", caps.get("subgroups", ""))
+        "subgroups": run.figure(fig["subgroups"], f"Subgroups of {key}", caps.get("subgroups", ""))
         if a.get("subgroups") and k_primary >= 2 else None,
-        "any_estimate": any(r["has_estimate"] for r in main + loo + cum),
+        "any_estimate": any(r["has_estimate"] for r in main + [r for rows in refits for r in rows]),
         "small_study": small_study(run, review, key, primary["measure"] if primary else ""),
         "influence": influence(run, review, key),
         "timepoint": a.get("timepoint", {}).get("label", "any reported") if isinstance(a.get("timepoint"), dict)
@@ -552,7 +568,7 @@ def study_name(run: Run, trial_id) -> str:
 def review_context(run: Run, review, spec) -> dict:
     rows = run.rep_rows(review)
     top, n_missing = top_missing(run, review)
-    flow = run.figure(f"results/figures/{review}.flow.svg", f"Flow of {review}'s trials",
+    flow = run.figure(run.files["reviews"][review].get("flow"), f"Flow of {review}'s trials",
                   f"Flow of {review}'s trials from the review's own count to the trials pooled here.")
     nb = run.notebooks.get(review)
     ws = run.worksheets.get(review)
@@ -561,7 +577,7 @@ def review_context(run: Run, review, spec) -> dict:
         "citation": spec["citation"], "methods": spec["methods"], "source": spec["source"],
         "conformance": spec["source"] != "ledger", "status": status_of(rows), "headline": headline(run, review, spec),
         "coverage": coverage_of(run, review), "top_missing": top, "n_missing": n_missing, "flow": flow,
-        "notebook": rel(nb) if nb else None, "worksheet": rel(ws) if ws else None,
+        "notebook": run.rel(nb) if nb else None, "worksheet": run.rel(ws) if ws else None,
         "verification": verified_share(run.verification.get(review)),
         "analyses": [{"key": k, "label": a["label"], "id": slug("a", k)} for k, a in spec["analyses"].items()],
     }
@@ -663,10 +679,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def pages(inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext") -> dict[str, str]:
-    """Every page of the report, file name → HTML; ``notebooks`` are the executed notebooks' HTML copies the run
-    writes, which the pages link; ``fulltext`` is the folder of the full texts that numbers were verified on."""
-    run = Run(inp, specs, worksheets, notebooks, fulltext)
+def pages(files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltext") -> dict[str, str]:
+    """Every page of the report in folder ``out``, file name → HTML, from the files of ``files`` (``Run``);
+    ``worksheets`` and ``notebooks`` (the executed notebooks' HTML copies the run writes) are linked;
+    ``fulltext`` is the folder of the full texts that numbers were verified on."""
+    run = Run(files, specs, out, worksheets, notebooks, fulltext)
     env = environment()
     reviews = [review_context(run, r, s) for r, s in specs.items()]
     commit = run.prov.get("git_commit") or "unknown"
@@ -675,16 +692,17 @@ def pages(inp, specs, worksheets=(), notebooks=(), fulltext="data/fulltext") -> 
     def render(name, current, **ctx):
         return env.get_template(name).render(current=current, **common, **ctx)
 
-    umbrella = run.figure("results/figures/umbrella.forest.svg", "The reviews' own pooled figures side by side",
+    views = run.files.get("umbrella", {})
+    umbrella = run.figure(views.get("forest"), "The reviews' own pooled figures side by side",
                       "Each review's pooled figures as printed (the published side of every card above), on one "
                       "axis per measure.")
-    overlap = run.figure("results/figures/overlap.svg", "Trials shared between the reviews",
+    overlap = run.figure(views.get("overlap"), "Trials shared between the reviews",
                      "Trials shared between the reviews (ledger membership, confirmed and candidate) and the "
                      "corrected covered area.")
     cross = run.notebooks.get("cross_review")
     out = {"index.html": render("index.html.j2", "index", umbrella=umbrella, overlap=overlap,
                                 n_ledger=len(run.extraction), n_missing=len(run.missing),
-                                n_conflicts=len(run.conflicts), cross_notebook=rel(cross) if cross else None)}
+                                n_conflicts=len(run.conflicts), cross_notebook=run.rel(cross) if cross else None)}
     for ctx, (review, spec) in zip(reviews, specs.items(), strict=True):
         keys = [k for k in spec["analyses"] if not run.pools(review, k).empty]
         analyses = [analysis_page(run, review, k, spec["analyses"][k]) for k in keys]
