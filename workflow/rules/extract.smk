@@ -1,6 +1,6 @@
 rule extract_ledger:
     input:
-        expand("data/raw/{table}.csv", table=vocabulary.TABLES),
+        raw=expand("data/raw/{table}.csv", table=vocabulary.TABLES),
         code=code("extract_ledger.py"),
     output:
         tables=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),

@@ -74,11 +74,8 @@ if _FLOW_REVIEWS:
         params:
             policy=config["membership"],
             analyses={r: outcomes_of(r) for r in _FLOW_REVIEWS},
-            # each review's diagram in every format drawn (the rule's output)
-            figures={
-                r: [flow_figure(r), *other_formats(flow_figure(r))]
-                for r in _FLOW_REVIEWS
-            },
+            # each review's diagram (its SVG; the script draws every format its output has beside it)
+            figures={r: flow_figure(r) for r in _FLOW_REVIEWS},
             dpi=config["figure_dpi"],
         script:
             "../scripts/flow_diagram.py"

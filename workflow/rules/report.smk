@@ -206,8 +206,6 @@ rule umbrella:
         ENV
     params:
         reviews=ledger_reviews(),
-        # each figure in every format drawn (the rule's outputs)
-        figures={k: [svg, *other_formats(svg)] for k, svg in UMBRELLA_FIGURES.items()},
         dpi=config["figure_dpi"],
     script:
         "../scripts/umbrella.py"

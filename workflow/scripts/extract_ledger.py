@@ -6,11 +6,10 @@ from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    tables = steps.extract(Path(smk.input[0]).parent, as_printed=True)
+    tables = steps.extract(Path(smk.input.raw[0]).parent, as_printed=True)
     for name, path in zip(steps.TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
-    io.write_json({str(f): steps.sha256(f) for f in smk.input if str(f).startswith("data/raw/")},
-                  smk.output.checksums)
+    io.write_json({str(f): steps.sha256(f) for f in smk.input.raw}, smk.output.checksums)
     summary = "".join(f"{n}: {len(t)} rows valid\n" for n, t in tables.items())
     io.write_text("Ledger validation passed.\n" + summary, smk.output.report)
     Path(smk.log[0]).write_text(summary)

@@ -14,7 +14,7 @@ def main(smk):
     log = []
     for review, analyses in smk.params.analyses.items():
         counts = steps.flow_counts(review, membership, published, pooled, smk.params.policy, analyses)
-        plots.flow(counts, review, smk.params.figures[review], smk.params.dpi)
+        plots.flow(counts, review, plots.drawn(smk.output, smk.params.figures[review]), smk.params.dpi)
         log.append(f"{review}: {counts}")
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

@@ -11,7 +11,7 @@ from ketamine_ma.stages import io
 
 def main(smk):
     pub, mem = pd.read_csv(smk.input.published), pd.read_csv(smk.input.membership)
-    reviews, figures = smk.params.reviews, smk.params.figures
+    reviews = smk.params.reviews
     table = umbrella_table(pub, mem, reviews)
     io.write_csv(table, smk.output.table)
     rows = []
@@ -20,9 +20,9 @@ def main(smk):
         rows.append(mat.reset_index(names="review").assign(membership=label, cca=cca))
         if label == "confirmed+candidate":
             plots.overlap_heatmap(mat, cca, "Trials shared between reviews (confirmed + candidate)",
-                                  figures["overlap"], smk.params.dpi)
+                                  plots.drawn(smk.output, smk.output.overlap_svg), smk.params.dpi)
     io.write_csv(pd.concat(rows), smk.output.overlap)
-    plots.umbrella_forest(table, figures["forest"], smk.params.dpi)
+    plots.umbrella_forest(table, plots.drawn(smk.output, smk.output.forest_svg), smk.params.dpi)
     Path(smk.log[0]).write_text(f"{len(table)} published figures\n")
 
 

@@ -58,6 +58,12 @@ def formats_of(outputs) -> list[str]:
     return [f for f in FORMATS if f in found]
 
 
+def drawn(outputs, svg) -> list[str]:
+    """The figure ``svg`` in every format among a job's output files (its SVG and the other formats beside it)."""
+    stem = Path(svg).with_suffix("")
+    return [str(f) for f in outputs if Path(f).with_suffix("") == stem and Path(f).suffix[1:] in FORMATS]
+
+
 def _save(fig, files, dpi):
     """Write the figure to each file in the format its suffix names; ``dpi`` sets the PNG's resolution."""
     for f in files:
