@@ -68,12 +68,16 @@ def test_clean_writes_exactly_the_study_tables_its_job_declares(pipeline_run, tm
     variants = {"main": {}, "pm_alt": {}}
     tables = {v: {o: f"out/{v}/{o}-table.csv" for o in ("rr_dl", "or_dl")} for v in variants}
     run_script("clean.py", tmp_path, monkeypatch, input={"conformance_studies": str(studies)},
-               output={"exclusions": "out/excluded.csv", "missing": "out/cells.csv"}, log=["clean.log"],
+               output={"exclusions": "out/excluded.csv", "missing": "out/cells.csv",
+                       "members": ["out/rr-members.csv", "out/or-members.csv"],
+                       "member_exclusions": "out/members-excluded.csv", "member_missing": "out/members-cells.csv"},
+               log=["clean.log"],
                params={"spec": spec_of("bcg"), "review": "bcg", "outcomes": ["rr_dl", "or_dl"],
                        "variants": variants, "tables": tables})
     assert files_under(tmp_path) == sorted(
         ["bcg-studies.csv", "clean.log", "out/excluded.csv", "out/cells.csv", "out/main/rr_dl-table.csv",
-         "out/main/or_dl-table.csv", "out/pm_alt/rr_dl-table.csv", "out/pm_alt/or_dl-table.csv"])
+         "out/main/or_dl-table.csv", "out/pm_alt/rr_dl-table.csv", "out/pm_alt/or_dl-table.csv",
+         "out/rr-members.csv", "out/or-members.csv", "out/members-excluded.csv", "out/members-cells.csv"])
 
 
 def test_no_job_writes_an_undeclared_file_under_results_or_data(pipeline_run, pipeline_reviews):
