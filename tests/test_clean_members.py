@@ -20,6 +20,7 @@ import yaml
 from test_pipeline import ROOT
 
 from ketamine_ma.ledger import conservation, studies, vocabulary
+from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.outputs import forest_rows, umbrella
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import io, steps
@@ -47,7 +48,7 @@ def bcg(tmp_path_factory):
     shutil.copytree(ROOT / "data/raw", work / "data/raw")
     shutil.copytree(ROOT / "config", work / "config")
     bcg_ledger.reduce(work)
-    ledger = steps.extract(work / "data/raw")
+    ledger = load_ledger(work / "data/raw")
     spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
     m = ledger["membership"].copy()
     m.loc[(m.review == "bcg") & m.trial_id.isin(["aronson1948", "ferguson1949"]), "status"] = "candidate"

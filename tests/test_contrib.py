@@ -15,6 +15,7 @@ import yaml
 from test_pipeline import ROOT
 
 from ketamine_ma.ledger.contrib import memory, read
+from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.ledger.vocabulary import LedgerError
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, steps
@@ -29,7 +30,7 @@ def bcg(tmp_path_factory):
     shutil.copytree(ROOT / "data/raw", work / "data/raw")
     shutil.copytree(ROOT / "config", work / "config")
     bcg_ledger.reduce(work)
-    ledger = steps.extract(work / "data/raw")
+    ledger = load_ledger(work / "data/raw")
     spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
     _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
     sheets, counts = ws.build("bcg", spec, ledger, missing, ledger["published"], "confirmed")
@@ -151,7 +152,7 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
                          "source": src, "locator": "CMP-001.01", "quote": f'STUDY_ID="{d.get("STUDY_ID")}"',
                          "reason": "in the analysis"} for d in data])
     pd.concat([mem, new]).fillna("").to_csv(work / "data/raw/membership.csv", index=False)
-    ledger = steps.extract(work / "data/raw")
+    ledger = load_ledger(work / "data/raw")
     spec = yaml.safe_load((ROOT / "config/reviews/fleiss1993.yaml").read_text())
     spec.update(source="ledger", citation=spec["citation"] + " " + src)
     (work / "fleiss1993.rm5").write_bytes(rm5.read_bytes())

@@ -73,11 +73,31 @@ def test_clean_writes_exactly_the_study_tables_its_job_declares(pipeline_run, tm
                        "member_exclusions": "out/members-excluded.csv", "member_missing": "out/members-cells.csv"},
                log=["clean.log"],
                params={"spec": spec_of("bcg"), "review": "bcg", "outcomes": ["rr_dl", "or_dl"],
-                       "variants": variants, "tables": tables})
+                       "variants": variants, "tables": tables,
+                       "members": {"rr_dl": "out/rr-members.csv", "or_dl": "out/or-members.csv"}})
     assert files_under(tmp_path) == sorted(
         ["bcg-studies.csv", "clean.log", "out/excluded.csv", "out/cells.csv", "out/main/rr_dl-table.csv",
          "out/main/or_dl-table.csv", "out/pm_alt/rr_dl-table.csv", "out/pm_alt/or_dl-table.csv",
          "out/rr-members.csv", "out/or-members.csv", "out/members-excluded.csv", "out/members-cells.csv"])
+
+
+def test_figures_draws_exactly_the_figures_its_job_declares(pipeline_run, tmp_path, monkeypatch):
+    """The figures script names no file: every figure, in the formats the outputs list, and the captions go where
+    the job's mapping says (here: names no rule would choose, one PNG beside one SVG)."""
+    res = pipeline_run / "results/bcg/rr_dl"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()  # Snakemake makes an output's folder before the job runs
+    inputs = {k: str(shutil.copy(res / "primary" / f"{k}.csv", tmp_path / "in" / f"{k}.csv"))
+              for k in ("studies", "pooled", "subgroups")}
+    published = shutil.copy(pipeline_run / "data/processed/conformance/bcg/published.csv", tmp_path / "in")
+    figures = {k: f"out/{k}-drawn.svg" for k in ("forest", "funnel", "sensitivity", "subgroups")}
+    analyses = {"rr_dl": {"spec": spec_of("bcg")["analyses"]["rr_dl"], "inputs": inputs, "figures": figures,
+                          "captions": "out/words.json"}}
+    run_script("figures.py", tmp_path, monkeypatch, input={"published": str(published)},
+               output=[*figures.values(), "out/forest-drawn.png", "out/words.json"], log=["figures.log"],
+               params={"review": "bcg", "analyses": analyses, "members": {}, "arms": ["BCG", "Control"], "dpi": 72})
+    assert files_under(tmp_path / "out") == sorted(
+        ["words.json", "forest-drawn.png", *(Path(f).name for f in figures.values())])
 
 
 def test_no_job_writes_an_undeclared_file_under_results_or_data(pipeline_run, pipeline_reviews):

@@ -15,6 +15,7 @@ import yaml
 from test_pipeline import ROOT
 
 from ketamine_ma.ledger import studies as st
+from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.ledger.vocabulary import LedgerError
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, steps
@@ -56,7 +57,7 @@ def bcg(tmp_path):
 
 
 def ledger_and_spec(work):
-    return steps.extract(work / "data/raw"), yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
+    return load_ledger(work / "data/raw"), yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
 
 
 def aronson(excl):

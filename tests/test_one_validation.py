@@ -48,7 +48,7 @@ def contribute_rm5(work, rm5):
     spec = yaml.safe_load((ROOT / "config/reviews/fleiss1993.yaml").read_text())
     spec.update(source="ledger", citation=spec["citation"] + " " + SRC)
     (work / "fleiss1993.rm5").write_bytes(rm5.read_bytes())
-    return completion.contribute(steps.extract(work / "data/raw"), [work / "fleiss1993.rm5"], ["fleiss1993"],
+    return completion.contribute(load_ledger(work / "data/raw"), [work / "fleiss1993.rm5"], ["fleiss1993"],
                                  {"fleiss1993": spec})
 
 

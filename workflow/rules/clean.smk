@@ -12,7 +12,7 @@ for _review in SPECS:
             missing=f"data/processed/{_review}/missing_cells.csv",
             # under the main reading, every confirmed or candidate member (counted or not): the forest plots'
             # and worksheets' members not pooled
-            members=member_outputs(_review)["members"],
+            members=flat(member_outputs(_review)["members"]),
             member_exclusions=member_outputs(_review)["member_exclusions"],
             member_missing=member_outputs(_review)["member_missing"],
         log:
@@ -28,5 +28,6 @@ for _review in SPECS:
             outcomes=outcomes_of(_review),
             variants=variants(_review),
             tables=clean_tables(_review),
+            members=member_outputs(_review)["members"],
         script:
             "../scripts/clean.py"

@@ -217,13 +217,12 @@ def check_inputs():
         and json.loads(stamp.read_text()).get("fingerprint") == h.hexdigest()
     ):
         return
-    from ketamine_ma.stages import completion, steps
+    from ketamine_ma.ledger.tables import load_ledger
+    from ketamine_ma.stages import completion
     from ketamine_ma.stages.io import USER_ERRORS
 
     try:
-        completion.contribute(
-            steps.extract(ROOT / "data/raw"), units, list(SPECS), SPECS
-        )
+        completion.contribute(load_ledger(ROOT / "data/raw"), units, list(SPECS), SPECS)
     except USER_ERRORS as e:
         stop(e)
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -350,7 +349,7 @@ def member_outputs(r):
     per analysis the usable rows, and the reasons and missing cells of those without usable data.
     """
     return {
-        "members": [f"data/processed/{r}/members/{o}.csv" for o in outcomes_of(r)],
+        "members": {o: f"data/processed/{r}/members/{o}.csv" for o in outcomes_of(r)},
         "member_exclusions": f"data/processed/{r}/member_exclusions.csv",
         "member_missing": f"data/processed/{r}/member_missing_cells.csv",
     }
@@ -360,7 +359,12 @@ def forest_gap_inputs(r):
     """The forest plot's published figure and, for ledger reviews, the clean stage's members its gap rows list."""
     if SPECS[r]["source"] != "ledger":
         return {"published": f"data/processed/conformance/{r}/published.csv"}
-    return {"published": "data/processed/ledger/published.csv", **member_outputs(r)}
+    m = member_outputs(r)
+    return {
+        "published": "data/processed/ledger/published.csv",
+        **m,
+        "members": flat(m["members"]),
+    }
 
 
 FIGURES = {

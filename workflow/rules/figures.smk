@@ -32,9 +32,17 @@ for _review in SPECS:
                 o: {
                     "spec": SPECS[_review]["analyses"][o],
                     "inputs": figure_inputs(_review, o),
+                    "figures": {k: analysis_figure(_review, o, k) for k in FIGURES},
+                    "captions": analysis_figure(_review, o, "captions.json"),
                 }
                 for o in _outcomes
             },
+            # a ledger review's members not pooled, per analysis, as the clean stage wrote them
+            members=(
+                member_outputs(_review)["members"]
+                if SPECS[_review]["source"] == "ledger"
+                else {}
+            ),
             arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
             dpi=config["figure_dpi"],
         script:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ketamine_ma.ledger.tables import read_tables
+from ketamine_ma.ledger.vocabulary import TABLES
 from ketamine_ma.stages import io, steps
 
 
@@ -13,7 +15,8 @@ def main(smk):
     spec, review = smk.params.spec, smk.params.review
     spec = {**spec, "analyses": {k: spec["analyses"][k] for k in smk.params.outcomes}}
     if spec["source"] in ("rm5", "table"):
-        studies = pd.read_csv(smk.input.conformance_studies, keep_default_na=False, na_values=[""])
+        studies = pd.read_csv(smk.input.conformance_studies, keep_default_na=False, na_values=[""],
+                              dtype={"analysis_id": str})
         tables = steps.conformance_tables(studies.fillna({"analysis_id": ""}), spec)
         out = {(v, k): t for v in smk.params.variants for k, t in tables.items()}
         excl = pd.DataFrame(columns=["review", "analysis", "trial_id", "membership", "reason"])
@@ -21,7 +24,7 @@ def main(smk):
         members = steps.conformance_members(tables)
     else:
         steps.verify_checksums(smk.input.checksums)
-        ledger = steps.load_processed_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+        ledger = read_tables(dict(zip(TABLES, smk.input.ledger, strict=True)))
         ledger["risk_of_bias"] = pd.read_csv(smk.input.risk_of_bias)
         out, excl, miss = steps.clean(ledger, review, spec, smk.params.variants)
         members = steps.members(ledger, review, spec, smk.params.variants["main"])
@@ -30,7 +33,7 @@ def main(smk):
     io.write_csv(excl, smk.output.exclusions)
     io.write_csv(miss, smk.output.missing)
     tables_of, member_excl, member_miss = members
-    for key, path in zip(smk.params.outcomes, smk.output.members, strict=True):
+    for key, path in smk.params.members.items():
         io.write_csv(tables_of[key], path)
     io.write_csv(member_excl, smk.output.member_exclusions)
     io.write_csv(member_miss, smk.output.member_missing)

@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from ketamine_ma.ledger.vocabulary import MERGED
+from ketamine_ma.ledger.tables import read_tables
+from ketamine_ma.ledger.vocabulary import MERGED, TABLES
 from ketamine_ma.stages import completion, io, steps
 
 
 def main(smk):
     steps.verify_checksums(smk.input.checksums)
-    ledger = completion.read_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+    ledger = read_tables(dict(zip(TABLES, smk.input.ledger, strict=True)))
     docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), smk.params.fulltext)
     merged, log = completion.contribute(ledger, smk.params.units, smk.params.reviews, smk.params.specs, docs)
     for name, path in zip(MERGED, smk.output.tables, strict=True):

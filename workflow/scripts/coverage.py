@@ -6,11 +6,13 @@ from pathlib import Path
 import pandas as pd
 
 from ketamine_ma.ledger import conservation
+from ketamine_ma.ledger.tables import read_tables
+from ketamine_ma.ledger.vocabulary import TABLES
 from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    ledger = steps.load_processed_ledger(dict(zip(steps.TABLES, smk.input.ledger, strict=True)))
+    ledger = read_tables(dict(zip(TABLES, smk.input.ledger, strict=True)))
     trial_excl = pd.concat([pd.read_csv(f) for f in smk.input.exclusions])
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
     cov = steps.coverage(ledger, ledger["published"], smk.params.specs, trial_excl, pd.read_csv(smk.input.pooled))

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+from ketamine_ma.ledger.tables import load_ledger
+from ketamine_ma.ledger.vocabulary import TABLES
 from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    tables = steps.extract(Path(smk.input.raw[0]).parent, as_printed=True)
-    for name, path in zip(steps.TABLES, smk.output.tables, strict=True):
+    tables = load_ledger(Path(smk.input.raw[0]).parent, as_printed=True)
+    for name, path in zip(TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
     io.write_json({str(f): steps.sha256(f) for f in smk.input.raw}, smk.output.checksums)
     summary = "".join(f"{n}: {len(t)} rows valid\n" for n, t in tables.items())

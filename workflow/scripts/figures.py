@@ -10,11 +10,11 @@ from ketamine_ma.outputs.captions import analysis_caption
 from ketamine_ma.stages import io
 
 
-def analysis_figures(review, outcome, spec, files, members, published, p, formats):
-    out = f"results/figures/{review}/{outcome}"
+def analysis_figures(review, outcome, a, members, published, p, outputs):
+    spec, files = a["spec"], a["inputs"]
 
     def drawn(kind):  # one figure, in every format the job declares
-        return [f"{out}.{kind}.{fmt}" for fmt in formats]
+        return plots.drawn(outputs, a["figures"][kind])
 
     studies, pooled = pd.read_csv(files["studies"]), pd.read_csv(files["pooled"]).iloc[0]
     label = spec["label"]
@@ -33,7 +33,7 @@ def analysis_figures(review, outcome, spec, files, members, published, p, format
     plots.influence_plot(loo, cumul, pooled, label, drawn("sensitivity"), p.dpi)
     sub = pd.read_csv(files["subgroups"])
     plots.subgroup_forest(sub, pooled, label, drawn("subgroups"), p.dpi)
-    io.write_json(analysis_caption(review, outcome, spec, studies, pooled), f"{out}.captions.json")
+    io.write_json(analysis_caption(review, outcome, spec, studies, pooled), a["captions"])
     return (f"{outcome}: {len(studies)} studies pooled; "
             f"{0 if gaps is None else len(gaps)} member trials listed without usable data")
 
@@ -41,12 +41,10 @@ def analysis_figures(review, outcome, spec, files, members, published, p, format
 def main(smk):
     p = smk.params
     members = None
-    if "member_exclusions" in smk.input.keys():
-        members = (dict(zip(p.analyses, smk.input.members, strict=True)), pd.read_csv(smk.input.member_exclusions),
-                   pd.read_csv(smk.input.member_missing))
+    if p.members:
+        members = (p.members, pd.read_csv(smk.input.member_exclusions), pd.read_csv(smk.input.member_missing))
     published = pd.read_csv(smk.input.published, dtype=str, keep_default_na=False, na_values=[""])
-    formats = plots.formats_of(smk.output)
-    log = [analysis_figures(p.review, outcome, a["spec"], a["inputs"], members, published, p, formats)
+    log = [analysis_figures(p.review, outcome, a, members, published, p, smk.output)
            for outcome, a in p.analyses.items()]
     Path(smk.log[0]).write_text("\n".join(log) + "\n")
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ketamine_ma.ledger.tables import read_tables
 from ketamine_ma.ledger.vocabulary import MERGED
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, io, worksheets
@@ -12,7 +13,7 @@ from ketamine_ma.stages import completion, io, worksheets
 def main(smk):
     p = smk.params
     if p.spec["source"] == "ledger":
-        ledger = completion.read_ledger(dict(zip(MERGED, smk.input.ledger, strict=True)))
+        ledger = read_tables(dict(zip(MERGED, smk.input.ledger, strict=True)))
         missing = pd.read_csv(smk.input.missing)
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
         docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)

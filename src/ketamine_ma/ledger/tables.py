@@ -97,3 +97,8 @@ def load_ledger(raw_dir, as_printed=False):
     check_evidence(tables, paths)
     return printed if as_printed else tables
 
+
+
+def read_tables(paths):
+    """Ledger tables the extract stage wrote, by name (``paths``: ``{name: path}``), empty cells as missing."""
+    return {name: pd.read_csv(path, keep_default_na=True) for name, path in paths.items()}

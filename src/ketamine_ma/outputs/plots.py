@@ -52,12 +52,6 @@ FORMATS = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None},
            "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
 
 
-def formats_of(outputs) -> list[str]:
-    """The figure formats among a job's output files, SVG first (so a job draws exactly what its rule declares)."""
-    found = {Path(f).suffix[1:] for f in outputs}
-    return [f for f in FORMATS if f in found]
-
-
 def drawn(outputs, svg) -> list[str]:
     """The figure ``svg`` in every format among a job's output files (its SVG and the other formats beside it)."""
     stem = Path(svg).with_suffix("")

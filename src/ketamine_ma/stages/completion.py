@@ -12,11 +12,6 @@ from ..ledger import fulltext
 from ..ledger.contrib import merge, validate
 
 
-def read_ledger(paths):
-    """Processed ledger tables by name (``paths``: ``{name: path}``), empty cells as missing."""
-    return {name: pd.read_csv(path, keep_default_na=True) for name, path in paths.items()}
-
-
 def documents(index, pages, folder):
     """The full texts of the run (none without an index): the index table and the page texts of its checksums."""
     if not index:

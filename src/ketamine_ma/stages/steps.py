@@ -14,20 +14,11 @@ import pandas as pd
 from ..engine.rm5 import read_rm5
 from ..ledger import studies as st
 from ..ledger.rows import value_in_quote
-from ..ledger.tables import load_ledger, read_table, validate_table
-from ..ledger.vocabulary import TABLES, LedgerError
+from ..ledger.tables import read_table, validate_table
+from ..ledger.vocabulary import LedgerError
 from .io import SpecError
 
 PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "PyMARE", "pandera", "matplotlib", "seaborn", "papermill")
-
-
-def extract(raw_dir, as_printed=False):
-    """Validate the ledger; return its tables (the extract stage writes them ``as_printed``: see ``load_ledger``)."""
-    return load_ledger(raw_dir, as_printed=as_printed)
-
-
-def load_processed_ledger(paths):
-    return {name: pd.read_csv(paths[name], keep_default_na=True) for name in TABLES}
 
 
 def import_rm5(path, spec):
