@@ -14,7 +14,7 @@ import pytest
 import yaml
 from test_pipeline import ROOT
 
-from ketamine_ma.ledger.contrib import memory, read
+from ketamine_ma.ledger.contrib import memory, read, route
 from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.ledger.vocabulary import LedgerError
 from ketamine_ma.outputs import worksheets as ws
@@ -351,22 +351,22 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     folder.mkdir()
     _, log = contribute(bcg, folder / "bcg")
     memory.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / memory.MEMORY, index=False)
-    assert memory.lost_cells(folder, read.discover(folder), ["bcg"]).empty
+    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
     numbers = pd.read_csv(folder / "bcg/numbers.csv", dtype=str, keep_default_na=False)
     numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
-    lost = memory.lost_cells(folder, read.discover(folder), ["bcg"])
+    lost = memory.lost_cells(folder, route.discover(folder), ["bcg"])
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
         ("aronson1948", "ketamine", "n", "123"), ("aronson1948", "ketamine", "events", "4")]
-    assert memory.lost_cells(folder, read.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    assert memory.lost_cells(folder, route.discover(folder), ["zhao2018"]).empty  # not selected: not checked
     # a run of another review forgets nothing of this one
     assert len(memory.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
     msg = memory.lost_message(lost, "data/contrib")
     assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
     (folder / memory.REMOVED).write_text(msg[msg.index("sheet,review"):])
-    assert memory.lost_cells(folder, read.discover(folder), ["bcg"]).empty
-    assert memory.revived(folder, read.discover(folder)).empty
+    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
+    assert memory.revived(folder, route.discover(folder)).empty
     numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
-    back = memory.revived(folder, read.discover(folder))
+    back = memory.revived(folder, route.discover(folder))
     assert back.row.tolist() == [2, 3]
     assert "row 3: numbers aronson1948 tuberculosis ketamine events" in memory.revived_message(back, "data/contrib")
 
@@ -389,3 +389,19 @@ def test_a_worksheet_made_before_the_contributor_columns_still_reads(bcg, tmp_pa
 
     merged, log = contribute(bcg, tmp_path / "old", edit)
     assert (merged["extraction"].source_kind == "full_text").sum() == 52 and set(log.contributor) == {"Test Reader"}
+
+
+def test_the_workflow_and_the_reader_see_the_same_contributions(tmp_path):
+    """One listing (ledger.contrib.route) for the run's inputs and the reader: a folder that is not a worksheet's
+    CSV twins is no contribution, and a twin folder's contribution is its sheets' files, never a stray CSV beside
+    them (common.smk listed every folder and every CSV in it on its own)."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.csv").write_text("a,b\n")
+    twins = tmp_path / "round2"
+    twins.mkdir()
+    for name in ("numbers.csv", "readme.csv", "scratch.csv"):
+        (twins / name).write_text("field,value\n")
+    (tmp_path / "bcg.rm5").write_text("<COCHRANE_REVIEW/>")
+    (tmp_path / "~$open.xlsx").write_bytes(b"")
+    assert route.discover(tmp_path) == [tmp_path / "bcg.rm5", twins]
+    assert route.unit_files(twins) == [twins / "readme.csv", twins / "numbers.csv"]

@@ -19,6 +19,7 @@ PACKAGE = ROOT / "src"
 # hold the analysis plan and the names of the tables, sheets and pages the rules declare, so the rules never
 # retype them.
 from ketamine_ma.ledger import plan, vocabulary
+from ketamine_ma.ledger.contrib import route
 from ketamine_ma.outputs import report_files
 
 # Import statements, top-level or inside a function, parenthesised over several lines or not. A regular
@@ -108,6 +109,8 @@ def load_spec(review):
 
 
 SPECS = {r: load_spec(r) for r in config["reviews"]}
+# the selected reviews read from the evidence ledger (the others are conformance reviews read from their file)
+LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
 _checker = _specs.Checker(ROOT)
 _problems = [
     p
@@ -135,59 +138,29 @@ def outcomes_of(review):
     return [k for k in keys if not config["outcomes"] or k in config["outcomes"]]
 
 
-def _contributions():
-    """Contributions in the config's folder, each routed to the ledger reviews it touches: the review its rows
-    name, and every review that includes one of its trials (the ledger is trial-centric). A file naming a review
-    this run does not select, or one that cannot be read, goes to every review's job, which rejects it.
-    """
-    folder = ROOT / config["contrib"]
-    units = sorted(
-        p
-        for p in (folder.iterdir() if folder.is_dir() else [])
-        if not p.name.startswith((".", "~$"))
-        and (p.suffix.lower() in (".xlsx", ".rm5") or p.is_dir())
-    )
-    ledger_reviews = [r for r, s in SPECS.items() if s["source"] == "ledger"]
-    routes = {r: [] for r in ledger_reviews}
+def _routed():
+    """Contributions in the config's folder, each routed to the ledger reviews it touches (so a contribution
+    reruns only those reviews' jobs), as paths relative to the project."""
+    units = route.discover(ROOT / config["contrib"])
     if not units:
-        return routes
-    import csv
+        return {r: [] for r in LEDGER_REVIEWS}
+    # imported here: reading the worksheets needs pandas, which a run without contributions never pays for
+    from ketamine_ma.ledger.contrib.read import routes
 
-    from ketamine_ma.ledger.contrib.read import mentions
-
-    members = {}
-    with open(ROOT / "data/raw/membership.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            members.setdefault(row["review"], set()).add(row["trial_id"])
-    for unit in units:
-        reviews, trials = mentions(unit)
-        if reviews is None or not reviews <= set(SPECS):
-            targets = ledger_reviews
-        else:
-            targets = [
-                r
-                for r in ledger_reviews
-                if r in reviews or members.get(r, set()) & trials
-            ]
-        for r in targets:
-            routes[r].append(str(unit.relative_to(ROOT)))
-    return routes
+    found = routes(units, SPECS, LEDGER_REVIEWS, ROOT / "data/raw/membership.csv")
+    return {r: [str(u.relative_to(ROOT)) for u in us] for r, us in found.items()}
 
 
-CONTRIBUTIONS = _contributions()
+CONTRIBUTIONS = _routed()
 
 
 def contribution_files(review):
-    """The files of the contributions routed to ``review`` (a folder of CSV twins: its CSV files)."""
-    files = []
-    for unit in CONTRIBUTIONS.get(review, []):
-        p = ROOT / unit
-        files += (
-            [unit]
-            if p.is_file()
-            else sorted(str(f.relative_to(ROOT)) for f in p.glob("*.csv"))
-        )
-    return files
+    """The files of the contributions routed to ``review`` (a folder of CSV twins: its sheets' CSV files)."""
+    return [
+        str(f.relative_to(ROOT))
+        for unit in CONTRIBUTIONS.get(review, [])
+        for f in route.unit_files(ROOT / unit)
+    ]
 
 
 def check_inputs():
@@ -316,14 +289,14 @@ def final_outputs():
         "results/report/index.html",
         "results/convergence.csv",
     ]
-    if any(s["source"] == "ledger" for s in SPECS.values()):
+    if LEDGER_REVIEWS:
         out.append("results/ledger/verification.csv")
     out += [f"results/worksheets/{r}.xlsx" for r in SPECS]
-    if any(s["source"] == "ledger" for s in SPECS.values()):
+    if LEDGER_REVIEWS:
         out += ["results/umbrella/umbrella.csv", "results/notebooks/cross_review.html"]
     out += [f"results/notebooks/{r}.html" for r in SPECS]
     for r in SPECS:
-        if SPECS[r]["source"] == "ledger":
+        if r in LEDGER_REVIEWS:
             out.append(flow_figure(r))
         for o in outcomes_of(r):
             out.append(analysis_figure(r, o, "forest"))
@@ -357,7 +330,7 @@ def member_outputs(r):
 
 def forest_gap_inputs(r):
     """The forest plot's published figure and, for ledger reviews, the clean stage's members its gap rows list."""
-    if SPECS[r]["source"] != "ledger":
+    if r not in LEDGER_REVIEWS:
         return {"published": f"data/processed/conformance/{r}/published.csv"}
     m = member_outputs(r)
     return {
@@ -398,12 +371,12 @@ def figure_svgs():
     """Every figure of the run, as its SVG."""
     files = []
     for r in SPECS:
-        if SPECS[r]["source"] == "ledger":
+        if r in LEDGER_REVIEWS:
             files.append(flow_figure(r))
         files += [
             analysis_figure(r, o, kind) for o in outcomes_of(r) for kind in FIGURES
         ]
-    if ledger_reviews():
+    if LEDGER_REVIEWS:
         files += list(UMBRELLA_FIGURES.values())
     return files
 
@@ -533,7 +506,7 @@ def report_inputs():
                 "captions": analysis_figure(r, o, "captions.json"),
             }
         reviews[r] = {"analyses": analyses}
-        if SPECS[r]["source"] == "ledger":
+        if r in LEDGER_REVIEWS:
             reviews[r]["flow"] = flow_figure(r)
     files = {
         "pooled": "results/summary/pooled.csv",
@@ -547,12 +520,12 @@ def report_inputs():
         **{t: ledger_view(t) for t in LEDGER_VIEW},
         "published": ledger_view("published"),
         "review_extraction": [
-            f"{review_ledger(r)}/extraction.csv" for r in ledger_reviews()
+            f"{review_ledger(r)}/extraction.csv" for r in LEDGER_REVIEWS
         ],
         "exclusions": [f"data/processed/{r}/exclusions.csv" for r in SPECS],
         "reviews": reviews,
     }
-    if ledger_reviews():
+    if LEDGER_REVIEWS:
         files["verification"] = "results/ledger/verification.csv"
         files["umbrella"] = UMBRELLA_FIGURES
     return files
@@ -561,7 +534,7 @@ def report_inputs():
 def worksheet_inputs(wildcards):
     """A worksheet is built from the review's processed ledger and missing cells (or its conformance studies)."""
     r = wildcards.review
-    if SPECS[r]["source"] == "ledger":
+    if r in LEDGER_REVIEWS:
         return {
             "ledger": expand(
                 "data/processed/{review}/ledger/{table}.csv",
@@ -660,9 +633,5 @@ def verification_inputs():
                 analysis_results(r, o)["primary"]["studies"] for o in outcomes_of(r)
             ],
         }
-        for r in ledger_reviews()
+        for r in LEDGER_REVIEWS
     }
-
-
-def ledger_reviews():
-    return [r for r, s in SPECS.items() if s["source"] == "ledger"]

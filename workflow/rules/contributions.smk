@@ -3,7 +3,6 @@
 # successful run, what the processed ledgers hold from the contributions is kept in data/contrib/merged.csv.
 # Outside every job on purpose: Snakemake deletes a job's outputs before running it, and a failed run must not
 # lose the record (see "Completing a review from the full text" in the README).
-LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
 
 
 def check_nothing_lost():
@@ -13,10 +12,10 @@ def check_nothing_lost():
     if not LEDGER_REVIEWS or not (folder / "merged.csv").exists():
         return
     # imported here: pandas, which a run without contributions never pays for
-    from ketamine_ma.ledger.contrib import memory, read
+    from ketamine_ma.ledger.contrib import memory
     from ketamine_ma.ledger.vocabulary import LedgerError
 
-    units = read.discover(folder)
+    units = route.discover(folder)
     try:
         lost = memory.lost_cells(folder, units, LEDGER_REVIEWS)
         back = memory.revived(folder, units)

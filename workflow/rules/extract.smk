@@ -70,7 +70,7 @@ rule merge_ledgers:
     input:
         raw=flat(ledger_tables(VALIDATED_LEDGER, LEDGER_VIEW)),
         reviews=flat(
-            {r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in ledger_reviews()}
+            {r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in LEDGER_REVIEWS}
         ),
         code=code("merge_ledgers.py"),
     output:
@@ -85,7 +85,7 @@ rule merge_ledgers:
     params:
         raw=ledger_tables(VALIDATED_LEDGER, LEDGER_VIEW),
         reviews={
-            r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in ledger_reviews()
+            r: ledger_tables(review_ledger(r), LEDGER_VIEW) for r in LEDGER_REVIEWS
         },
         merged=ledger_tables(MERGED_LEDGER, LEDGER_VIEW),
     script:

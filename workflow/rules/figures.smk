@@ -39,9 +39,7 @@ for _review in SPECS:
             },
             # a ledger review's members not pooled, per analysis, as the clean stage wrote them
             members=(
-                member_outputs(_review)["members"]
-                if SPECS[_review]["source"] == "ledger"
-                else {}
+                member_outputs(_review)["members"] if _review in LEDGER_REVIEWS else {}
             ),
             arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
             dpi=config["figure_dpi"],
@@ -51,9 +49,8 @@ for _review in SPECS:
 
 # One job draws every ledger review's flow diagram: they all read the same three tables (the pooled summary
 # included), so any change reran them all anyway.
-_FLOW_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
 
-if _FLOW_REVIEWS:
+if LEDGER_REVIEWS:
 
     rule flow_diagram:
         input:
@@ -70,9 +67,9 @@ if _FLOW_REVIEWS:
                     subcategory="flow of trials",
                     labels={"analysis": "all", "figure": "flow diagram"},
                 )
-                for r in _FLOW_REVIEWS
+                for r in LEDGER_REVIEWS
             ],
-            other=[f for r in _FLOW_REVIEWS for f in other_formats(flow_figure(r))],
+            other=[f for r in LEDGER_REVIEWS for f in other_formats(flow_figure(r))],
         log:
             "logs/figures/flow.log",
         benchmark:
@@ -81,9 +78,9 @@ if _FLOW_REVIEWS:
             ENV
         params:
             policy=config["membership"],
-            analyses={r: outcomes_of(r) for r in _FLOW_REVIEWS},
+            analyses={r: outcomes_of(r) for r in LEDGER_REVIEWS},
             # each review's diagram (its SVG; the script draws every format its output has beside it)
-            figures={r: flow_figure(r) for r in _FLOW_REVIEWS},
+            figures={r: flow_figure(r) for r in LEDGER_REVIEWS},
             dpi=config["figure_dpi"],
         script:
             "../scripts/flow_diagram.py"

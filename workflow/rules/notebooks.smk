@@ -11,7 +11,7 @@ _NOTEBOOKS = {
                 "html": "results/notebooks/cross_review.html",
             }
         }
-        if any(s["source"] == "ledger" for s in SPECS.values())
+        if LEDGER_REVIEWS
         else {}
     ),
     **{

@@ -30,7 +30,7 @@ def deselected_groups():
     groups = {
         r: [f"**/{r}", f"**/{r}.*", f"**/{r}-*"] for r in sorted(known - set(SPECS))
     }
-    if not any(s["source"] == "ledger" for s in SPECS.values()):
+    if not LEDGER_REVIEWS:
         groups["umbrella"] = [
             "umbrella",
             "figures/umbrella.forest.*",

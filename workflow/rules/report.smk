@@ -36,13 +36,13 @@ rule coverage:
         tables=[
             table(r, "main", o)
             for r in SPECS
-            if SPECS[r]["source"] == "ledger"
+            if r in LEDGER_REVIEWS
             for o in outcomes_of(r)
         ],
         clean_ledgers=[
             f
             for r in SPECS
-            if SPECS[r]["source"] == "ledger"
+            if r in LEDGER_REVIEWS
             for f in clean_reads(r)["ledger"].values()
         ],
         code=code("coverage.py"),
@@ -69,9 +69,9 @@ rule coverage:
     conda:
         ENV
     params:
-        specs={r: s for r, s in SPECS.items() if s["source"] == "ledger"},
+        specs={r: SPECS[r] for r in LEDGER_REVIEWS},
         policy=config["membership"],
-        cited={r: clean_reads(r) for r, s in SPECS.items() if s["source"] == "ledger"},
+        cited={r: clean_reads(r) for r in LEDGER_REVIEWS},
     script:
         "../scripts/coverage.py"
 
@@ -205,7 +205,7 @@ rule umbrella:
     conda:
         ENV
     params:
-        reviews=ledger_reviews(),
+        reviews=LEDGER_REVIEWS,
         dpi=config["figure_dpi"],
     script:
         "../scripts/umbrella.py"

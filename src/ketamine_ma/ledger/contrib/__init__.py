@@ -1,2 +1,3 @@
-"""Contributions (``data/contrib/``), one module per job: ``read`` the units, ``validate`` their rows into ledger
-rows, ``merge`` them into a review's processed ledger, and the ``memory`` of what the last run merged."""
+"""Contributions (``data/contrib/``), one module per job: ``route`` them to the reviews they touch (at every
+Snakemake start), ``read`` the units, ``validate`` their rows into ledger rows, ``merge`` them into a review's
+processed ledger, and the ``memory`` of what the last run merged."""

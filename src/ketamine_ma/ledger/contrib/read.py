@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..rows import time_key
 from ..vocabulary import ARMS, DAY_COUNT, SCALES, SHEETS, STATISTICS, LedgerError
+from .route import unit_files
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
 LAYOUT = {
@@ -71,28 +72,6 @@ class Where:
 
     def __call__(self, column):
         return f"{self.path}, sheet '{self.sheet}', row {self.row}, column '{column}'"
-
-
-def discover(folder):
-    """Contributions in ``folder``: ``.xlsx`` worksheets, ``.rm5`` files, and folders of CSV twins."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    out = []
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith((".", "~$")):
-            continue
-        if p.is_file() and p.suffix.lower() in (".xlsx", ".rm5"):
-            out.append(p)
-        elif p.is_dir() and any((p / f"{s}.csv").exists() for s in SHEETS):
-            out.append(p)
-    return out
-
-
-def unit_files(unit):
-    """The files a contribution consists of (a workflow input: editing any of them reruns its reviews)."""
-    unit = Path(unit)
-    return [unit] if unit.is_file() else [unit / f"{s}.csv" for s in SHEETS if (unit / f"{s}.csv").exists()]
 
 
 # A spreadsheet program opening a CSV file reads a cell that starts with one of these as a formula (CSV
@@ -242,6 +221,29 @@ def mentions(unit):
         if cells.get("trial_id"):
             trials.add(cells["trial_id"])
     return reviews, trials
+
+
+def routes(units, selected, ledger_reviews, membership):
+    """``{review: [unit, ...]}``: each contribution goes to the ledger reviews it touches, the review its rows
+    name and every review that includes one of its trials (the ledger is trial-centric; ``membership``: the raw
+    membership table's path). A unit naming a review not ``selected``, or one that cannot be read, goes to every
+    ledger review's job, which rejects it with the reason."""
+    out = {r: [] for r in ledger_reviews}
+    if not units:
+        return out
+    members = {}
+    with open(membership, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            members.setdefault(row["review"], set()).add(row["trial_id"])
+    for unit in units:
+        reviews, trials = mentions(unit)
+        if reviews is None or not reviews <= set(selected):
+            targets = ledger_reviews
+        else:
+            targets = [r for r in ledger_reviews if r in reviews or members.get(r, set()) & trials]
+        for r in targets:
+            out[r].append(unit)
+    return out
 
 
 def cell_key(sheet, row):
