@@ -8,10 +8,13 @@ with its verbatim data row as the quote (n = tpos + tneg is given as a derivatio
 """
 
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from ketamine_ma.ledger.tables import load_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "data/raw/conformance/bcg_studies.csv"
@@ -60,6 +63,14 @@ def reduce(work):
         a["published"] = [r for r in a.get("published", []) if r in set(bcg.result_id)]
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return t
+
+
+def reduced_ledger(work):
+    """``data/raw`` and ``config`` copied into ``work`` with BCG reduced: its validated ledger and BCG's spec."""
+    shutil.copytree(ROOT / "data/raw", work / "data/raw")
+    shutil.copytree(ROOT / "config", work / "config")
+    reduce(work)
+    return load_ledger(work / "data/raw"), yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
 
 
 def answer(row, t):

@@ -10,7 +10,6 @@ candidates and their numbers typed from the BCG data table (data/raw/conformance
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import bcg_ledger
@@ -20,7 +19,6 @@ import yaml
 from test_pipeline import ROOT
 
 from ketamine_ma.ledger import conservation, studies, vocabulary
-from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.outputs import forest_rows, umbrella
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import io, steps
@@ -45,11 +43,7 @@ def bcg(tmp_path_factory):
     non-events beside the 11 events); a reader's contribution gives 139 (11 + 128) at 'day 7', the same day, so
     the two readings conflict. Ferguson's four numbers are complete and agree."""
     work = tmp_path_factory.mktemp("members")
-    shutil.copytree(ROOT / "data/raw", work / "data/raw")
-    shutil.copytree(ROOT / "config", work / "config")
-    bcg_ledger.reduce(work)
-    ledger = load_ledger(work / "data/raw")
-    spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
+    ledger, spec = bcg_ledger.reduced_ledger(work)
     m = ledger["membership"].copy()
     m.loc[(m.review == "bcg") & m.trial_id.isin(["aronson1948", "ferguson1949"]), "status"] = "candidate"
     conflict = {"conflict_id": "contrib-aronson1948-control-n"}

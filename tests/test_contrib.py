@@ -27,11 +27,7 @@ MAIN = {"main": {"membership": "confirmed", "pm_reading": "sd", "multi_arm": "co
 def bcg(tmp_path_factory):
     """The reduced BCG review: validated raw ledger, spec, and its worksheet filled from the data table."""
     work = tmp_path_factory.mktemp("contrib")
-    shutil.copytree(ROOT / "data/raw", work / "data/raw")
-    shutil.copytree(ROOT / "config", work / "config")
-    bcg_ledger.reduce(work)
-    ledger = load_ledger(work / "data/raw")
-    spec = yaml.safe_load((work / "config/reviews/bcg.yaml").read_text())
+    ledger, spec = bcg_ledger.reduced_ledger(work)
     _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
     sheets, counts = ws.build("bcg", spec, ledger, missing, ledger["published"], "confirmed")
     assert counts["cells_needed"] == 52 and len(sheets["numbers"]) == 52
