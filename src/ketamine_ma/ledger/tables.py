@@ -80,23 +80,22 @@ def check_evidence(tables, paths):
                 raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
 
 
-def load_ledger(raw_dir, as_printed=False):
-    """Read, validate and cross-check every ledger table in ``raw_dir``; return a dict of DataFrames.
+def load_ledger(raw, as_printed=False):
+    """Read, validate and cross-check every ledger table; return a dict of DataFrames.
 
+    ``raw``: the tables' paths by name (a job's declared inputs), or a folder holding ``<name>.csv`` of each.
     Typed by the schemas, or with ``as_printed`` every cell as the text in the file (validated all the same), so
     that "5.40" keeps the digits by which the reproduction check judges rounding."""
-    raw_dir = Path(raw_dir)
-    paths, tables, printed = {}, {}, {}
+    paths = raw if isinstance(raw, dict) else {name: Path(raw) / f"{name}.csv" for name in TABLES}
+    tables, printed = {}, {}
     for name in TABLES:
-        path = raw_dir / f"{name}.csv"
+        path = Path(paths[name])
         if not path.exists():
             raise LedgerError(f"{path}: missing ledger table")
-        paths[name] = path
         printed[name] = read_table(path)
         tables[name] = validate_table(printed[name], name, path)
     check_evidence(tables, paths)
     return printed if as_printed else tables
-
 
 
 def read_tables(paths):
