@@ -7,11 +7,10 @@ for _review in SPECS:
             unpack(lambda w, r=_review: clean_inputs(r)),
             code=code("clean.py"),
         output:
-            tables=flat(clean_tables(_review)),
-            exclusions=f"data/processed/{_review}/exclusions.csv",
-            missing=f"data/processed/{_review}/missing_cells.csv",
+            **clean_logs(_review),
             # under the main reading, every confirmed or candidate member (counted or not): the forest plots'
             # and worksheets' members not pooled
+            tables=flat(clean_tables(_review)),
             members=flat(member_outputs(_review)["members"]),
             member_exclusions=member_outputs(_review)["member_exclusions"],
             member_missing=member_outputs(_review)["member_missing"],

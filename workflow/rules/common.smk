@@ -334,7 +334,7 @@ def forest_gap_inputs(r):
         return {"published": f"data/processed/conformance/{r}/published.csv"}
     m = member_outputs(r)
     return {
-        "published": "data/processed/ledger/published.csv",
+        "published": ledger_view("published"),
         **m,
         "members": flat(m["members"]),
     }
@@ -440,13 +440,9 @@ def clean_inputs(review):
             "conformance_studies": f"data/processed/conformance/{review}/studies.csv"
         }
     return {
-        "ledger": expand(
-            "data/processed/{review}/ledger/{table}.csv",
-            review=review,
-            table=vocabulary.TABLES,
-        ),
-        "checksums": "data/processed/ledger/checksums.json",
-        "risk_of_bias": f"data/processed/{review}/ledger/risk_of_bias.csv",
+        "ledger": flat(ledger_tables(review_ledger(review), vocabulary.TABLES)),
+        "checksums": LEDGER_CHECKSUMS,
+        "risk_of_bias": f"{review_ledger(review)}/risk_of_bias.csv",
     }
 
 
@@ -456,12 +452,21 @@ LEDGER_VIEW = vocabulary.MERGED_VIEW
 
 
 VALIDATED_LEDGER = "data/processed/ledger"
+LEDGER_CHECKSUMS = f"{VALIDATED_LEDGER}/checksums.json"
 MERGED_LEDGER = "data/processed/merged"
 
 
 def review_ledger(review):
-    """The folder of a ledger review's processed ledger."""
+    """The folder of a ledger review's processed ledger (``{review}``: the contribute rule's wildcard)."""
     return f"data/processed/{review}/ledger"
+
+
+def clean_logs(review):
+    """The clean stage's exclusion log and missing cells of ``review``."""
+    return {
+        "exclusions": f"data/processed/{review}/exclusions.csv",
+        "missing": f"data/processed/{review}/missing_cells.csv",
+    }
 
 
 def ledger_tables(folder, tables):
@@ -475,7 +480,7 @@ def ledger_view(table):
 
 
 def published_inputs():
-    files = ["data/processed/ledger/published.csv"]
+    files = [ledger_view("published")]
     files += [
         f"data/processed/conformance/{r}/published.csv" for r in conformance_reviews()
     ]
@@ -522,7 +527,7 @@ def report_inputs():
         "review_extraction": [
             f"{review_ledger(r)}/extraction.csv" for r in LEDGER_REVIEWS
         ],
-        "exclusions": [f"data/processed/{r}/exclusions.csv" for r in SPECS],
+        "exclusions": [clean_logs(r)["exclusions"] for r in SPECS],
         "reviews": reviews,
     }
     if LEDGER_REVIEWS:
@@ -536,16 +541,11 @@ def worksheet_inputs(wildcards):
     r = wildcards.review
     if r in LEDGER_REVIEWS:
         return {
-            "ledger": expand(
-                "data/processed/{review}/ledger/{table}.csv",
-                review=r,
-                table=vocabulary.MERGED,
-            ),
-            "missing": f"data/processed/{r}/missing_cells.csv",
+            "ledger": flat(ledger_tables(review_ledger(r), vocabulary.MERGED)),
             # the rows contributed so far, carried into the next worksheet
-            "contributions": f"data/processed/{r}/ledger/contributions.csv",
+            "contributions": f"{review_ledger(r)}/contributions.csv",
             **fulltext_inputs(),
-            "exclusions": f"data/processed/{r}/exclusions.csv",
+            **clean_logs(r),
             # the candidates' reasons and missing cells, as the clean stage reads them
             "member_exclusions": member_outputs(r)["member_exclusions"],
             "member_missing": member_outputs(r)["member_missing"],

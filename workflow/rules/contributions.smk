@@ -36,9 +36,7 @@ def remember_merged():
     import pandas as pd
 
     # a review whose log a failed run deleted keeps what the file says of it
-    paths = {
-        r: ROOT / f"data/processed/{r}/ledger/contributions.csv" for r in LEDGER_REVIEWS
-    }
+    paths = {r: ROOT / f"{review_ledger(r)}/contributions.csv" for r in LEDGER_REVIEWS}
     logs = {
         r: pd.read_csv(p, dtype=str, keep_default_na=False)
         for r, p in paths.items()

@@ -1,11 +1,11 @@
 rule extract_ledger:
     input:
-        raw=expand("data/raw/{table}.csv", table=vocabulary.TABLES),
+        raw=flat(ledger_tables("data/raw", vocabulary.TABLES)),
         code=code("extract_ledger.py"),
     output:
-        tables=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
-        report="data/processed/ledger/validation.txt",
-        checksums="data/processed/ledger/checksums.json",
+        tables=flat(ledger_tables(VALIDATED_LEDGER, vocabulary.TABLES)),
+        report=f"{VALIDATED_LEDGER}/validation.txt",
+        checksums=LEDGER_CHECKSUMS,
     log:
         "logs/extract/ledger.log",
     benchmark:
@@ -40,15 +40,13 @@ rule import_conformance:
 rule contribute:
     input:
         unpack(lambda w: fulltext_inputs()),
-        ledger=expand("data/processed/ledger/{table}.csv", table=vocabulary.TABLES),
-        checksums="data/processed/ledger/checksums.json",
+        ledger=flat(ledger_tables(VALIDATED_LEDGER, vocabulary.TABLES)),
+        checksums=LEDGER_CHECKSUMS,
         contributions=lambda w: contribution_files(w.review),
         code=code("contribute.py"),
     output:
-        tables=expand(
-            "data/processed/{{review}}/ledger/{table}.csv", table=vocabulary.MERGED
-        ),
-        contributions="data/processed/{review}/ledger/contributions.csv",
+        tables=flat(ledger_tables(review_ledger("{review}"), vocabulary.MERGED)),
+        contributions=f"{review_ledger('{review}')}/contributions.csv",
     log:
         "logs/extract/contribute_{review}.log",
     benchmark:

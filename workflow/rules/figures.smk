@@ -55,7 +55,7 @@ if LEDGER_REVIEWS:
     rule flow_diagram:
         input:
             membership=ledger_view("membership"),
-            published="data/processed/ledger/published.csv",
+            published=ledger_view("published"),
             pooled="results/summary/pooled.csv",
             code=code("flow_diagram.py"),
         output:

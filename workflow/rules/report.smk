@@ -2,8 +2,8 @@ rule reproduction:
     input:
         published=published_inputs(),
         pooled="results/summary/pooled.csv",
-        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
-        missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
+        exclusions=[clean_logs(r)["exclusions"] for r in SPECS],
+        missing=[clean_logs(r)["missing"] for r in SPECS],
         subgroups=flat(subgroup_tests()),
         code=code("reproduction.py"),
     output:
@@ -31,19 +31,11 @@ rule coverage:
     input:
         ledger=[ledger_view(t) for t in vocabulary.TABLES],
         pooled="results/summary/pooled.csv",
-        exclusions=[f"data/processed/{r}/exclusions.csv" for r in SPECS],
-        missing=[f"data/processed/{r}/missing_cells.csv" for r in SPECS],
-        tables=[
-            table(r, "main", o)
-            for r in SPECS
-            if r in LEDGER_REVIEWS
-            for o in outcomes_of(r)
-        ],
+        exclusions=[clean_logs(r)["exclusions"] for r in SPECS],
+        missing=[clean_logs(r)["missing"] for r in SPECS],
+        tables=[table(r, "main", o) for r in LEDGER_REVIEWS for o in outcomes_of(r)],
         clean_ledgers=[
-            f
-            for r in SPECS
-            if r in LEDGER_REVIEWS
-            for f in clean_reads(r)["ledger"].values()
+            f for r in LEDGER_REVIEWS for f in clean_reads(r)["ledger"].values()
         ],
         code=code("coverage.py"),
     output:
@@ -178,7 +170,7 @@ rule audit_published:
 
 rule umbrella:
     input:
-        published="data/processed/ledger/published.csv",
+        published=ledger_view("published"),
         membership=ledger_view("membership"),
         code=code("umbrella.py"),
     output:
