@@ -78,3 +78,14 @@ MH_MEASURES = ("RR", "OR", "RD")
 # table's allocation column (config/schemas/review.schema.yaml lists the same names).
 SUBGROUP_SOURCES = {"crps": ("ledger",), "pain_type": ("ledger",), "dose": ("ledger",), "design": ("ledger",),
                     "alloc": ("table",)}
+
+# What a published figure is (the `kind` of a row of a published table, and of a worksheet's `published` sheet):
+# each kind is compared with our statistic of the same kind, never with another (issue 27's data model, shared by
+# the published table's schema, the worksheet's published sheet and the reproduction report).
+FIGURE_KINDS = ("pooled", "heterogeneity", "prediction_interval", "subgroup_test", "subgroup_pool",
+                "small_study_test", "trim_and_fill", "leave_one_out", "cumulative")
+# The parts of a published figure as printed, beside its estimate, CI, p, k, n and I²: τ², Cochran's Q with its df
+# and p, a test statistic with its df (z, t or χ² of the figure's own test), the studies trim-and-fill added, the
+# subgroup a subgroup's pool belongs to, and which test (egger, harbord, peters; fixed or random for a test for
+# subgroup differences).
+FIGURE_PARTS = ("tau2", "q", "q_df", "q_p", "stat", "stat_df", "k_added", "subgroup", "test")
