@@ -93,6 +93,25 @@ def test_a_bad_cell_is_named_by_file_sheet_row_and_column(bcg, tmp_path, case):
     assert why in msg, msg
 
 
+def test_a_contributed_row_meets_the_canonical_source_rule(bcg, tmp_path):
+    """The row check of every ledger row (ledger.rows.check_sources): had trials.csv a DOI for Aronson 1948, a
+    worksheet row citing the page it was read on (the data table's URL) would be named at its source cell, as a raw
+    row is; citing that DOI it is accepted, with source_kind full_text."""
+    ledger, spec, sheets = bcg
+    trials = ledger["trials"].copy()
+    trials.loc[trials.trial_id == "aronson1948", ["doi", "no_id_reason"]] = ["10.1000/aronson.1948", None]
+    known = ({**ledger, "trials": trials}, spec, sheets)
+    with pytest.raises(LedgerError) as err:
+        contribute(known, tmp_path / "mirror")
+    msg = str(err.value)
+    assert msg.startswith(f"{tmp_path / 'mirror' / 'numbers.csv'}, sheet 'numbers', row 2, column 'source': "), msg
+    assert "no canonical record" in msg and "https://doi.org/10.1000/aronson.1948" in msg
+    aronson = sheets["numbers"].index[sheets["numbers"].trial_id == "aronson1948"]
+    merged, _ = contribute(known, tmp_path / "record", set_cell(aronson, source="https://doi.org/10.1000/aronson.1948"))
+    x = merged["extraction"]
+    assert (x[x.trial_id == "aronson1948"].source_kind == "full_text").all()
+
+
 def test_a_cell_for_a_review_not_selected_is_rejected(bcg, tmp_path):
     with pytest.raises(LedgerError) as err:
         contribute(bcg, tmp_path / "other", reviews=("zhao2018",))
@@ -153,7 +172,9 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
     spec.update(source="ledger", citation=spec["citation"] + " " + src)
     (work / "fleiss1993.rm5").write_bytes(rm5.read_bytes())
     merged, log = completion.contribute(ledger, [work / "fleiss1993.rm5"], ["fleiss1993"], {"fleiss1993": spec})
-    x = merged["extraction"][merged["extraction"].source_kind == "revman"]
+    # a review's own RevMan data is a review's table: source_kind review, told apart from the trial's paper
+    x = merged["extraction"][merged["extraction"].contributor == "RevMan file fleiss1993.rm5"]
+    assert (x.source_kind == "review").all()
     assert len(x) == 4 * len(data) == len(log)
     tables, _, missing = steps.clean(merged, "fleiss1993", spec, MAIN)
     table = tables[("main", "mortality")].set_index("trial_id")

@@ -82,7 +82,8 @@ def test_a_revman_contribution_reads_the_numbers_the_conformance_reader_reads(tm
     assert len(conformance) == 4 * 7  # the seven aspirin trials, read from the XML by the conformance import
 
     merged, log = contribute_rm5(tmp_path / "work", rm5)
-    x = merged["extraction"][merged["extraction"].source_kind == "revman"]
+    x = merged["extraction"][merged["extraction"].contributor.fillna("").str.startswith("RevMan file")]
+    assert (x.source_kind == "review").all()  # a review's own data, not the trials' papers
     contributed = {(r.trial_id, r.arm, r.statistic): r.value for r in x.itertuples()}
     assert contributed == conformance
     assert len(log) == len(x)
@@ -105,7 +106,7 @@ def test_the_same_bad_row_gets_the_same_message_from_data_raw_a_worksheet_and_a_
     x = pd.read_csv(path, dtype=str, keep_default_na=False)
     bad = {"extract_id": "aronson1948-bad", "trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine",
            "statistic": "events", "value": "-4", "scale": "count", "source": t.source, "locator": t.locator,
-           "quote": f"{t.quote} (-4)", "status": "verified"}
+           "quote": f"{t.quote} (-4)", "source_kind": "review", "status": "verified"}
     pd.concat([x, pd.DataFrame([bad])]).fillna("").to_csv(path, index=False)
     with pytest.raises(LedgerError) as raw:
         load_ledger(path.parent)

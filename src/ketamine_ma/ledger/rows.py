@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from .vocabulary import LedgerError
+from .vocabulary import CANONICAL_SOURCE, OWN_REPORT, REGISTRY_ID, LedgerError
 
 _NUM = re.compile(r"(?<![\d.])([-\u2212\u2013]?)(\d+(?:[.,]\d+)*|\.\d+)")
 
@@ -133,3 +133,88 @@ def check_extraction(x, where, context=None):
                 at = cell[lo][1] if _given(cell[lo][1]) else cell[hi][1]
                 raise LedgerError(f"{where(at, 'value')}: {what.format(cell[lo][0], cell[hi][0])} for the same "
                                   "trial, outcome, time and arm")
+
+
+# A locator that marks its quote as from another publication of the trial than the one trials.csv describes (whose
+# ids it gives): a follow-up paper, a letter, or a citation of another year ("Nielsen et al. Eur J Pain 2019").
+_ANOTHER_PUBLICATION = re.compile(r"follow-up publication|correspondence|letter to the editor", re.I)
+_CITED_YEAR = re.compile(r"et al\.?[^;()]*?\b((?:19|20)\d\d)\b")
+_RECORDS = (("doi", re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.I)),
+            ("pmid", re.compile(r"^https?://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/?$")),
+            ("pmcid", re.compile(r"^https?://pmc\.ncbi\.nlm\.nih\.gov/articles/(PMC\d+)")),
+            ("registry_id", re.compile(r"^https?://\S*?(" + REGISTRY_ID.strip("^$") + r")(?:[/?#]|$)")))
+_URL = {"doi": "https://doi.org/{}", "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+        "pmcid": "https://pmc.ncbi.nlm.nih.gov/articles/{}/", "registry_id": "https://clinicaltrials.gov/study/{}"}
+
+
+def another_publication(locator, year):
+    """True when ``locator`` marks the quote as from another publication of the trial than its main one (year
+    ``year``): a follow-up publication, a letter, or a citation (``... et al. <journal> <year>``) of another year."""
+    loc = "" if not _given(locator) else str(locator)
+    if _ANOTHER_PUBLICATION.search(loc):
+        return True
+    return _given(year) and any(int(y) != int(float(year)) for y in _CITED_YEAR.findall(loc))
+
+
+def cited_record(source):
+    """``(id kind, id)`` of the canonical record ``source`` names (a DOI as a doi.org URL, ``doi:`` or bare; a
+    PubMed, PMC or registry URL), or None for any other page or a PDF's file name."""
+    text = "" if not _given(source) else str(source).strip()
+    if re.match(r"^https?://", text) and not re.match(CANONICAL_SOURCE, text):
+        return None
+    for kind, pattern in _RECORDS:
+        m = pattern.match(text)
+        if m:
+            return kind, m.group(1)
+    return None
+
+
+def _same(kind, a, b):
+    return str(a).lower() == str(b).lower() if kind == "doi" else str(a) == str(b)
+
+
+def check_sources(x, trials, where):
+    """Each extraction row cites the publication its quote is from, by its canonical record where one is known.
+
+    - A row of the trial's own report (``source_kind`` full_text or abstract) cites the trial's record that
+      ``trials`` gives (DOI, PMID or PMCID), not another record of that kind, and not a mirror page while one is
+      known (the page read goes in ``read_at``).
+    - A row whose locator marks it as from another publication of the trial (a follow-up paper, a letter:
+      ``another_publication``) does not cite the trial's own record: it cites that publication's record, or the page
+      read when no page read prints its id.
+    - A review's table or figure, a conference abstract and a secondary account are publications of their own: they
+      do not cite the trial's record either.
+    - A registry row cites the trial's registry record when ``trials`` gives its id."""
+    ids = trials.set_index("trial_id")
+    for i, row in x.iterrows():
+        kind, source = row["source_kind"], row["source"]
+        if row["trial_id"] not in ids.index:
+            continue
+        t = ids.loc[row["trial_id"]]
+        known = {k: t[k] for k in ("doi", "pmid", "pmcid", "registry_id") if _given(t[k]) and str(t[k]).strip()}
+        rec = cited_record(source)
+        mine = rec is not None and rec[0] in known and _same(rec[0], rec[1], known[rec[0]])
+        if kind == "registry":
+            if "registry_id" in known and not (mine and rec[0] == "registry_id"):
+                raise LedgerError(f"{where(i, 'source')}: {source} is not {row['trial_id']}'s registry record: "
+                                  f"cite {_URL['registry_id'].format(known['registry_id'])} (trials.csv) as source "
+                                  "and the page read in read_at")
+            continue
+        known.pop("registry_id", None)
+        if kind not in OWN_REPORT or another_publication(row["locator"], t["year"]):
+            if mine:
+                what = (f"a {kind} source is a publication of its own" if kind not in OWN_REPORT else
+                        f"the locator ({row['locator']!r}) marks the quote as from another publication of the trial")
+                raise LedgerError(f"{where(i, 'source')}: {what}, but source is {row['trial_id']}'s own record "
+                                  f"{source}: cite that publication's record, or the page read (read_at empty) when "
+                                  "no page read prints its DOI or PMID")
+            continue
+        own = ", ".join(_URL[k].format(v) for k, v in known.items())
+        if rec is None and re.match(r"^https?://", str(source)) and known:
+            raise LedgerError(f"{where(i, 'source')}: {source} is no canonical record, but trials.csv gives "
+                              f"{row['trial_id']}'s ({own}): cite the record as source and the page read in read_at "
+                              "(a mirror source only where no canonical record is known)")
+        if rec is not None and rec[0] in known and not mine:
+            raise LedgerError(f"{where(i, 'source')}: {source} is not {row['trial_id']}'s record ({own} in "
+                              "trials.csv): the quote's publication is the one source names; a quote from another "
+                              "publication of the trial says so in its locator")

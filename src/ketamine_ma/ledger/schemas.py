@@ -3,6 +3,7 @@
 import pandera.pandas as pa
 
 from .vocabulary import ARMS, CONFORMANCE, DOI, PMCID, PMID, REGISTRY_ID, REVIEWS, SCALES, STATISTICS, TRIAL_ID
+from .vocabulary import SOURCE_KINDS as KINDS
 
 
 def _text(required=True, isin=None, regex=None, unique=False):
@@ -95,6 +96,7 @@ SCHEMAS = {
             "value": _num(required=True),
             "scale": _text(isin=SCALES),
             **SOURCE,
+            "source_kind": _text(isin=tuple(KINDS)),
             "status": _text(isin=("verified", "derived", "ambiguous")),
             "derivation": _text(required=False),
             "notes": _text(required=False),

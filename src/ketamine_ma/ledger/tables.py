@@ -63,6 +63,7 @@ def check_evidence(tables, paths):
             if tid is not None and not pd.isna(tid) and tid not in trials:
                 raise LedgerError(f"{_where(paths[name], i, 'trial_id')}: trial {tid!r} is not in trials.csv")
     rows.check_extraction(tables["extraction"], lambda i, col: _where(paths["extraction"], i, col))
+    rows.check_sources(tables["extraction"], tables["trials"], lambda i, col: _where(paths["extraction"], i, col))
     p = tables["published"]
     figure = ["analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2"]
     for _, g in p.groupby(["review", "result_id"]):

@@ -19,6 +19,16 @@ STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3
               "percent", "p_value", "t_value")
 ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
 SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
+# What the text a number was read from is (extraction `source_kind`), with the words the outputs say it in: the
+# trial's own report read in full (its text, tables or figures) or on its abstract only (what the verification table
+# counts as "read on an abstract"), a review's table or figure (an included-studies table, a forest plot, a review's
+# RevMan data), the trial's registry record, a conference abstract, or another's account of the trial (a news
+# report, a clinic's page, a letter quoting it).
+SOURCE_KINDS = {"full_text": "trial report, full text", "abstract": "trial report, abstract only",
+                "review": "review table or figure", "registry": "registry record",
+                "conference": "conference abstract", "secondary": "secondary account"}
+# The kinds that are the trial's own publication, the one trials.csv gives the DOI, PMID and PMCID of.
+OWN_REPORT = ("full_text", "abstract")
 # Outcomes that count participants, each as the source words it ("analysed", "completed the study", "received
 # ketamine", "were given"/"treated with", "randomised", "recruited"/"in N patients"). When an outcome's rows lack
 # n, the arm size is taken from these in this order, closest to the number analysed first (ledger.studies).

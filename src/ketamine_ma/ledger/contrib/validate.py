@@ -1,12 +1,13 @@
 """Validating contributions: filled worksheet rows and a review's RevMan file become ledger rows.
 
 Every ledger row a contribution gives is checked with the rules of every ledger row (``ledger.rows``: the
-``data/raw/`` schemas, a canonical id or why not, positive sizes, events <= n, CI order), plus what only a
-contribution has: every number is printed in its quote or derived from numbers that are, who read it and when, a
-cell given once. Any defect raises ``LedgerError`` with one message naming the file, the sheet, the row and the
-column (a RevMan file: the element and attribute), before anything is written. Valid rows carry ``source_kind``
-full_text (revman), the contributor and the date; the contribution log keeps every filled row as it was given
-(the next worksheet carries it back).
+``data/raw/`` schemas, a canonical id or why not, positive sizes, events <= n, CI order, a canonical source where
+one is known), plus what only a contribution has: every number is printed in its quote or derived from numbers that
+are, who read it and when, a cell given once. Any defect raises ``LedgerError`` with one message naming the file,
+the sheet, the row and the column (a RevMan file: the element and attribute), before anything is written. Valid
+rows carry ``source_kind`` (``ledger.vocabulary.SOURCE_KINDS``: full_text, a reader's reading of the full text a
+worksheet row names; review, a review's own RevMan data), the contributor and the date; the contribution log keeps
+every filled row as it was given (the next worksheet carries it back).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules); ``verify(rows, places,
     table)``: proves the rows whose source is a full text of the folder (``ledger.fulltext``). Returns a dict of
     DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
-    each with ``source_kind`` full_text, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
+    each with ``source_kind``, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
     row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
     """
     known_trials = set(ledger["trials"]["trial_id"])
@@ -218,11 +219,14 @@ def read_contributions(units, ledger, selected, specs, verify=None):
         if len(built):
             # an extract_id is made of the row's trial, outcome, time, arm and statistic: a duplicate is a cell
             # given twice, named at the row's trial_id
-            _schema_check(built.drop(columns=EXTRA_COLUMNS, errors="ignore"), name, at, {"extract_id": "trial_id"})
+            _schema_check(built, name, at, {"extract_id": "trial_id"})
     if len(result["trials"]):
         rows.check_trials(result["trials"], _where(places["trials"]))
     if len(result["extraction"]):  # with the ledger's rows: events <= n and CI order hold across both
         rows.check_extraction(result["extraction"], _where(places["extraction"]), context=ledger["extraction"])
+        known = pd.concat([ledger["trials"], result["trials"]], ignore_index=True) if len(result["trials"]) \
+            else ledger["trials"]
+        rows.check_sources(result["extraction"], known, _where(places["extraction"]))
     result["log"] = pd.DataFrame(out["log"], columns=LOG_COLUMNS)
     result["not_reported"] = result["not_reported"].reindex(columns=NOT_REPORTED_COLUMNS)
     result["risk_of_bias"] = result["risk_of_bias"].reindex(columns=ROB_COLUMNS)
@@ -455,7 +459,7 @@ def _rm5_rows(path, ledger, selected, specs, out, places, seen):
                           "no source; add the review's DOI to its citation")
     trials = ledger["trials"]
     surname = trials.first_author.astype(str).str.split().str[0].str.lower().str.replace(r"[^a-z]", "", regex=True)
-    stamp = {"source_kind": "revman", "contributor": f"RevMan file {path.name}",
+    stamp = {"source_kind": "review", "contributor": f"RevMan file {path.name}",
              "contributed_on": analyses.modified.iloc[0]}
     tags = dict(zip(analyses.analysis_id, analyses.type.str.replace("_OUTCOME", "_DATA"), strict=True))
     for aid, (key, a) in sorted(mapped.items()):
