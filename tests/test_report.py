@@ -169,6 +169,31 @@ def test_study_rows_link_ledger_rows_to_their_canonical_records(dom):
         {"label": "NCT02467517", "href": "https://clinicaltrials.gov/study/NCT02467517"}]
 
 
+def test_a_ledger_row_says_what_it_was_read_from_and_shows_the_trials_record_only_for_its_own_report():
+    """A number read from a review's figure and one read in the trial's paper are told apart on the study rows (the
+    kind beside each ledger row) and on the ledger page; a row read in another publication of the trial (the
+    2019 one-year follow-up of nielsen2017) is not shown beside the 2017 paper's DOI."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    trial = {"trial_id": "nielsen2017", "year": "2017", "doi": "10.1097/j.pain.0000000000000782"}
+    paper = {"source_kind": "abstract", "locator": "abstract"}
+    follow_up = {"source_kind": "abstract", "locator": "follow-up publication of the trial, abstract (Results): "
+                                                       "Nielsen et al. Eur J Pain 2019;23(3):455-460"}
+    assert [r["href"] for r in report.own_records(paper, trial)] == ["https://doi.org/10.1097/j.pain.0000000000000782"]
+    assert report.own_records(follow_up, trial) == []
+    assert report.own_records({"source_kind": "review", "locator": "review Table 2"}, trial) == []
+    run = SimpleNamespace(ledger_ids={"a", "b"}, verified={}, trial_by_id={},
+                          source_kinds={"a": report.kind_words("review"), "b": report.kind_words("full_text")})
+    df = pd.DataFrame({"study_id": ["X 2001"], "trial_id": ["x2001"], "extract_ids": ["a;b"], "yi": [0.1],
+                       "vi": [0.01], "weight": [100.0], "membership": ["confirmed"], "design": ["parallel"],
+                       "timepoint": ["end of infusion"]})
+    _, rows = report.study_rows(run, df)
+    assert [(x["id"], x["kind"]) for x in rows[0]["ledger"]] == [("a", "review table or figure"),
+                                                                ("b", "trial report, full text")]
+
+
 def in_view(page, selector):
     return page.evaluate("""(sel) => { const e = document.querySelector(sel); if (!e) return false;
         const r = e.getBoundingClientRect();

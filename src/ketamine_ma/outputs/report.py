@@ -24,6 +24,8 @@ import pandas as pd
 
 from ..engine import effects as ef
 from ..ledger import plan
+from ..ledger.rows import another_publication
+from ..ledger.vocabulary import OWN_REPORT, SOURCE_KINDS
 from .report_files import STATIC_FILES
 
 HERE = Path(__file__).parent
@@ -131,6 +133,15 @@ def trial_records(t) -> list[dict]:
     return out
 
 
+def own_records(row, trial) -> list[dict]:
+    """The trial's canonical links beside a ledger row read in the trial's own report; none beside a row read in
+    another publication (a review's table, a letter, a follow-up paper), whose quote those records do not hold."""
+    if trial is None or row.get("source_kind") not in OWN_REPORT or another_publication(row.get("locator"),
+                                                                                         trial.get("year")):
+        return []
+    return trial_records(trial)
+
+
 def record(url) -> dict | None:
     """A source URL labelled by what it is: a DOI, PubMed or PMC record, a registry entry, or a web page."""
     if missing(url):
@@ -233,6 +244,8 @@ class Run:
         self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
         self._fulltext(files, fulltext)
         self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
+        # what each ledger row was read from, in words (a review's figure and the trial's own paper told apart)
+        self.source_kinds = {r["extract_id"]: kind_words(r.get("source_kind")) for r in records(self.extraction)}
 
     def rel(self, path) -> str:
         """A link from a report page to ``path``."""
@@ -507,10 +520,17 @@ def top_missing(run: Run, review, n=3) -> tuple[list[dict], int]:
     return groups[:n], len(m)
 
 
-def ledger_link(eid, known, verified=None) -> dict:
-    """A ledger row's link; with ``verified`` (``Run.verified``), the page of the full text it was verified on."""
+def kind_words(kind) -> str:
+    """What a ledger row was read from (its ``source_kind``), in words; empty when the row does not say."""
+    return "" if missing(kind) else SOURCE_KINDS.get(str(kind), str(kind))
+
+
+def ledger_link(eid, known, verified=None, kinds=None) -> dict:
+    """A ledger row's link; with ``verified`` (``Run.verified``), the page of the full text it was verified on; with
+    ``kinds`` (``Run.source_kinds``), what it was read from."""
     return {"id": eid, "href": f"ledger.html#{slug('x', eid)}" if eid in known else None,
-            "verified": (verified or {}).get(eid, {}).get("href") and verified[eid]}
+            "verified": (verified or {}).get(eid, {}).get("href") and verified[eid],
+            "kind": (kinds or {}).get(eid, "")}
 
 
 def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tuple[list[str], list[dict]]:
@@ -527,7 +547,7 @@ def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tupl
             "cells": [text(r.get("membership")), text(r.get("design")), text(r.get("timepoint"))]
             + [count(r.get(c)) if c in COUNTS else sig(r.get(c), 4) for c in arm]
             + [sig(r.get("yi"), 4), sig(r.get("vi"), 4), num(r.get("weight"), 1)],
-            "ledger": [ledger_link(i, run.ledger_ids, run.verified) for i in ids],
+            "ledger": [ledger_link(i, run.ledger_ids, run.verified, run.source_kinds) for i in ids],
             "conversions": text(r.get("conversions")),
         })
     return cols, rows
@@ -605,8 +625,9 @@ def ledger_rows(run: Run) -> list[dict]:
             "statistic": text(r.get("statistic")), "order": order,
             "value": f"{text(r.get('qualifier'))}{num(r.get('value'))}",
             "scale": text(r.get("scale")), "status": text(r.get("status")), "locator": text(r.get("locator")),
-            "quote": text(r.get("quote")), "source": record(r.get("source")), "read_at": record(r.get("read_at")),
-            "records": trial_records(run.trial_by_id.get(r.get("trial_id"))),
+            "source_kind": kind_words(r.get("source_kind")), "quote": text(r.get("quote")),
+            "source": record(r.get("source")), "read_at": record(r.get("read_at")),
+            "records": own_records(r, run.trial_by_id.get(r.get("trial_id"))),
             "notes": " ".join(text(r.get(c)) for c in ("derivation", "notes") if not missing(r.get(c))),
             "verified": run.verified.get(r["extract_id"], NOT_VERIFIED),
         })
@@ -709,8 +730,9 @@ def pages(files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltex
         out[f"{review}.html"] = render("review.html.j2", review, r=ctx, analyses=analyses)
         groups = [study_group(run, review, k, spec) for k in keys]
         out[f"{review}-studies.html"] = render("studies.html.j2", review, r=ctx, groups=groups)
-    out["ledger.html"] = render("ledger.html.j2", "ledger", rows=ledger_rows(run), trials=trial_rows(run),
-                                membership=membership_rows(run), published=published_rows(run))
+    out["ledger.html"] = render("ledger.html.j2", "ledger", rows=ledger_rows(run), kinds=SOURCE_KINDS.values(),
+                                trials=trial_rows(run), membership=membership_rows(run),
+                                published=published_rows(run))
     out["conflicts.html"] = render("conflicts.html.j2", "conflicts", rows=conflict_rows(run))
     miss = records(run.missing)
     out["missing.html"] = render("missing.html.j2", "missing", rows=miss,
