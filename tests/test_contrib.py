@@ -205,7 +205,7 @@ def test_a_conflicting_number_gives_a_conflict_row_and_both_readings(bcg, tmp_pa
     t = bcg_ledger.studies().set_index("trial_id").loc["aronson1948"]
     misread = {"extract_id": "aronson1948-misread", "trial_id": "aronson1948", "outcome": "tuberculosis",
                "arm": "ketamine", "statistic": "events", "value": 119.0, "scale": "count", "source": t.source,
-               "locator": t.locator, "quote": t.quote, "status": "verified"}
+               "locator": t.locator, "quote": t.quote, "source_kind": "review", "status": "verified"}
     ledger = {**ledger, "extraction": pd.concat([ledger["extraction"], pd.DataFrame([misread])], ignore_index=True)}
     merged, _ = contribute((ledger, spec, bcg[2]), tmp_path / "c")
     c = merged["conflicts"][merged["conflicts"].trial_id == "aronson1948"]

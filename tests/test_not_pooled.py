@@ -33,7 +33,8 @@ def dated(work, label=LABEL, days=""):
     x = pd.read_csv(raw, dtype=str, keep_default_na=False)
     rows = [{"extract_id": f"aronson1948-tb-{arm}-events", "trial_id": "aronson1948", "outcome": "tuberculosis",
              "timepoint": label, "time_days": days, "arm": arm, "statistic": "events", "value": str(v),
-             "scale": "count", "source": t.source, "locator": t.locator, "quote": t.quote, "status": "verified"}
+             "scale": "count", "source": t.source, "locator": t.locator, "quote": t.quote, "source_kind": "review",
+             "status": "verified"}
             for arm, v in (("ketamine", t.tpos), ("control", t.cpos))]
     pd.concat([x, pd.DataFrame(rows)]).fillna("").to_csv(raw, index=False)
 

@@ -217,7 +217,7 @@ def test_half_filled_worksheet_gives_partial_with_the_right_k_and_a_conflict_its
     misread = {"extract_id": "aronson1948-tb-vaccinated-events", "trial_id": "aronson1948", "outcome": "tuberculosis",
                "arm": "ketamine", "statistic": "events", "value": "119", "scale": "count",
                "source": t.loc["aronson1948", "source"], "locator": t.loc["aronson1948", "locator"],
-               "quote": t.loc["aronson1948", "quote"], "status": "verified"}
+               "quote": t.loc["aronson1948", "quote"], "source_kind": "review", "status": "verified"}
     pd.concat([x, pd.DataFrame([misread])]).fillna("").to_csv(raw, index=False)
     half = sorted(t.index)[:7]
     assert "aronson1948" in half
