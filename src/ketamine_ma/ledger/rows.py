@@ -143,6 +143,7 @@ _RECORDS = (("doi", re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\
             ("pmid", re.compile(r"^https?://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/?$")),
             ("pmcid", re.compile(r"^https?://pmc\.ncbi\.nlm\.nih\.gov/articles/(PMC\d+)")),
             ("registry_id", re.compile(r"^https?://\S*?(" + REGISTRY_ID.strip("^$") + r")(?:[/?#]|$)")))
+# The canonical record of each id, as a message names it (a registry id other than an NCT id by its id).
 _URL = {"doi": "https://doi.org/{}", "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
         "pmcid": "https://pmc.ncbi.nlm.nih.gov/articles/{}/", "registry_id": "https://clinicaltrials.gov/study/{}"}
 
@@ -196,9 +197,10 @@ def check_sources(x, trials, where):
         mine = rec is not None and rec[0] in known and _same(rec[0], rec[1], known[rec[0]])
         if kind == "registry":
             if "registry_id" in known and not (mine and rec[0] == "registry_id"):
+                reg = known["registry_id"]
+                record = _URL["registry_id"].format(reg) if reg.startswith("NCT") else f"the record of {reg}"
                 raise LedgerError(f"{where(i, 'source')}: {source} is not {row['trial_id']}'s registry record: "
-                                  f"cite {_URL['registry_id'].format(known['registry_id'])} (trials.csv) as source "
-                                  "and the page read in read_at")
+                                  f"cite {record} (trials.csv) as source and the page read in read_at")
             continue
         known.pop("registry_id", None)
         if kind not in OWN_REPORT or another_publication(row["locator"], t["year"]):
