@@ -1,9 +1,10 @@
-# The two commands of README.md: `make run` (set up, then regenerate everything) and `make test`.
+# The commands of README.md: `make run` (set up, then regenerate everything), `make test` (lint and every test;
+# what CI runs) and `make test-fast` (the tests that do not run Snakemake, under a minute).
 SHELL := /bin/bash
 VENV := .venv/bin
 CORES ?= 4
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test test-fast lint clean
 
 .venv/.setup-done: requirements.txt constraints.txt scripts/setup.sh pyproject.toml package-lock.json
 	bash scripts/setup.sh
@@ -20,6 +21,9 @@ lint: setup
 
 test: setup lint
 	$(VENV)/python -m pytest
+
+test-fast: setup
+	$(VENV)/python -m pytest -m "not workflow" --hypothesis-profile=fast
 
 clean:
 	rm -rf results data/processed logs benchmarks .snakemake

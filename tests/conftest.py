@@ -6,6 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# Examples per property test: 60 in `make test`; 20 in `make test-fast` (--hypothesis-profile=fast), to stay under
+# a minute.
+settings.register_profile("full", max_examples=60)
+settings.register_profile("fast", max_examples=20)
+settings.load_profile("full")
 
 ROOT = Path(__file__).resolve().parents[1]
 REF_DIR = ROOT / "tests" / "reference"
@@ -57,3 +64,63 @@ def pipeline_run(tmp_path_factory):
     res = smk(work, "--config", f"reviews=[{','.join(PIPELINE_REVIEWS)}]")
     assert res.returncode == 0, res.stderr[-4000:]
     return work
+
+
+# --- test tiers: every test that runs Snakemake carries @pytest.mark.workflow (`make test-fast` leaves those out).
+# Checked as the tests run, not by reading their source: a Snakemake process started while an unmarked test (or a
+# fixture it asks for) is being set up or run stops that test, and an unmarked test that asks for a fixture an
+# earlier test saw start Snakemake fails too, so a new slow test cannot slip into the fast tier under any spelling.
+
+class UnmarkedWorkflowTest(RuntimeError):
+    """A test without @pytest.mark.workflow started Snakemake."""
+
+
+def runs_snakemake(args):
+    argv = args.split() if isinstance(args, str) else [str(a) for a in args]
+    return bool(argv) and (Path(argv[0]).name == "snakemake" or argv[1:3] == ["-m", "snakemake"])
+
+
+_TIER = {"item": None, "fixtures": [], "ran_snakemake": set()}
+
+
+def _guarded_popen(real):
+    class Popen(real):
+        def __init__(self, args, *a, **kw):
+            item = _TIER["item"]
+            if runs_snakemake(args):
+                _TIER["ran_snakemake"].update(_TIER["fixtures"])
+                if item is not None and item.get_closest_marker("workflow") is None:
+                    raise UnmarkedWorkflowTest(f"{item.nodeid} runs Snakemake: mark it @pytest.mark.workflow")
+            super().__init__(args, *a, **kw)
+
+    return Popen
+
+
+def pytest_configure(config):
+    subprocess.Popen = _guarded_popen(subprocess.Popen)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    _TIER["fixtures"].append(fixturedef.argname)
+    try:
+        yield
+    finally:
+        _TIER["fixtures"].pop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _TIER["item"] = item
+    try:
+        yield
+    finally:
+        _TIER["item"] = None
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("workflow") is None:
+        slow = sorted(set(item.fixturenames) & _TIER["ran_snakemake"])
+        if slow:
+            raise UnmarkedWorkflowTest(f"{item.nodeid} uses {', '.join(slow)}, which runs Snakemake: mark it "
+                                       "@pytest.mark.workflow")

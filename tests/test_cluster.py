@@ -11,6 +11,7 @@ from test_pipeline import copy_project, smk
 HAS_SLURM = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
 
 
+@pytest.mark.workflow
 def test_cluster_generic_executor_runs_the_dag(tmp_path):
     work = copy_project(tmp_path)
     res = smk(work, "--workflow-profile", "workflow/profiles/cluster-generic", "--config", "reviews=[fleiss1993,bcg]")
@@ -20,6 +21,7 @@ def test_cluster_generic_executor_runs_the_dag(tmp_path):
     assert len(rep) == 7 and (rep.status == "reproduced").all()
 
 
+@pytest.mark.workflow
 @pytest.mark.skipif(not HAS_SLURM, reason="the optional extra [slurm] is not installed")
 def test_slurm_profile_plans_the_dag(tmp_path):
     """The SLURM profile loads with its executor plugin and plans every job (no cluster here: a dry run)."""
@@ -29,6 +31,7 @@ def test_slurm_profile_plans_the_dag(tmp_path):
     assert "slurm_partition" in res.stdout + res.stderr
 
 
+@pytest.mark.workflow
 @pytest.mark.skipif(HAS_SLURM, reason="the optional extra [slurm] is installed")
 def test_slurm_profile_without_its_plugin_says_how_to_install_it(tmp_path):
     """Without the plugin, Snakemake would reject `executor: slurm` with its whole usage text; the profile says

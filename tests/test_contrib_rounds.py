@@ -76,6 +76,7 @@ def sheet_rows(path, sheet):
     return head, [dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2)]
 
 
+@pytest.mark.workflow
 def test_the_regenerated_worksheet_carries_the_contributed_cells(first_round):
     assert "bcg          cells filled 28 of 52 (28 contributed)" in (first_round / "first_round.out").read_text()
     head, rows = sheet_rows(first_round / "results/worksheets/bcg.xlsx", "numbers")
@@ -91,6 +92,7 @@ def test_the_regenerated_worksheet_carries_the_contributed_cells(first_round):
     assert (twin.contributor == "Test Reader").sum() == 28
 
 
+@pytest.mark.workflow
 def test_a_worksheet_saved_over_the_old_one_keeps_every_contributed_cell(first_round, tmp_path):
     """Issue 20 case 1: the next round is filled in the regenerated worksheet and saved under the same name."""
     work = clone(first_round, tmp_path)
@@ -107,6 +109,7 @@ def test_a_worksheet_saved_over_the_old_one_keeps_every_contributed_cell(first_r
     assert (rep.our_k == 10).all()
 
 
+@pytest.mark.workflow
 def test_a_cell_gone_from_every_contribution_stops_the_run_until_its_removal_is_confirmed(first_round, tmp_path):
     work = clone(first_round, tmp_path)
     before = {p: digest(work / p) for p in ("results", "data/processed")}
@@ -142,6 +145,7 @@ def test_a_cell_gone_from_every_contribution_stops_the_run_until_its_removal_is_
     assert res.returncode == 0, out[-3000:]
 
 
+@pytest.mark.workflow
 def test_no_text_becomes_a_formula_and_a_quote_survives_the_round_trip(first_round, tmp_path):
     head, rows = sheet_rows(first_round / "results/worksheets/bcg.xlsx", "membership")
     by_trial = {r["trial_id"].value: r for r in rows}

@@ -40,6 +40,7 @@ def files_under(folder):
     return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
 
 
+@pytest.mark.workflow
 def test_analyse_writes_exactly_the_files_its_job_declares(pipeline_run, tmp_path, monkeypatch):
     src = pipeline_run / "data/processed/bcg"
     (tmp_path / "in").mkdir()
@@ -62,6 +63,7 @@ def test_analyse_writes_exactly_the_files_its_job_declares(pipeline_run, tmp_pat
     assert (tmp_path / "out/p-pooled.csv").read_bytes() == pooled.read_bytes()
 
 
+@pytest.mark.workflow
 def test_clean_writes_exactly_the_study_tables_its_job_declares(pipeline_run, tmp_path, monkeypatch):
     studies = tmp_path / "bcg-studies.csv"
     shutil.copy(pipeline_run / "data/processed/conformance/bcg/studies.csv", studies)
@@ -81,6 +83,7 @@ def test_clean_writes_exactly_the_study_tables_its_job_declares(pipeline_run, tm
          "out/rr-members.csv", "out/or-members.csv", "out/members-excluded.csv", "out/members-cells.csv"])
 
 
+@pytest.mark.workflow
 def test_figures_draws_exactly_the_figures_its_job_declares(pipeline_run, tmp_path, monkeypatch):
     """The figures script names no file: every figure, in the formats the outputs list, and the captions go where
     the job's mapping says (here: names no rule would choose, one PNG beside one SVG)."""
@@ -100,6 +103,7 @@ def test_figures_draws_exactly_the_figures_its_job_declares(pipeline_run, tmp_pa
         ["words.json", "forest-drawn.png", *(Path(f).name for f in figures.values())])
 
 
+@pytest.mark.workflow
 def test_no_job_writes_an_undeclared_file_under_results_or_data(pipeline_run, pipeline_reviews):
     """Snakemake's own list of files no rule declares: only the selection record, written when a run succeeds."""
     res = smk(pipeline_run, "--list-untracked", "--config", f"reviews=[{','.join(pipeline_reviews)}]")
@@ -153,6 +157,7 @@ def bcg_files(pipeline_run, tmp_path):
     return copied(report_mapping(pipeline_run, "bcg", spec), tmp_path / "elsewhere"), {"bcg": spec}
 
 
+@pytest.mark.workflow
 def test_report_shows_what_its_mapping_names_wherever_it_is(bcg_files, tmp_path):
     files, spec = bcg_files
     pages = report.pages(files, spec, tmp_path / "site")
@@ -164,6 +169,7 @@ def test_report_shows_what_its_mapping_names_wherever_it_is(bcg_files, tmp_path)
     assert 'id="rr_dl-tau2_REML"' in pages["bcg-studies.html"]
 
 
+@pytest.mark.workflow
 def test_a_declared_input_that_is_missing_stops_the_report_naming_it(bcg_files, tmp_path):
     files, spec = bcg_files
     gone = files["reviews"]["bcg"]["analyses"]["rr_dl"]["small_study"]
@@ -172,6 +178,7 @@ def test_a_declared_input_that_is_missing_stops_the_report_naming_it(bcg_files, 
         report.pages(files, spec, tmp_path / "site")
 
 
+@pytest.mark.workflow
 def test_a_pool_without_a_declared_study_table_stops_the_report(bcg_files, tmp_path):
     files, spec = bcg_files
     del files["reviews"]["bcg"]["analyses"]["rr_dl"]["studies"]["knha"]
@@ -179,6 +186,7 @@ def test_a_pool_without_a_declared_study_table_stops_the_report(bcg_files, tmp_p
         report.pages(files, spec, tmp_path / "site")
 
 
+@pytest.mark.workflow
 def test_an_analysis_not_run_is_left_out_not_read(bcg_files, tmp_path):
     """Small-study tests switched off: the rule does not declare the table, and the page says they were not run."""
     files, spec = bcg_files
@@ -189,6 +197,7 @@ def test_an_analysis_not_run_is_left_out_not_read(bcg_files, tmp_path):
     assert "<p>Not run: k = 13;" in page
 
 
+@pytest.mark.workflow
 def test_leave_one_out_and_cumulative_headings_are_the_plans_labels(bcg_files, tmp_path, monkeypatch):
     files, spec = bcg_files
     refit = {e.switch: e for e in plan.PLAN if e.kind == "refit"}

@@ -12,7 +12,7 @@ from ketamine_ma.engine import effects as ef
 from ketamine_ma.engine import pooling as po
 
 FIELDS = ("estimate", "se", "ci_low", "ci_high", "tau2", "q", "i2", "pi_low", "pi_high")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest.py's profile
 FINITE = {"allow_nan": False, "allow_infinity": False}
 
 

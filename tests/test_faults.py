@@ -73,6 +73,7 @@ def clean(tmp_path_factory):
     return work, digests(work)
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_run_completes_byte_identical(clean, tmp_path, sig):
     """Ctrl-C (SIGINT to the process group, as the terminal sends it) or a hard kill of Snakemake and its jobs
@@ -103,6 +104,7 @@ def test_interrupted_run_completes_byte_identical(clean, tmp_path, sig):
     assert [f for f in expected if got[f] != expected[f]] == []
 
 
+@pytest.mark.workflow
 def test_second_snakemake_is_refused_and_nothing_is_damaged(clean, tmp_path):
     """While one run holds the directory, a second `snakemake` is refused and the first run finishes with the
     clean run's results, byte for byte. Snakemake builds its DAG before it takes the lock, so which message
@@ -120,6 +122,7 @@ def test_second_snakemake_is_refused_and_nothing_is_damaged(clean, tmp_path):
     assert digests(work) == clean[1]
 
 
+@pytest.mark.workflow
 def test_raw_file_edited_after_extract_is_caught_by_its_checksum(tmp_path):
     """The extract stage validated data/raw/extraction.csv; the file then changes without its time stamp changing
     (copied back with `cp -p`, restored from an archive), so Snakemake sees nothing to rerun. The clean stage
@@ -153,6 +156,7 @@ def quick_copy(tmp_path):
     return work
 
 
+@pytest.mark.workflow
 def test_a_bad_contribution_stops_the_run_before_any_job_writes_to_results(tmp_path):
     """Issue 20's case: with a contribution for a review the run does not select (here BCG as a ledger review,
     filled from its data table), `--config reviews=[zhao2018]` stops on it before any job (the umbrella job,
@@ -172,6 +176,7 @@ def test_a_bad_contribution_stops_the_run_before_any_job_writes_to_results(tmp_p
     assert not (work / "deselected").exists()
 
 
+@pytest.mark.workflow
 def test_a_failure_in_a_late_job_publishes_nothing(tmp_path):
     """The report job fails (a template bug injected in the copy) after the new selection's analyses, figures and
     umbrella were written: results/ is byte-identical to before. Once fixed, the next run reruns what the failed

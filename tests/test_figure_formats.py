@@ -16,6 +16,7 @@ def figure_files(root):
     return sorted(p for p in (root / "results/figures").rglob("*") if p.suffix in (".svg", ".png", ".pdf"))
 
 
+@pytest.mark.workflow
 def test_default_run_draws_svg_only(pipeline_run):
     figures = figure_files(pipeline_run)
     assert len(figures) > 50 and {p.suffix for p in figures} == {".svg"}
@@ -46,6 +47,7 @@ def png_chunks(data):
         pos += 12 + length
 
 
+@pytest.mark.workflow
 def test_every_figure_is_also_a_real_png_and_pdf(all_formats):
     svgs = [p for p in figure_files(all_formats) if p.suffix == ".svg"]
     kinds = {re.sub(r"^.*?\.", "", p.name) for p in svgs}
@@ -75,6 +77,7 @@ def summary_targets(work, formats):
     return {line.split("\t")[0] for line in res.stdout.splitlines()[1:] if line}
 
 
+@pytest.mark.workflow
 def test_switching_a_format_off_removes_exactly_its_outputs(tmp_path):
     work = copy_project(tmp_path)
     every, no_pdf, svg_only = (summary_targets(work, f) for f in ("[svg,png,pdf]", "[svg,png]", "[svg]"))
@@ -84,6 +87,7 @@ def test_switching_a_format_off_removes_exactly_its_outputs(tmp_path):
     assert no_pdf - svg_only == {f.removesuffix(".svg") + ".png" for f in svgs} and svg_only <= no_pdf
 
 
+@pytest.mark.workflow
 def test_switching_a_format_off_after_a_run_redraws_nothing(all_formats):
     res = smk(all_formats, "-n", "figures_bcg", "figures_zhao2018", "flow_diagram", "umbrella", "--config", REVIEWS,
               "figure_formats=[svg,png]", f"figure_dpi={DPI}")
@@ -91,6 +95,7 @@ def test_switching_a_format_off_after_a_run_redraws_nothing(all_formats):
     assert "Nothing to be done" in res.stdout + res.stderr
 
 
+@pytest.mark.workflow
 def test_figure_formats_must_keep_svg(tmp_path):
     work = copy_project(tmp_path)
     res = smk(work, "-n", "--config", REVIEWS, "figure_formats=[pdf]")

@@ -319,6 +319,7 @@ def base(tmp_path_factory):
     return work
 
 
+@pytest.mark.workflow
 def test_hints_hold_every_trials_data_row(base):
     """The hit rate: of the 52 empty cells, the share whose hints hold the trial's data row on p. 9 (goal 100%).
     The expected rows are the BCG table's (data/raw/conformance/bcg_studies.csv), used here only to check."""
@@ -376,6 +377,7 @@ def filled(base, tmp_path_factory):
     return work, res
 
 
+@pytest.mark.workflow
 def test_the_worksheet_filled_from_the_pdf_reproduces_every_published_bcg_figure(filled):
     work, res = filled
     rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_estimate": str})
@@ -389,6 +391,7 @@ def test_the_worksheet_filled_from_the_pdf_reproduces_every_published_bcg_figure
     assert f"figures {len(published)} reproduced, 0 partial, 1 not reproducible" in res.stdout
 
 
+@pytest.mark.workflow
 def test_the_papers_reml_figure_is_what_page_14_prints(filled):
     """The published figure typed into bcg_published.csv is verified against the PDF like any ledger row: the
     reduced review's published table cites the paper's DOI, so its quote and numbers are found on p. 14."""
@@ -399,6 +402,7 @@ def test_the_papers_reml_figure_is_what_page_14_prints(filled):
     assert (r.verified_file, r.verified_page) == ("metafor.pdf", "14")
 
 
+@pytest.mark.workflow
 def test_every_contributed_number_is_verified_on_its_page(filled):
     work = filled[0]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
@@ -411,6 +415,7 @@ def test_every_contributed_number_is_verified_on_its_page(filled):
     assert v.pooled_full_text_share == 1.0
 
 
+@pytest.mark.workflow
 def test_a_contribution_edit_never_rereads_a_pdf(filled, tmp_path):
     work = clone(filled[0], tmp_path)
     book = work / "data/contrib/bcg.xlsx"
@@ -440,6 +445,7 @@ def run_fails(work, *expected):
     return out
 
 
+@pytest.mark.workflow
 def test_a_contributed_quote_with_one_digit_changed_stops_the_run(base, tmp_path):
     work = clone(base, tmp_path)
 
@@ -454,6 +460,7 @@ def test_a_contributed_quote_with_one_digit_changed_stops_the_run(base, tmp_path
     assert not (work / "data/processed/bcg/ledger/extraction.csv").exists()
 
 
+@pytest.mark.workflow
 def test_a_manifest_naming_a_missing_file_stops_the_run(base, tmp_path):
     work = clone(base, tmp_path)
     with open(work / "data/fulltext/documents.csv", "a") as fh:
@@ -462,6 +469,7 @@ def test_a_manifest_naming_a_missing_file_stops_the_run(base, tmp_path):
               "data/fulltext; add the PDF or remove the row")
 
 
+@pytest.mark.workflow
 def test_an_image_only_pdf_in_the_folder_stops_the_run(base, tmp_path):
     from fpdf import FPDF
     from PIL import Image
@@ -475,6 +483,7 @@ def test_an_image_only_pdf_in_the_folder_stops_the_run(base, tmp_path):
     run_fails(work, "ERROR: data/fulltext/scan.pdf: no text layer", "OCR it first, e.g. `ocrmypdf")
 
 
+@pytest.mark.workflow
 def test_a_pdf_changed_after_extraction_has_its_quotes_verified_again(filled, tmp_path):
     """The reader replaces metafor.pdf by another document of the same name: it is read again (a new checksum)
     and the worksheet's quotes, which are not in it, stop the run."""
@@ -496,6 +505,7 @@ def site(filled):
     return work / "results/report"
 
 
+@pytest.mark.workflow
 def test_the_report_links_every_verified_number_to_its_page(site):
     """Seen in headless Chromium, offline: the study rows and the ledger say "verified on p. 9 of metafor.pdf"
     with a relative link that opens the PDF at that page, the ledger filters by verification level, and the
@@ -543,6 +553,7 @@ def test_the_report_links_every_verified_number_to_its_page(site):
         browser.close()
 
 
+@pytest.mark.workflow
 def test_the_run_records_the_checksums_of_the_pdfs_and_contributions_it_read(filled, tmp_path):
     """Every result records its inputs' checksums: the full texts and the filled worksheet are inputs too."""
     work = clone(filled[0], tmp_path)

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import bcg_ledger
 import pandas as pd
+import pytest
 import yaml
 from openpyxl import load_workbook
 from test_not_pooled import LABEL, RULE, dated, fill_aronson, with_window
@@ -59,6 +60,7 @@ def svg_text(path):
     return " ".join(t.text or "" for t in ET.parse(path).iter("{http://www.w3.org/2000/svg}text"))
 
 
+@pytest.mark.workflow
 def test_a_half_filled_contribution_reads_the_same_in_every_output(tmp_path):
     """The raw ledger lists the 13 BCG trials as candidates; a reader confirms all 13 and fills the numbers of 7.
     Coverage, the exclusion logs, the missing cells, the ledger, missing-cells and study-rows pages, the forest plot
@@ -123,6 +125,7 @@ def test_a_half_filled_contribution_reads_the_same_in_every_output(tmp_path):
     assert "(13 confirmed, 0 candidate)" in flow and "membership policy (confirmed): 13" in flow
 
 
+@pytest.mark.workflow
 def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_gives_it(tmp_path):
     """Aronson 1948's events sit in the ledger at "day 7 visit" without a day count (the case of Sigtermans 2009);
     the spec selects 2 to 365 days. The worksheet asks for the day count in a row of its own; a reader who fills

@@ -42,6 +42,7 @@ def run(pipeline_run):
     return pipeline_run
 
 
+@pytest.mark.workflow
 def test_contract_files_exist_and_are_not_empty(run):
     for f in ("results/summary/pooled.csv", "results/provenance.json", "results/reproduction.csv",
               "results/audit_published.csv", "results/audit_totals.csv", "results/audit_percentages.csv",
@@ -49,6 +50,7 @@ def test_contract_files_exist_and_are_not_empty(run):
         assert (run / f).stat().st_size > 0, f
 
 
+@pytest.mark.workflow
 def test_pooled_has_contract_columns_and_a_study_table_per_row(run):
     pooled = pd.read_csv(run / "results/summary/pooled.csv")
     assert set(CONTRACT_COLUMNS) <= set(pooled.columns)
@@ -61,6 +63,7 @@ def test_pooled_has_contract_columns_and_a_study_table_per_row(run):
             assert len(t.dropna(subset=["yi"])) == r.k, studies
 
 
+@pytest.mark.workflow
 def test_conformance_reviews_reproduce_every_figure(run):
     rep = pd.read_csv(run / "results/reproduction.csv")
     conf = rep[rep.review.isin(["fleiss1993", "bcg"])]
@@ -80,6 +83,7 @@ def test_conformance_reviews_reproduce_every_figure(run):
     assert round(bcg.tau2, 4) == 0.3088 and round(bcg.i2, 4) == 92.1173
 
 
+@pytest.mark.workflow
 def test_every_published_figure_has_a_status(run):
     rep = pd.read_csv(run / "results/reproduction.csv")
     raw = pd.read_csv(ROOT / "data/raw/published.csv")
@@ -89,6 +93,7 @@ def test_every_published_figure_has_a_status(run):
     assert rep.reason.notna().all()
 
 
+@pytest.mark.workflow
 def test_provenance_records_checksums_versions_commit(run):
     prov = json.loads((run / "results/provenance.json").read_text())
     assert "data/raw/extraction.csv" in prov["inputs"] and "config/config.yaml" in prov["inputs"]
@@ -97,12 +102,14 @@ def test_provenance_records_checksums_versions_commit(run):
     assert prov["config"]["reviews"][0] == "orhurhu2019"
 
 
+@pytest.mark.workflow
 def test_rerun_has_nothing_to_do(run):
     res = smk(run, "-n", "--config", "reviews=[orhurhu2019,zhao2018,pereira2022,update16,fleiss1993,bcg]")
     assert res.returncode == 0
     assert "Nothing to be done" in res.stdout + res.stderr
 
 
+@pytest.mark.workflow
 def test_editing_one_review_reruns_only_that_review(run):
     spec = run / "config/reviews/zhao2018.yaml"
     original = spec.read_text()
@@ -139,12 +146,14 @@ def job_stats(out):
     return {ln.split()[0] for ln in lines[: next(i for i, ln in enumerate(lines) if not ln.strip())]} - {"total"}
 
 
+@pytest.mark.workflow
 def test_editing_the_plots_reruns_figures_and_report_not_the_pooling(run):
     jobs = dry_run_after_editing(run, "src/ketamine_ma/outputs/plots.py")
     assert {"figures_zhao2018", "figures_bcg", "flow_diagram", "umbrella", "report"} <= jobs
     assert not [j for j in jobs if j.startswith(("analyse_", "summarise", "clean_", "extract"))]
 
 
+@pytest.mark.workflow
 def test_editing_the_engine_reruns_everything_that_pools(run):
     jobs = dry_run_after_editing(run, "src/ketamine_ma/engine/pooling.py")
     assert {"summarise", "figures_zhao2018", "figures_bcg", "report"} <= jobs
@@ -152,6 +161,7 @@ def test_editing_the_engine_reruns_everything_that_pools(run):
         assert f"analyse_{review}" in jobs, review
     assert "extract_ledger" not in jobs
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     "args,needle",
     [
@@ -172,6 +182,7 @@ def test_bad_config_stops_before_any_job(tmp_path, args, needle):
     assert not (work / "results").exists()
 
 
+@pytest.mark.workflow
 def test_one_review_via_command_line(tmp_path):
     work = copy_project(tmp_path)
     res = smk(work, "-n", "--config", "reviews=[zhao2018]")
@@ -180,6 +191,7 @@ def test_one_review_via_command_line(tmp_path):
     assert "clean_zhao2018" in out and "clean_pereira2022" not in out
 
 
+@pytest.mark.workflow
 def test_processed_ledger_keeps_numbers_as_printed(run):
     """The reproduction check judges rounding by the printed digits: "5.40" must not become 5.4 on the way."""
     for name in ("published", "extraction"):
@@ -191,6 +203,7 @@ def test_processed_ledger_keeps_numbers_as_printed(run):
     assert (rr.ci_low, rr.ci_high) == ("1.10", "5.40")  # as printed in Orhurhu 2019's abstract
 
 
+@pytest.mark.workflow
 def test_audit_covers_every_published_figure(run):
     audit = pd.read_csv(run / "results/audit_published.csv")
     assert set(audit.p_check) <= {"consistent", "inconsistent", "not_checkable"}
@@ -198,6 +211,7 @@ def test_audit_covers_every_published_figure(run):
     assert fleiss.p_check == "consistent"
 
 
+@pytest.mark.workflow
 def test_switching_an_analysis_off_removes_exactly_its_outputs(tmp_path):
     work = copy_project(tmp_path)
     cfg = work / "config/config.yaml"
@@ -216,6 +230,7 @@ def test_switching_an_analysis_off_removes_exactly_its_outputs(tmp_path):
     assert off <= full
 
 
+@pytest.mark.workflow
 def test_forced_rerun_is_byte_identical(run):
     """snakemake --forceall twice gives identical files under results/ (figures and notebooks included)."""
     def digests():
@@ -230,6 +245,7 @@ def test_forced_rerun_is_byte_identical(run):
     assert [str(p) for p in before if before[p] != after[p]] == []
 
 
+@pytest.mark.workflow
 def test_review_without_published_figures_runs(tmp_path):
     """A review that publishes nothing (here: BCG with its published table emptied, and no analysis naming a
     published figure, which a spec may not name when it does not exist) still runs to the report."""
@@ -246,6 +262,7 @@ def test_review_without_published_figures_runs(tmp_path):
     assert (work / "results/report/index.html").stat().st_size > 0
 
 
+@pytest.mark.workflow
 def test_subgroup_analysis_in_the_pipeline_matches_metafor(run):
     """BCG by allocation: per-subgroup DL pools and RevMan's test for subgroup differences, as metafor computes
     them (tests/reference/metafor_reference.csv, SUBGROUP_alloc_DL), and beside it the common-τ² test the spec
@@ -280,6 +297,7 @@ def _row(path, label):
     return next(row for row in rows.values() if row.get(0) == label)
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("review, outcome", [("pereira2022", "pain_1week"), ("pereira2022", "psychedelic"),
                                              ("zhao2018", "responders_immediate"), ("zhao2018", "pain_prepost"),
                                              ("orhurhu2019", "responders")])
@@ -326,6 +344,7 @@ def test_ketamine_forest_lists_every_member_trial_and_the_published_diamond(run,
     assert "stroke: #b2182b" in svg.read_text()
 
 
+@pytest.mark.workflow
 def test_conformance_forest_draws_every_study_and_the_published_diamond(run):
     """BCG (random effects, RR): the 13 trials of data/raw/conformance/bcg_studies.csv drawn with data, none "not
     available", and metafor's published 0.4896 [0.3449, 0.6950] (bcg_published.csv) beside our pool."""
@@ -343,6 +362,7 @@ def test_conformance_forest_draws_every_study_and_the_published_diamond(run):
 
 
 
+@pytest.mark.workflow
 def test_a_run_of_other_reviews_shows_and_keeps_only_its_own_outputs(tmp_path):
     """Issue 20: after a run of zhao2018, a run of bcg. Its report embeds nothing of zhao2018 (nor the umbrella
     view, which only the ledger reviews have), zhao2018's outputs are moved to deselected/, and `snakemake

@@ -26,6 +26,7 @@ def rendered_text(browser, path):  # noqa: F811
         v.close()
 
 
+@pytest.mark.workflow
 def test_report_pages_and_executed_notebooks_print_no_nan_or_none(pipeline_run, browser):  # noqa: F811
     pages = sorted((pipeline_run / "results/report").glob("*.html"))
     notebooks = sorted((pipeline_run / "results/notebooks").glob("*.html"))
@@ -40,6 +41,7 @@ def test_report_pages_and_executed_notebooks_print_no_nan_or_none(pipeline_run, 
     assert found == []
 
 
+@pytest.mark.workflow
 def test_worksheets_and_console_summary_print_no_nan_or_none(pipeline_run):
     found = []
     books = sorted((pipeline_run / "results/worksheets").glob("*.xlsx"))
@@ -57,6 +59,7 @@ def test_worksheets_and_console_summary_print_no_nan_or_none(pipeline_run):
     assert found == []
 
 
+@pytest.mark.workflow
 def test_notebook_tables_read_like_the_report_and_fit_the_page(pipeline_run, browser):  # noqa: F811
     """The executed review notebook's reproduction table prints the published figures as printed, our numbers with
     the report's digits, "—" where a cell is empty, and no table scrolls sideways."""
@@ -85,6 +88,7 @@ def test_the_scan_finds_what_it_should(text, bad):
     assert bool(hits(text, "x")) is bad
 
 
+@pytest.mark.workflow
 def test_a_figure_printed_in_two_places_is_counted_once(pipeline_run):
     """orhurhu2019's primary figure is read from two pages; the landing card, convergence.csv and reproduction.csv
     count figures, and the review page says where it is printed."""

@@ -80,12 +80,14 @@ PAGES = ["index.html",
          "ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"]
 
 
+@pytest.mark.workflow
 def test_report_has_every_page(site, pipeline_reviews):
     assert pages_of(site) == sorted(PAGES)
     # and the rule's declared outputs (the module's list) are those pages
     assert sorted(page_names({r: {} for r in pipeline_reviews})) == sorted(PAGES)
 
 
+@pytest.mark.workflow
 def test_pages_load_offline_without_errors_fit_the_width_and_stay_short(site, browser):
     shots = site / "screenshots"
     shots.mkdir(exist_ok=True)
@@ -131,6 +133,7 @@ CANONICAL = ("https://doi.org/", "https://pubmed.ncbi.nlm.nih.gov/", "https://pm
              "https://clinicaltrials.gov/study/")
 
 
+@pytest.mark.workflow
 def test_every_image_link_and_anchor_resolves(site, dom):
     broken = []
     n_images = n_internal = 0
@@ -156,6 +159,7 @@ def test_every_image_link_and_anchor_resolves(site, dom):
     assert n_images > 20 and n_internal > 200
 
 
+@pytest.mark.workflow
 def test_study_rows_link_ledger_rows_to_their_canonical_records(dom):
     """Ledger pages link DOIs to doi.org, PMIDs to PubMed, PMCIDs to PMC and registry ids to the registry."""
     links = dom["ledger.html"]["links"]
@@ -201,6 +205,7 @@ def in_view(page, selector):
                          selector)
 
 
+@pytest.mark.workflow
 def test_headline_forest_plot_is_one_click_from_the_landing_page(site, browser, pipeline_reviews):
     for review in pipeline_reviews:
         v = Visit(browser, (site / "index.html").as_uri())
@@ -217,6 +222,7 @@ def test_headline_forest_plot_is_one_click_from_the_landing_page(site, browser, 
         v.close()
 
 
+@pytest.mark.workflow
 def test_ledger_quotes_are_two_clicks_from_every_pooled_number(site, browser, dom):
     """Every pooled number links to its study rows; each study row's ledger rows open on the ledger page with their
     quote in view. Clicked through for the pooled numbers whose rows come from the ledger (the conformance reviews'
@@ -251,6 +257,7 @@ def test_ledger_quotes_are_two_clicks_from_every_pooled_number(site, browser, do
         v.close()
 
 
+@pytest.mark.workflow
 def test_long_tables_sort_filter_and_scroll_inside_themselves_by_keyboard(site, browser):
     from playwright.sync_api import expect
 
@@ -278,6 +285,7 @@ def test_long_tables_sort_filter_and_scroll_inside_themselves_by_keyboard(site, 
     v.close()
 
 
+@pytest.mark.workflow
 def test_axe_finds_no_serious_or_critical_violation(site, browser):
     need(AXE.exists(), "axe-core (node_modules; npm ci)")
     found = {}

@@ -6,6 +6,7 @@ import re
 import subprocess
 import zipfile
 
+import pytest
 import yaml
 from test_pipeline import ROOT, copy_project, smk
 
@@ -19,6 +20,7 @@ def _report_var(page, name):
     return json.loads(re.search(rf"var {name} = (\{{.*?\}});\s*\n", page).group(1))
 
 
+@pytest.mark.workflow
 def test_snakemake_report_holds_the_figures_and_tables(tmp_path):
     work = copy_project(tmp_path)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)

@@ -80,6 +80,7 @@ def fill_csv(src_dir, dst_dir, trials=None):
     readme.to_csv(dst_dir / "readme.csv", index=False)
 
 
+@pytest.mark.workflow
 def test_worksheet_asks_for_every_bcg_number(base):
     numbers = pd.read_csv(base / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
     assert len(numbers) == 13 * 2 * 2  # 13 trials x (vaccinated, control) x (events, n)
@@ -94,6 +95,7 @@ def test_worksheet_asks_for_every_bcg_number(base):
     assert "published k = 13" in " ".join(readme.value)
 
 
+@pytest.mark.workflow
 def test_xlsx_reads_back_with_the_cells_of_its_csv_twins(base):
     book = pd.read_excel(base / "results/worksheets/bcg.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
     assert list(book) == ["readme", "membership", "numbers", "trials", "risk_of_bias", "lists"]
@@ -103,6 +105,7 @@ def test_xlsx_reads_back_with_the_cells_of_its_csv_twins(base):
         pd.testing.assert_frame_equal(book[sheet].reset_index(drop=True), twin, check_dtype=False, obj=sheet)
 
 
+@pytest.mark.workflow
 def test_xlsx_has_dropdowns_frozen_header_and_room_to_write(base):
     wb = load_workbook(base / "results/worksheets/bcg.xlsx")
     assert wb["lists"].sheet_state == "hidden"
@@ -120,6 +123,7 @@ def test_xlsx_has_dropdowns_frozen_header_and_room_to_write(base):
     assert wb["membership"].data_validations.dataValidation  # status: confirmed / excluded
 
 
+@pytest.mark.workflow
 def test_worksheet_is_byte_identical_when_rebuilt(base):
     """The workbook is a pure function of its sheets: rebuilt a second later it has the same bytes as the run's."""
     import time
@@ -146,6 +150,7 @@ def filled(base, tmp_path_factory):
     return work, res, dry, raw
 
 
+@pytest.mark.workflow
 def test_filled_worksheet_reproduces_every_published_bcg_figure(filled):
     work, res, _, raw = filled
     rep = pd.read_csv(work / "results/reproduction.csv")
@@ -163,6 +168,7 @@ def test_filled_worksheet_reproduces_every_published_bcg_figure(filled):
     assert digest(work / "data/raw") == raw  # the pipeline never writes data/raw
 
 
+@pytest.mark.workflow
 def test_contributed_rows_carry_their_provenance(filled):
     work = filled[0]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
@@ -178,6 +184,7 @@ def test_contributed_rows_carry_their_provenance(filled):
     assert len(log) == 52 and log.origin.str.contains("data/contrib/bcg.xlsx, sheet 'numbers', row ").all()
 
 
+@pytest.mark.workflow
 def test_filled_cells_leave_the_next_worksheet(filled):
     work = filled[0]
     numbers = pd.read_csv(work / "results/worksheets/bcg/numbers.csv", dtype=str, keep_default_na=False)
@@ -187,6 +194,7 @@ def test_filled_cells_leave_the_next_worksheet(filled):
     assert conv.loc["bcg", "cells_filled"] == 52 and conv.loc["bcg", "reproduced"] == 5
 
 
+@pytest.mark.workflow
 def test_a_contribution_reruns_only_the_reviews_it_touches(filled):
     out = filled[2].stdout + filled[2].stderr
     assert filled[2].returncode == 0, out[-2000:]
@@ -194,6 +202,7 @@ def test_a_contribution_reruns_only_the_reviews_it_touches(filled):
     assert "clean_zhao2018" not in out and "review=zhao2018" not in out
 
 
+@pytest.mark.workflow
 def test_csv_twin_gives_the_same_processed_ledger_as_the_xlsx(base, filled, tmp_path):
     work = clone(base, tmp_path)
     fill_csv(base / "results/worksheets/bcg", work / "data/contrib/bcg")
@@ -204,6 +213,7 @@ def test_csv_twin_gives_the_same_processed_ledger_as_the_xlsx(base, filled, tmp_
         assert twin == (filled[0] / f"data/processed/bcg/ledger/{table}.csv").read_bytes(), table
 
 
+@pytest.mark.workflow
 def test_half_filled_worksheet_gives_partial_with_the_right_k_and_a_conflict_its_sensitivity_analysis(
         base, tmp_path):
     """Seven of 13 trials filled (as CSV twins); the ledger meanwhile holds a misreading of one filled cell
@@ -245,6 +255,7 @@ def test_half_filled_worksheet_gives_partial_with_the_right_k_and_a_conflict_its
                                                                                                   "our_estimate"])
 
 
+@pytest.mark.workflow
 def test_a_bad_contribution_stops_the_run_with_one_message_and_writes_nothing(base, tmp_path):
     work = clone(base, tmp_path)
     fill_csv(base / "results/worksheets/bcg", work / "data/contrib/bcg")
@@ -264,12 +275,14 @@ def test_a_bad_contribution_stops_the_run_with_one_message_and_writes_nothing(ba
     assert (work / "results/worksheets/bcg.xlsx").read_bytes() == sheet and digest(work / "data/raw") == raw
 
 
+@pytest.mark.workflow
 def test_the_contributions_folder_cannot_be_data_raw(base):
     res = smk(base, "-n", "worksheets", "--config", "reviews=[bcg]", "contrib=data/raw")
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "contrib" in out and "Traceback" not in out, out[-2000:]
 
 
+@pytest.mark.workflow
 def test_editing_the_worksheet_writer_reruns_only_the_worksheets(base, tmp_path):
     work = clone(base, tmp_path)
     f = work / "src/ketamine_ma/outputs/worksheets.py"
