@@ -258,9 +258,8 @@ def analysis_results(review, outcome):
             for a in sensitivity_analyses(review, outcome)
         },
     }
-    for kind in ("small_study", "influence"):
-        if config["sensitivity"].get(kind):
-            files[kind] = f"{base}/{kind}.csv"
+    for kind in plan.diagnostics(config):
+        files[kind] = f"{base}/{kind}.csv"
     return files
 
 
@@ -506,7 +505,7 @@ def report_inputs():
                     "primary": res["primary"]["studies"],
                     **{a: f["studies"] for a, f in res["sensitivity"].items()},
                 },
-                **{k: res[k] for k in ("small_study", "influence") if k in res},
+                **{k: res[k] for k in plan.DIAGNOSTICS if k in res},
                 "figures": {k: analysis_figure(r, o, k) for k in FIGURES},
                 "captions": analysis_figure(r, o, "captions.json"),
             }

@@ -10,40 +10,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from .measures import MEASURES, of_family
+from .measures import measure as _measure
+
 ZERO_RULES = ("revman", "metafor", "none")
 
-# Measure families: which arm data a measure is computed from (two arms' means or 2x2 tables, one arm's events,
-# one group's pre/post means). The ratio measures are pooled on the log scale.
-CONTINUOUS_MEASURES = ("MD", "SMD")
-BINARY_MEASURES = ("RR", "OR", "RD")
-PROPORTION_MEASURES = ("PR", "PLO", "PFT", "PAS")
-CHANGE_MEASURES = ("MC",)
-FAMILIES = {"continuous": CONTINUOUS_MEASURES, "binary": BINARY_MEASURES, "proportion": PROPORTION_MEASURES,
-            "change": CHANGE_MEASURES}
-RATIO_MEASURES = ("RR", "OR")
-# The scale a measure is pooled on, as the pooled table names it.
-SCALES = {"RR": "log", "OR": "log", "PLO": "logit", "PFT": "double arcsine", "PAS": "arcsine", "PR": "proportion"}
+# Measure families (engine/measures.py): which arm data a measure is computed from (two arms' means or 2x2
+# tables, one arm's events, one group's pre/post means).
+CONTINUOUS_MEASURES = of_family("continuous")
+BINARY_MEASURES = of_family("binary")
+PROPORTION_MEASURES = of_family("proportion")
 
 
 def family(measure):
     """The family of ``measure``: "continuous", "binary", "proportion" or "change" (single-group mean change)."""
-    for name, measures in FAMILIES.items():
-        if measure in measures:
-            return name
-    allowed = ", ".join(m for ms in FAMILIES.values() for m in ms)
-    raise ValueError(f"unknown measure {measure!r}; allowed: {allowed}")
+    return _measure(measure).family
 
 
 def is_ratio(measure):
-    """Whether ``measure`` is a ratio (RR, OR): pooled on the log scale, its null value 1."""
-    return measure in RATIO_MEASURES
+    """Whether ``measure`` is a ratio (RR, OR): pooled on the log scale, its null value 1. A name outside the
+    registry (a published figure's "proportion") is not."""
+    return measure in MEASURES and MEASURES[measure].ratio
 
 
 def scale(measure):
     """The scale ``measure`` is pooled on: "log", "logit", "double arcsine", "arcsine", "proportion" or
     "natural"."""
-    family(measure)
-    return SCALES.get(measure, "natural")
+    return _measure(measure).scale
 
 
 def _arr(*xs):

@@ -19,11 +19,9 @@ import numpy as np
 from scipy import optimize, stats
 
 from . import heterogeneity as het
+from .measures import CI_METHODS, MODELS, TAU2_ESTIMATORS
 
-TAU2_ESTIMATORS = ("DL", "REML", "ML", "PM", "HS", "SJ", "HE")
-CI_METHODS = ("wald", "knha")
 PI_METHODS = ("metafor", "hts")
-MODELS = ("fixed", "random")
 FIXED_LABEL = "FE"  # how a pooled table names a fixed-effect fit's τ² estimator (metafor's method="FE")
 
 

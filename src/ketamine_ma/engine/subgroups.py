@@ -22,9 +22,11 @@ import pandas as pd
 from scipy import stats
 
 from . import heterogeneity as het
-from .pooling import inverse_variance
+from . import measures
+from .pooling import FIXED_LABEL, inverse_variance
 
-COMMON_TAU2_ESTIMATORS = ("FE", "DL", "REML", "ML")
+# The meta-regression's τ²: none (the fixed-effect fit) or one of the estimators the registry offers it.
+COMMON_TAU2_ESTIMATORS = (FIXED_LABEL, *measures.COMMON_TAU2_ESTIMATORS)
 
 
 def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", level=0.95, model="random",

@@ -1,10 +1,13 @@
-"""The analysis plan: every sensitivity analysis a run can add to an analysis' primary pool, in one registry.
+"""The analysis plan: every sensitivity analysis a run can add to an analysis' primary pool, and the diagnostics
+(small-study tests, influence) it can run beside it, in one registry: every switch of the config's
+``sensitivity`` section is an entry here (tests/test_vocabularies.py).
 
 Each entry has its config switch (``sensitivity.<switch>`` in config/config.yaml), the analyses it plans for one
 analysis of one review, how each changes the primary pool (the clean stage's reading of the ledger, the pooling
-settings, the study table's rows, or one pool per subset of trials) and its report label. ``workflow/rules/common.smk``
-asks it which study tables and results to build, ``stages.analysis`` runs it and the report prints its labels, so
-adding an analysis is one entry here (and a refit function in ``stages.analysis`` for a new kind of refit).
+settings, the study table's rows, or one pool per subset of trials; a diagnostic changes none) and its label.
+``workflow/rules/common.smk`` asks it which study tables and results to build, ``stages.analysis`` runs it and the
+report prints its labels, so adding an analysis is one entry here (and a refit function in ``stages.analysis`` for
+a new kind of refit).
 
 Plain Python only: Snakemake imports this module at every start (numpy or pandas would cost seconds).
 In the ledger layer so that the report (``outputs``) and the analyse stage (``stages``) can both import it.
@@ -26,7 +29,8 @@ class Sensitivity:
     ``kind`` says what ``change`` is: ``settings``: name -> the pooling settings it overrides; ``reading``: the
     main reading -> the clean stage's reading of the ledger for this analysis' study table; ``filter``:
     ``(column, keep)``, the study table's rows where ``keep(table[column])``; ``refit``: the column naming the
-    trial each of its pools omits or adds (``stages.analysis.REFITS`` pools them).
+    trial each of its pools omits or adds (``stages.analysis.REFITS`` pools them); ``diagnostic``: no pool but a
+    table of its own beside the primary pool (``change`` is None).
     """
 
     switch: str
@@ -82,8 +86,12 @@ PLAN = (
                 ("randomised", lambda s: s == "yes")),
     Sensitivity("leave_one_out", "refit", {"leave_one_out": "Leave one trial out"}, "omitted"),
     Sensitivity("cumulative", "refit", {"cumulative": "Cumulative, by publication year"}, "added"),
+    Sensitivity("small_study", "diagnostic", {"small_study": "Small-study effects (Egger's test, trim-and-fill)"},
+                None),
+    Sensitivity("influence", "diagnostic", {"influence": "Case-deletion diagnostics (influence)"}, None),
 )
 REFITS = tuple(n for e in PLAN if e.kind == "refit" for n in e.labels)
+DIAGNOSTICS = tuple(n for e in PLAN if e.kind == "diagnostic" for n in e.labels)
 
 
 def main_reading(config) -> dict:
@@ -105,8 +113,14 @@ def readings(config, contributed=False) -> dict[str, dict]:
 def analyses(analysis, config, contributed=False) -> list[str]:
     """Names of the sensitivity analyses of one analysis (a review spec's ``analyses.<key>``), in plan order."""
     a = {**analysis, **config["overrides"]}
-    return [n for e in PLAN if contributed or not e.contributed
+    return [n for e in PLAN if e.kind != "diagnostic" and (contributed or not e.contributed)
             for n in e.names(config["sensitivity"].get(e.switch), a, config)]
+
+
+def diagnostics(config) -> list[str]:
+    """The diagnostics config runs for every analysis, each a table beside the primary pool (``DIAGNOSTICS``)."""
+    return [n for e in PLAN if e.kind == "diagnostic" for n in e.names(config["sensitivity"].get(e.switch), None,
+                                                                          config)]
 
 
 def entry(name) -> Sensitivity:

@@ -32,7 +32,7 @@ def required_cells(measure):
         return [(a, s) for a in ("ketamine", "control") for s in ("events", "n")]
     if measure in PROPORTION:
         return [("ketamine", "events"), ("ketamine", "n")]
-    if measure == "MC":
+    if family(measure) == "change":
         return [("baseline", "mean"), ("baseline", "sd"), ("ketamine", "mean"), ("ketamine", "sd"), ("ketamine", "n")]
     raise ValueError(f"unknown measure {measure!r}")
 
@@ -78,7 +78,7 @@ def _n_fallback(rows_all, arm):
 def _put(a, measure, arm, scale, name, value, row, how=None):
     """Record one resolved cell, rescaling VAS 0-100 pain values to 0-10, and log how it was obtained."""
     v = float(value)
-    if measure in CONTINUOUS + ("MC",) and name in ("mean", "sd") and scale == "vas_0_100":
+    if family(measure) in ("continuous", "change") and name in ("mean", "sd") and scale == "vas_0_100":
         v = cv.to_nrs(v, scale)
         how = (how + "; " if how else "") + "rescaled VAS 0-100 to 0-10 (/10)"
     a.cells[(arm, name)] = v
@@ -90,7 +90,7 @@ def _put(a, measure, arm, scale, name, value, row, how=None):
 def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
     """Resolve the cells of one trial at one time point; returns an ``Assembly``."""
     a = Assembly()
-    arms = ("baseline", "ketamine") if measure == "MC" else ("ketamine", "control")
+    arms = ("baseline", "ketamine") if family(measure) == "change" else ("ketamine", "control")
     if measure in PROPORTION:
         arms = ("ketamine",)
     arms += tuple(f"{b}_2" for b in arms if (rows["arm"] == f"{b}_2").any())
@@ -102,7 +102,7 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
 
         if "n" in stat:
             put("n", stat["n"]["value"], stat["n"])
-        elif measure != "MC" or arm == "ketamine":
+        elif family(measure) != "change" or arm == "ketamine":
             nb = _n_fallback(rows_all, arm if arm != "baseline" else "ketamine")
             if nb is not None:
                 put("n", nb["value"], nb, f"n from the trial's {nb['outcome']} count")
@@ -246,7 +246,7 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
             (tp["label"] if tp else "any", arm, stat) for arm, stat in need]
     cands = []
     for label, days, g in _time_groups(rows, tp):
-        g2 = pd.concat([g, base]) if measure == "MC" else g
+        g2 = pd.concat([g, base]) if family(measure) == "change" else g
         cands.append((label, days, assemble(g2, rows_all, measure, pm_reading, multi_arm)))
     usable = [c for c in cands if not c[2].missing(measure)]
     if usable:
@@ -266,7 +266,7 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
                          f"({window_words(tp)})")
         if undated:  # the closest undated time point: its missing statistics and its day count
             label, g = max(undated, key=lambda lg: len(set(zip(lg[1].arm, lg[1].statistic, strict=True))))
-            g2 = pd.concat([g, base]) if measure == "MC" else g
+            g2 = pd.concat([g, base]) if family(measure) == "change" else g
             a = assemble(g2, rows_all, measure, pm_reading, multi_arm)
             missing = [(label, arm, stat) for arm, stat in a.missing(measure)] + [(label, ALL_ARMS, DAY_COUNT)]
         else:
@@ -315,10 +315,10 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         tid = mem["trial_id"]
         rows_all = x[x["trial_id"] == tid]
         rows = rows_all[rows_all["outcome"].isin(spec["outcomes"])]
-        if measure == "MC":
+        if family(measure) == "change":
             base = rows[rows["arm"] == "baseline"]
             rows = rows[rows["arm"] != "baseline"]
-        best, why, cells = decide(rows, rows_all, base if measure == "MC" else None, measure, tp,
+        best, why, cells = decide(rows, rows_all, base if family(measure) == "change" else None, measure, tp,
                                   spec["outcomes"], pm_reading, multi_arm)
         if best is None:
             excl.append({"review": review, "analysis": key, "trial_id": tid, "membership": mem["status"],
@@ -347,8 +347,9 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
 
 
 def study_id(trial):
-    """A trial's study id as the study tables print it: first author and year (a row of the trials table)."""
-    return f"{trial['first_author']} {int(trial['year'])}"
+    """A trial's study id as every output prints it (study tables, report, worksheets): first author and year (a
+    row of the trials table, its year a number or the text the ledger holds)."""
+    return f"{trial['first_author']} {int(float(trial['year']))}"
 
 
 def member_rows(tables, review, key, spec, policy, pm_reading="sd", multi_arm="combine"):

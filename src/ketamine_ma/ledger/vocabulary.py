@@ -3,6 +3,8 @@
 Kept apart from the pandera schemas so that reading the vocabulary does not import pandera.
 """
 
+from ..engine.measures import MEASURES
+
 REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
 CONFORMANCE = ("fleiss1993", "bcg")
 TABLES = ("trials", "membership", "extraction", "published", "conflicts")
@@ -74,16 +76,14 @@ CANONICAL_SOURCE = (r"^https://(doi\.org/10\.|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?$
 class LedgerError(ValueError):
     """A defect in a ledger table; the message names file, line and column."""
 
-# The data each measure pools (config/schemas/review.schema.yaml lists the same measures; tests/test_bad_input.py
-# checks both agree), and the ledger statistics that record each kind of data: a spec whose measure does not fit
-# what the ledger records for its outcomes is rejected when the workflow starts (ketamine_ma.stages.specs).
-MEASURE_DATA = {"MD": "continuous", "SMD": "continuous", "MC": "continuous",
-                "RR": "dichotomous", "OR": "dichotomous", "RD": "dichotomous",
-                "PR": "proportion", "PLO": "proportion", "PFT": "proportion", "PAS": "proportion"}
+# The data each measure pools (the engine's registry, engine/measures.py), and the ledger statistics that record
+# each kind of data: a spec whose measure does not fit what the ledger records for its outcomes is rejected when
+# the workflow starts (ketamine_ma.stages.specs).
+MEASURE_DATA = {name: m.data for name, m in MEASURES.items()}
 DATA_STATISTICS = {"continuous": ("mean", "sd", "se", "pm", "median"), "dichotomous": ("events", "percent"),
                    "proportion": ("events", "percent")}
 # Mantel-Haenszel pools 2x2 tables only.
-MH_MEASURES = ("RR", "OR", "RD")
+MH_MEASURES = tuple(name for name, m in MEASURES.items() if m.mh)
 # Subgroup variables and the study sources that carry them: the ledger's trials table, or a conformance data
 # table's allocation column (config/schemas/review.schema.yaml lists the same names).
 SUBGROUP_SOURCES = {"crps": ("ledger",), "pain_type": ("ledger",), "dose": ("ledger",), "design": ("ledger",),

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..engine import effects as ef  # noqa: E402
+from ..engine import measures  # noqa: E402
 
 # SVG text stays text (selectable and searchable in the report, a fifth of the size, and drawn in about two
 # thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback. PDFs
@@ -33,7 +34,7 @@ def _arm_text(r, measure):
         return [f"{_fmt(r.m1)} ({_fmt(r.sd1)}) n={r.n1:g}", f"{_fmt(r.m2)} ({_fmt(r.sd2)}) n={r.n2:g}"]
     if fam == "binary":
         return [f"{r.ai:g}/{r.n1:g}", f"{r.ci:g}/{r.n2:g}"]
-    if measure == "MC":
+    if fam == "change":
         return [f"{_fmt(r.m_pre)} ({_fmt(r.sd_pre)})", f"{_fmt(r.m_post)} ({_fmt(r.sd_post)}) n={r.ni:g}"]
     return [f"{r.xi:g}/{r.ni:g}", ""]
 
@@ -89,7 +90,9 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
     "not available" with its missing cells, and the published pooled diamond (``published``, from
     ``forest_rows.published_figure``) drawn beside ours."""
     measure = pooled.measure
-    ratio, single = ef.is_ratio(measure), ef.family(measure) in ("proportion", "change")
+    entry = measures.measure(measure)
+    ratio, single = entry.ratio, entry.single_group
+    change = entry.family == "change"  # one group's baseline and follow-up fill the two arm columns
     gaps = gaps if gaps is not None else pd.DataFrame(columns=["study_id", "membership", "status", "reason",
                                                                 "missing"])
     s = studies.reset_index(drop=True)
@@ -114,8 +117,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
         fig.text(xs[col], y, text, va="center", transform=at, gid=f"forest-r{y}c{col}", **kw)
 
     fig.text(0.01, 1 - 0.12 / height, f"{pooled.review}: {label}", fontsize=10, weight="bold", va="top")
-    heads = ["Study", "Baseline" if measure == "MC" else arms[0],
-             "" if single and measure != "MC" else (arms[0] if measure == "MC" else arms[1]),
+    heads = ["Study", "Baseline" if change else arms[0], arms[0] if change else ("" if single else arms[1]),
              "Weight", "Estimate [95% CI]"]
     for col, h in enumerate(heads):
         cell(col, -1, h, weight="bold")
@@ -176,8 +178,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
         ax.set_yticks([])
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        ax.set_xlabel({"MD": "Mean difference (0-10)", "RR": "Risk ratio", "OR": "Odds ratio",
-                       "MC": "Mean change from baseline"}.get(measure, "Proportion"))
+        ax.set_xlabel(entry.axis)
         if not single:
             left, right = (f"Favours {arms[0].lower()}", f"Favours {arms[1].lower()}")
             if not lower_is_better:

@@ -25,6 +25,7 @@ import pandas as pd
 from ..engine import effects as ef
 from ..ledger import plan
 from ..ledger.rows import another_publication
+from ..ledger.studies import study_id
 from ..ledger.vocabulary import OWN_REPORT, SOURCE_KINDS
 from .report_files import STATIC_FILES
 
@@ -582,7 +583,7 @@ def study_group(run: Run, review, key, spec) -> dict:
 def study_name(run: Run, trial_id) -> str:
     """A trial as its study rows name it: first author and year (the trial id when the ledger lacks it)."""
     t = run.trial_by_id.get(trial_id)
-    return f"{t['first_author']} {count(t['year'])}" if t else trial_id
+    return study_id(t) if t else trial_id
 
 
 def review_context(run: Run, review, spec) -> dict:

@@ -9,9 +9,12 @@ import math
 
 import pandas as pd
 
+from ..engine.measures import MEASURES
 from ..ledger.vocabulary import counted_statuses
 
-EFFECT_MEASURES = ("MD", "RR", "OR", "SMD", "RD", "proportion")
+# The published figures shown side by side: a two-group effect (the registry's measures that compare arms) or a
+# pooled proportion, as data/raw/published.csv names it.
+EFFECT_MEASURES = (*(n for n, m in MEASURES.items() if not m.single_group), "proportion")
 
 
 def umbrella_table(published, membership, reviews):

@@ -16,7 +16,7 @@ from datetime import datetime
 import pandas as pd
 
 from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
-from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells
+from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
 ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
@@ -122,8 +122,7 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
     nr = ledger.get("not_reported", pd.DataFrame(columns=["trial_id", "outcome", "arm", "statistic"]))
 
     def study(tid):
-        return f"{trials.loc[tid, 'first_author']} {int(float(trials.loc[tid, 'year']))}" if tid in trials.index \
-            else tid
+        return study_id(trials.loc[tid]) if tid in trials.index else tid
 
     def link(tid):
         return _link(trials.loc[tid].to_dict()) if tid in trials.index else ""
