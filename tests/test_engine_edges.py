@@ -53,33 +53,6 @@ def test_unknown_names_rejected():
         ef.two_by_two([1], [10], [1], [10], "RR", rule="cochrane")
 
 
-@pytest.mark.parametrize("method", ["DL", "REML", "ML"])
-def test_batch_fits_match_metafor(method):
-    """The vectorised batch fitter on every continuous fixture at once, against metafor's values."""
-    import pandas as pd
-    from conftest import COMMITTED, read_reference
-
-    ref = read_reference(COMMITTED)
-    sets = []
-    for fx in ("rand_cont_101", "rand_cont_102", "dat_normand1999"):
-        d = pd.read_csv(f"tests/reference/fixtures/{fx}.csv")
-        yi, vi = ef.md(d.m1i, d.sd1i, d.n1i, d.m2i, d.sd2i, d.n2i)
-        sets.append((fx, yi[:5], vi[:5]))  # equal k so the sets stack into one batch
-    res = po.batch_random_effects(np.array([s[1] for s in sets]), np.array([s[2] for s in sets]), method)
-    for j, (_fx, yi, vi) in enumerate(sets):
-        single = po.inverse_variance(yi, vi, "random", method)
-        assert res["estimate"][j] == pytest.approx(single.estimate, rel=1e-9)
-        assert res["tau2"][j] == pytest.approx(single.tau2, rel=1e-8, abs=1e-12)
-    # and a full-length fixture straight against metafor
-    d = pd.read_csv("tests/reference/fixtures/dat_normand1999.csv")
-    yi, vi = ef.md(d.m1i, d.sd1i, d.n1i, d.m2i, d.sd2i, d.n2i)
-    one = po.batch_random_effects(yi[None, :], vi[None, :], method)
-    g = ref[(ref.fixture == "dat_normand1999") & (ref.analysis == f"MD_{method}_z")].set_index("quantity").value
-    assert one["estimate"][0] == pytest.approx(g["estimate"], rel=1e-6)
-    assert one["se"][0] == pytest.approx(g["se"], rel=1e-6)
-    assert one["tau2"][0] == pytest.approx(g["tau2"], rel=1e-6)
-
-
 def test_a_pooled_result_is_built_once():
     r = po.inverse_variance([0.2, 0.9, 0.4], [0.04, 0.09, 0.05], "random", "REML")
     with pytest.raises(dataclasses.FrozenInstanceError):
