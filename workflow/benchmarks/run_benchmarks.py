@@ -10,7 +10,7 @@ Both layouts run with this tree's .venv, so what the venv holds (the executor pl
 start, jsonschema's format checkers) is measured once, on its own rows.
 
     .venv/bin/python workflow/benchmarks/run_benchmarks.py                   # baseline 507274d, scale 1,5,10
-    .venv/bin/python workflow/benchmarks/run_benchmarks.py --update-readme   # also refresh README's Speed table
+    .venv/bin/python workflow/benchmarks/run_benchmarks.py --update-docs     # also refresh docs/benchmarks.md's table
 
 The markdown table goes to stdout and to ``workflow/benchmarks/results.md``.
 """
@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PROJECT = ("Snakefile", "config", "workflow", "data/raw", "notebooks", "src")
 RESULTS = ROOT / "workflow" / "benchmarks" / "results.md"
-README_START, README_END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+DOC = ROOT / "docs" / "benchmarks.md"
+TABLE_START, TABLE_END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 EDITED = "zhao2018"  # the one-review edit: its pooled proportions switch from logit to Freeman-Tukey
 
 
@@ -168,6 +169,7 @@ def engine_benchmark(n_fits=2000, k=10, seed=1):
     """Random-effects fits of random k-study datasets: our engine one by one and in batch, and metafor's rma()."""
     sys.path.insert(0, str(ROOT / "src"))
     import numpy as np
+    from batch import random_effects
 
     from ketamine_ma.engine import pooling
 
@@ -181,7 +183,7 @@ def engine_benchmark(n_fits=2000, k=10, seed=1):
             pooling.inverse_variance(y, v, "random", est)
         one = (time.perf_counter() - t0) / n_fits
         t0 = time.perf_counter()
-        pooling.batch_random_effects(yi, vi, est)
+        random_effects(yi, vi, est)
         batch = (time.perf_counter() - t0) / n_fits
         rows[est] = {"one": one, "batch": batch, "metafor": metafor_per_fit(yi, vi, est)}
     return rows
@@ -281,14 +283,13 @@ def table(results, args, load, engine, js, plugins):
     return "\n".join(lines) + "\n"
 
 
-def update_readme(text):
-    readme = ROOT / "README.md"
-    body = readme.read_text()
-    if README_START not in body or README_END not in body:
-        raise SystemExit(f"README.md has no {README_START} ... {README_END} block to refresh")
-    head, rest = body.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    readme.write_text(f"{head}{README_START}\n{text}{README_END}{tail}")
+def update_docs(text):
+    body = DOC.read_text()
+    if TABLE_START not in body or TABLE_END not in body:
+        raise SystemExit(f"{DOC.relative_to(ROOT)} has no {TABLE_START} ... {TABLE_END} block to refresh")
+    head, rest = body.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    DOC.write_text(f"{head}{TABLE_START}\n{text}{TABLE_END}{tail}")
 
 
 def main():
@@ -299,7 +300,7 @@ def main():
     ap.add_argument("--scale", default="1,5,10", help="numbers of synthetic reviews (default: %(default)s)")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--no-engine", action="store_true", help="skip the engine-vs-metafor timing")
-    ap.add_argument("--update-readme", action="store_true", help="write the table into README.md's Speed section")
+    ap.add_argument("--update-docs", action="store_true", help="write the table into docs/benchmarks.md")
     args = ap.parse_args()
     args.scale = sorted({int(x) for x in args.scale.split(",")})
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # so the baseline worktree is removed
@@ -322,8 +323,8 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     RESULTS.write_text(text)
     print(text)
-    if args.update_readme:
-        update_readme(text)
+    if args.update_docs:
+        update_docs(text)
 
 
 if __name__ == "__main__":
