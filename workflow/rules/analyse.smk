@@ -45,7 +45,7 @@ rule summarise:
         code=code("summarise.py"),
     output:
         report(
-            "results/summary/pooled.csv",
+            POOLED,
             caption="../report/pooled.rst",
             category="Summary",
             subcategory="pooled estimates",

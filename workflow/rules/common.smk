@@ -280,20 +280,20 @@ def clean_reads(review):
 
 def final_outputs():
     out = [
-        "results/summary/pooled.csv",
-        "results/reproduction.csv",
-        "results/audit_published.csv",
-        "results/ledger/coverage.csv",
-        "results/provenance.json",
-        "results/report/index.html",
-        "results/convergence.csv",
+        POOLED,
+        REPRODUCTION,
+        AUDIT,
+        COVERAGE,
+        PROVENANCE,
+        REPORT_INDEX,
+        CONVERGENCE,
     ]
     if LEDGER_REVIEWS:
-        out.append("results/ledger/verification.csv")
-    out += [f"results/worksheets/{r}.xlsx" for r in SPECS]
+        out.append(VERIFICATION)
+    out += [worksheet(r) for r in SPECS]
     if LEDGER_REVIEWS:
-        out += ["results/umbrella/umbrella.csv", "results/notebooks/cross_review.html"]
-    out += [f"results/notebooks/{r}.html" for r in SPECS]
+        out += [UMBRELLA, CROSS_REVIEW_NOTEBOOK]
+    out += [notebook_html(r) for r in SPECS]
     for r in SPECS:
         if r in LEDGER_REVIEWS:
             out.append(flow_figure(r))
@@ -330,7 +330,7 @@ def member_outputs(r):
 def forest_gap_inputs(r):
     """The forest plot's published figure and, for ledger reviews, the clean stage's members its gap rows list."""
     if r not in LEDGER_REVIEWS:
-        return {"published": f"data/processed/conformance/{r}/published.csv"}
+        return {"published": conformance_table(r, "published")}
     m = member_outputs(r)
     return {
         "published": ledger_view("published"),
@@ -405,7 +405,7 @@ def pooled_files():
 def provenance_inputs():
     """Everything a successful run delivers (the results the report shows among them), so
     results/provenance.json is written last and records it."""
-    files = [f for f in final_outputs() if f != "results/provenance.json"]
+    files = [f for f in final_outputs() if f != PROVENANCE]
     shown = [f for f in flat(report_inputs()) if f.startswith("results/")]
     return sorted(set(files + shown + pooled_files()))
 
@@ -435,9 +435,7 @@ def conformance_inputs(wildcards):
 
 def clean_inputs(review):
     if SPECS[review]["source"] in ("rm5", "table"):
-        return {
-            "conformance_studies": f"data/processed/conformance/{review}/studies.csv"
-        }
+        return {"conformance_studies": conformance_table(review, "studies")}
     return {
         "ledger": flat(ledger_tables(review_ledger(review), vocabulary.TABLES)),
         "checksums": LEDGER_CHECKSUMS,
@@ -480,9 +478,7 @@ def ledger_view(table):
 
 def published_inputs():
     files = [ledger_view("published")]
-    files += [
-        f"data/processed/conformance/{r}/published.csv" for r in conformance_reviews()
-    ]
+    files += [conformance_table(r, "published") for r in conformance_reviews()]
     return files
 
 
@@ -513,14 +509,14 @@ def report_inputs():
         if r in LEDGER_REVIEWS:
             reviews[r]["flow"] = flow_figure(r)
     files = {
-        "pooled": "results/summary/pooled.csv",
-        "reproduction": "results/reproduction.csv",
-        "audit": "results/audit_published.csv",
-        "audit_totals": "results/audit_totals.csv",
-        "audit_percentages": "results/audit_percentages.csv",
-        "coverage": "results/ledger/coverage.csv",
-        "missing": "results/ledger/missing_cells.csv",
-        "provenance": "data/processed/provenance_inputs.json",
+        "pooled": POOLED,
+        "reproduction": REPRODUCTION,
+        "audit": AUDIT,
+        "audit_totals": AUDIT_TOTALS,
+        "audit_percentages": AUDIT_PERCENTAGES,
+        "coverage": COVERAGE,
+        "missing": MISSING_CELLS,
+        "provenance": PROVENANCE_INPUTS,
         **{t: ledger_view(t) for t in LEDGER_VIEW},
         "published": ledger_view("published"),
         "review_extraction": [
@@ -530,7 +526,7 @@ def report_inputs():
         "reviews": reviews,
     }
     if LEDGER_REVIEWS:
-        files["verification"] = "results/ledger/verification.csv"
+        files["verification"] = VERIFICATION
         files["umbrella"] = UMBRELLA_FIGURES
     return files
 
@@ -549,7 +545,7 @@ def worksheet_inputs(wildcards):
             "member_exclusions": member_outputs(r)["member_exclusions"],
             "member_missing": member_outputs(r)["member_missing"],
         }
-    return {"studies": f"data/processed/conformance/{r}/studies.csv"}
+    return {"studies": conformance_table(r, "studies")}
 
 
 REPORT_ASSETS = ROOT / "src/ketamine_ma/outputs"
@@ -558,11 +554,9 @@ REPORT_ASSETS = ROOT / "src/ketamine_ma/outputs"
 def report_worksheets(wildcards):
     """The extraction worksheets the landing page links, when a rule of this workflow writes them."""
     made = any(
-        str(f).startswith("results/worksheets/")
-        for rule in workflow.rules
-        for f in rule.output
+        str(f).startswith(WORKSHEETS) for rule in workflow.rules for f in rule.output
     )
-    return [f"results/worksheets/{r}.xlsx" for r in SPECS] if made else []
+    return [worksheet(r) for r in SPECS] if made else []
 
 
 # Full texts (workflow/rules/fulltext.smk)
@@ -618,8 +612,8 @@ def fulltext_inputs():
     if not FULLTEXT_ON:
         return {}
     return {
-        "documents": "data/processed/fulltext/documents.csv",
-        "pages": expand("data/processed/fulltext/pages/{sha}.json", sha=FULLTEXT_FILES),
+        "documents": FULLTEXT_DOCUMENTS,
+        "pages": expand(FULLTEXT_PAGES, sha=FULLTEXT_FILES),
     }
 
 

@@ -22,8 +22,8 @@ rule import_conformance:
         unpack(conformance_inputs),
         code=code("import_conformance.py"),
     output:
-        studies="data/processed/conformance/{review}/studies.csv",
-        published="data/processed/conformance/{review}/published.csv",
+        studies=conformance_table("{review}", "studies"),
+        published=conformance_table("{review}", "published"),
     log:
         "logs/extract/conformance_{review}.log",
     benchmark:

@@ -56,7 +56,7 @@ if LEDGER_REVIEWS:
         input:
             membership=ledger_view("membership"),
             published=ledger_view("published"),
-            pooled="results/summary/pooled.csv",
+            pooled=POOLED,
             code=code("flow_diagram.py"),
         output:
             svg=[

@@ -6,7 +6,7 @@ rule extract_fulltext:
         pdf=lambda w: ancient(FULLTEXT_FILES[w.sha]),
         code=code("extract_fulltext.py"),
     output:
-        "data/processed/fulltext/pages/{sha}.json",
+        FULLTEXT_PAGES,
     log:
         "logs/extract/fulltext_{sha}.log",
     benchmark:
@@ -22,7 +22,7 @@ rule extract_fulltext:
 
 rule fulltext_index:
     input:
-        pages=expand("data/processed/fulltext/pages/{sha}.json", sha=FULLTEXT_FILES),
+        pages=expand(FULLTEXT_PAGES, sha=FULLTEXT_FILES),
         manifest=[
             str(p.relative_to(ROOT))
             for p in [FULLTEXT / "documents.csv"]
@@ -30,7 +30,7 @@ rule fulltext_index:
         ],
         code=code("fulltext_index.py"),
     output:
-        "data/processed/fulltext/documents.csv",
+        FULLTEXT_DOCUMENTS,
     log:
         "logs/extract/fulltext_index.log",
     benchmark:
@@ -50,7 +50,7 @@ rule verification:
         code=code("verification.py"),
     output:
         report(
-            "results/ledger/verification.csv",
+            VERIFICATION,
             caption="../report/verification.rst",
             category="Summary",
             subcategory="ledger coverage",

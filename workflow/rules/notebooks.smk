@@ -8,7 +8,7 @@ _NOTEBOOKS = {
                 "template": "notebooks/cross_review.ipynb",
                 "parameters": {"results": "results"},
                 "ipynb": "results/notebooks/cross_review.ipynb",
-                "html": "results/notebooks/cross_review.html",
+                "html": CROSS_REVIEW_NOTEBOOK,
             }
         }
         if LEDGER_REVIEWS
@@ -19,7 +19,7 @@ _NOTEBOOKS = {
             "template": "notebooks/review.ipynb",
             "parameters": {"review": r, "results": "results"},
             "ipynb": f"results/notebooks/{r}.ipynb",
-            "html": f"results/notebooks/{r}.html",
+            "html": notebook_html(r),
         }
         for r in SPECS
     },
@@ -29,16 +29,16 @@ _NOTEBOOKS = {
 rule notebooks:
     input:
         templates=sorted({n["template"] for n in _NOTEBOOKS.values()}),
-        pooled="results/summary/pooled.csv",
-        reproduction="results/reproduction.csv",
-        coverage="results/ledger/coverage.csv",
-        missing="results/ledger/missing_cells.csv",
+        pooled=POOLED,
+        reproduction=REPRODUCTION,
+        coverage=COVERAGE,
+        missing=MISSING_CELLS,
         figures=[analysis_figure(r, o, "forest") for r in SPECS for o in outcomes_of(r)],
         # what cross_review.ipynb reads (the notebooks read under their `results` parameter)
         umbrella=(
             [
-                "results/umbrella/umbrella.csv",
-                "results/umbrella/overlap.csv",
+                UMBRELLA,
+                OVERLAP,
                 UMBRELLA_FIGURES["forest"],
             ]
             if "cross_review" in _NOTEBOOKS

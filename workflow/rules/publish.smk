@@ -88,5 +88,5 @@ onsuccess:
         print(
             f"{_name} is no longer selected: its outputs were moved to deselected/{_name}/"
         )
-    if Path("results/convergence.txt").exists():
-        print(Path("results/convergence.txt").read_text(), end="")
+    if Path(CONVERGENCE_TEXT).exists():
+        print(Path(CONVERGENCE_TEXT).read_text(), end="")

@@ -1,14 +1,14 @@
 rule reproduction:
     input:
         published=published_inputs(),
-        pooled="results/summary/pooled.csv",
+        pooled=POOLED,
         exclusions=[clean_logs(r)["exclusions"] for r in SPECS],
         missing=[clean_logs(r)["missing"] for r in SPECS],
         subgroups=flat(subgroup_tests()),
         code=code("reproduction.py"),
     output:
         report(
-            "results/reproduction.csv",
+            REPRODUCTION,
             caption="../report/reproduction.rst",
             category="Summary",
             subcategory="reproduction",
@@ -30,7 +30,7 @@ rule reproduction:
 rule coverage:
     input:
         ledger=[ledger_view(t) for t in vocabulary.TABLES],
-        pooled="results/summary/pooled.csv",
+        pooled=POOLED,
         exclusions=[clean_logs(r)["exclusions"] for r in SPECS],
         missing=[clean_logs(r)["missing"] for r in SPECS],
         tables=[table(r, "main", o) for r in LEDGER_REVIEWS for o in outcomes_of(r)],
@@ -40,13 +40,13 @@ rule coverage:
         code=code("coverage.py"),
     output:
         coverage=report(
-            "results/ledger/coverage.csv",
+            COVERAGE,
             caption="../report/coverage.rst",
             category="Summary",
             subcategory="ledger coverage",
         ),
         missing=report(
-            "results/ledger/missing_cells.csv",
+            MISSING_CELLS,
             caption="../report/missing_cells.rst",
             category="Summary",
             subcategory="ledger coverage",
@@ -77,7 +77,7 @@ rule record_inputs:
         fulltext=sorted(set(FULLTEXT_FILES.values())),
         code=code("record_inputs.py"),
     output:
-        "data/processed/provenance_inputs.json",
+        PROVENANCE_INPUTS,
     log:
         "logs/report/record_inputs.log",
     benchmark:
@@ -93,11 +93,11 @@ rule record_inputs:
 # Last job of a run: a failed run leaves no provenance record behind.
 rule provenance:
     input:
-        inputs="data/processed/provenance_inputs.json",
+        inputs=PROVENANCE_INPUTS,
         outputs=provenance_inputs(),
         code=code("provenance.py"),
     output:
-        "results/provenance.json",
+        PROVENANCE,
     log:
         "logs/report/provenance.log",
     benchmark:
@@ -125,7 +125,7 @@ rule report:
         ],
         code=code("report.py"),
     output:
-        index="results/report/index.html",
+        index=REPORT_INDEX,
         pages=[
             f"results/report/{p}"
             for p in report_files.page_names(SPECS)
@@ -153,9 +153,9 @@ rule audit_published:
         extraction=ledger_view("extraction"),
         code=code("audit_published.py"),
     output:
-        published="results/audit_published.csv",
-        totals="results/audit_totals.csv",
-        percentages="results/audit_percentages.csv",
+        published=AUDIT,
+        totals=AUDIT_TOTALS,
+        percentages=AUDIT_PERCENTAGES,
     log:
         "logs/report/audit_published.log",
     benchmark:
@@ -174,8 +174,8 @@ rule umbrella:
         membership=ledger_view("membership"),
         code=code("umbrella.py"),
     output:
-        table="results/umbrella/umbrella.csv",
-        overlap="results/umbrella/overlap.csv",
+        table=UMBRELLA,
+        overlap=OVERLAP,
         forest_svg=report(
             UMBRELLA_FIGURES["forest"],
             caption="../report/umbrella.rst",

@@ -7,9 +7,9 @@ rule worksheet:
         unpack(worksheet_inputs),
         code=code("worksheet.py"),
     output:
-        xlsx=report("results/worksheets/{review}.xlsx", category="Worksheets"),
+        xlsx=report(worksheet(), category="Worksheets"),
         csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=vocabulary.SHEETS),
-        counts="results/worksheets/{review}.cells.json",
+        counts=worksheet_cells(),
     log:
         "logs/worksheets/{review}.log",
     benchmark:
@@ -28,17 +28,17 @@ rule worksheet:
 
 rule worksheets:
     input:
-        expand("results/worksheets/{review}.xlsx", review=list(SPECS)),
+        expand(worksheet(), review=list(SPECS)),
 
 
 rule convergence:
     input:
-        counts=expand("results/worksheets/{review}.cells.json", review=list(SPECS)),
-        reproduction="results/reproduction.csv",
+        counts=expand(worksheet_cells(), review=list(SPECS)),
+        reproduction=REPRODUCTION,
         code=code("convergence.py"),
     output:
-        table="results/convergence.csv",
-        text="results/convergence.txt",
+        table=CONVERGENCE,
+        text=CONVERGENCE_TEXT,
     log:
         "logs/worksheets/convergence.log",
     benchmark:
