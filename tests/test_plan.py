@@ -97,6 +97,7 @@ def test_every_planned_name_runs_through_the_analyse_stage(name, tables):
 def test_the_workflow_imports_the_plan_and_names_without_numpy_or_pandas():
     code = ("import sys; from ketamine_ma.ledger import plan, vocabulary; "
             "from ketamine_ma.outputs import report_files; from ketamine_ma.ledger.contrib import route; "
+            "from ketamine_ma.stages import code_inputs; "
             "print(sorted({'numpy', 'pandas', 'scipy'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT / "src")
     assert out.stdout.strip() == "[]"

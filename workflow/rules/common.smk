@@ -1,6 +1,5 @@
 import hashlib
 import json
-import re
 from functools import cache
 from pathlib import Path
 
@@ -14,65 +13,19 @@ ENV = "../envs/pipeline.yaml"
 # end of a run, so the jobs only the report needs (worksheets, audit, flow diagrams, convergence, input
 # checksums) keep the default 0 and run beside it instead of before it.
 FIRST = 1
-PACKAGE = ROOT / "src"
 # The package's plain-Python modules (no numpy/pandas: imported at every start; checks.smk put src/ on the path)
 # hold the analysis plan and the names of the tables, sheets and pages the rules declare, so the rules never
 # retype them.
 from ketamine_ma.ledger import plan, vocabulary
 from ketamine_ma.ledger.contrib import route
 from ketamine_ma.outputs import report_files
-
-# Import statements, top-level or inside a function, parenthesised over several lines or not. A regular
-# expression, not ast: parsing ~50 files cost 0.15 s of every Snakemake start. Prose that looks like an import
-# can only add an input (a needless rerun), never hide one.
-_IMPORT = re.compile(
-    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|import[ \t]+([^\n]*))",
-    re.M,
-)
-
-
-def _names(text):
-    """'a as b, c  # why' or '(a,\n b,)' -> ['a', 'c'] or ['a', 'b']."""
-    text = re.sub(r"#[^\n]*", "", text).strip("() \n")
-    return [n.split()[0] for n in text.split(",") if n.strip()]
-
-
-@cache  # every generated rule asks for the same few files; read each once
-def _imports(path):
-    """Files of the ketamine_ma package that one file imports (absolute or relative imports)."""
-    here = path.relative_to(PACKAGE).parts[:-1] if path.is_relative_to(PACKAGE) else ()
-    names = []
-    for dots, module, imported, modules in _IMPORT.findall(path.read_text()):
-        if modules:
-            names += [m.split(".") for m in _names(modules)]
-            continue
-        base = list(here[: len(here) - len(dots) + 1]) if dots else []
-        base += module.split(".") if module else []
-        names += [base] + [base + [a] for a in _names(imported)]
-    files = set()
-    for parts in (n for n in names if n and n[0] == "ketamine_ma"):
-        # importing a.b.c runs a/__init__.py and a/b/__init__.py too
-        for i in range(1, len(parts) + 1):
-            stem = PACKAGE.joinpath(*parts[:i])
-            files |= {
-                f for f in (stem.with_suffix(".py"), stem / "__init__.py") if f.exists()
-            }
-    return files
+from ketamine_ma.stages import code_inputs
 
 
 def code(script):
-    """The code a job runs: its script and every package module it imports, transitively.
-
-    So an edit to the plots reruns the figures and the report, not the pooling, and an edit to the engine
-    reruns everything that pools (tests/test_architecture.py checks both with a dry run).
-    """
-    todo, seen = [ROOT / "workflow" / "scripts" / script], set()
-    while todo:
-        f = todo.pop()
-        if f not in seen:
-            seen.add(f)
-            todo += _imports(f)
-    return sorted(str(f.relative_to(ROOT)) for f in seen)
+    """The code a job runs: its script and every package module it imports, transitively (an input of every
+    rule, so an edit reruns exactly the jobs that run the edited code)."""
+    return code_inputs.code(ROOT, script)
 
 
 @cache  # one read per schema, not one per spec
