@@ -1,5 +1,5 @@
 # The commands of README.md: `make run` (set up, then regenerate everything), `make test` (lint and every test;
-# what CI runs) and `make test-fast` (the tests that do not run Snakemake, under a minute).
+# what CI runs) and `make test-fast` (the tests that do not run Snakemake, about a minute of CPU).
 SHELL := /bin/bash
 VENV := .venv/bin
 CORES ?= 4

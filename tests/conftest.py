@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
-# Examples per property test: 60 in `make test`; 20 in `make test-fast` (--hypothesis-profile=fast), to stay under
-# a minute.
+# Examples per property test: 60 in `make test`; 20 in `make test-fast` (--hypothesis-profile=fast), which keeps
+# the fast tier near a minute.
 settings.register_profile("full", max_examples=60)
 settings.register_profile("fast", max_examples=20)
 settings.load_profile("full")
