@@ -1,4 +1,5 @@
-# Full texts (config "fulltext"): each PDF read once per checksum into page-indexed text, and the documents'
+# Full texts (config "fulltext"): each PDF read once per checksum into page-indexed text and its rows as a person
+# reads them (one line per row, for grep; docs/forest-plots.md), and the documents'
 # index (file, checksum, DOI, PMID, trials, reviews). The contribute jobs verify every quote that cites one, the
 # worksheets take their hints from them. A folder without PDFs and without manifest rows adds no job.
 rule extract_fulltext:
@@ -6,7 +7,8 @@ rule extract_fulltext:
         pdf=lambda w: ancient(FULLTEXT_FILES[w.sha]),
         code=code("extract_fulltext.py"),
     output:
-        FULLTEXT_PAGES,
+        pages=FULLTEXT_PAGES,
+        rows="data/processed/fulltext/pages/{sha}.rows.txt",
     log:
         "logs/extract/fulltext_{sha}.log",
     benchmark:

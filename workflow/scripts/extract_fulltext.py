@@ -1,14 +1,15 @@
-"""Extract stage: one PDF of the full-text folder read once into normalised page-indexed text."""
+"""Extract stage: one PDF of the full-text folder read once into normalised page-indexed text and layout rows."""
 
 from pathlib import Path
 
-from ketamine_ma.ledger import fulltext
+from ketamine_ma.ledger import fulltext, layout
 from ketamine_ma.stages import io
 
 
 def main(smk):
     data = fulltext.read_pdf(smk.input.pdf, label=smk.params.label)
-    io.write_json(data, smk.output[0])
+    io.write_json(data, smk.output.pages)
+    Path(smk.output.rows).write_text(layout.as_text(data["layout"]), encoding="utf-8")
     Path(smk.log[0]).write_text(f"{smk.params.label}: {len(data['pages'])} page(s), sha256 {data['sha256']}\n")
 
 

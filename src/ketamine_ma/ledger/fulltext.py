@@ -162,7 +162,10 @@ def read_pdf(path, label=None):
     if chars < MIN_CHARS_PER_PAGE * max(1, len(raw)):
         raise LedgerError(f"{label}: no text layer ({chars} characters on {len(raw)} page(s): an image-only PDF, "
                           f"such as a scan); OCR it first, e.g. `ocrmypdf {label} {label}`, then rerun")
-    return {"sha256": sha256(path), "pages": [normalise(p) for p in raw], "printed": _printed_numbers(raw)}
+    from . import layout
+
+    return {"sha256": sha256(path), "pages": [normalise(p) for p in raw], "printed": _printed_numbers(raw),
+            "layout": layout.read(path)}
 
 
 # --------------------------------------------------------------------------------------------- the index
@@ -278,7 +281,7 @@ class Documents:
     def __init__(self, rows, texts, folder):
         self.rows = [{**r, "pages": int(r["pages"])} for r in rows]
         self.texts, self.folder = texts, str(folder)
-        self._keys = {}
+        self._keys, self._tables = {}, {}
 
     def __len__(self):
         return len(self.rows)
@@ -336,10 +339,39 @@ class Documents:
                     best = (r, p, window)
         return best[1], best[2]
 
-    def verify(self, source, locator, quote, values, where):
+    def tables(self, sha, page):
+        """The forest plots and tables of one page, read from its rows (``layout.tables``)."""
+        from . import layout
+
+        if (sha, page) not in self._tables:
+            pages = self.texts[sha].get("layout") or []
+            self._tables[(sha, page)] = layout.tables(pages[page - 1], page) if page <= len(pages) else []
+        return self._tables[(sha, page)]
+
+    def find_rows(self, doc, quote):
+        """Pages where ``quote`` is (a contiguous part of) one row of a forest plot or table: ``(page, table,
+        row, matched passage)``."""
+        from . import layout
+
+        q = _key(normalise(quote))[0]
+        hits = []
+        for p in range(1, len(self.texts[doc["sha256"]].get("layout") or []) + 1):
+            got = layout.find_row(self.tables(doc["sha256"], p), q, _compare)
+            if got:
+                text = normalise(got[1]["text"])
+                key, pos = _key(text)
+                at = key.find(q)
+                hits.append((p, *got, text[pos[at]:pos[at + len(q) - 1] + 1]))
+        return hits
+
+    def verify(self, source, locator, quote, values, where, stats=None):
         """Prove one row against the document its ``source`` names: ``None`` when it names none, else
         ``(file, sha256, page)``. ``values``: ``{column: number}`` that must occur in the matched passage;
-        ``where(column)`` names the cell in a message. Raises ``LedgerError``."""
+        ``where(column)`` names the cell in a message. A quote from a forest plot or table must be one row of it,
+        and a value whose ``stats[column] = (arm index, statistic)`` is given must sit in that arm's column of
+        that statistic. Raises ``LedgerError``."""
+        from . import layout
+
         doc = self.named(source)
         if doc is None:
             if re.fullmatch(r"[^/\\\s]+\.pdf", str(source or "").strip(), re.I):
@@ -348,28 +380,46 @@ class Documents:
             return None
         name = f"{self.folder.rstrip('/')}/{doc['file']}"
         cited = cited_pages(locator)
-        hits = self.find(doc, quote)
-        if not hits:
+        hits, rows = self.find(doc, quote), self.find_rows(doc, quote)
+        if not hits and not rows:
             page, passage = self.closest(doc, quote, {p for p in range(1, doc["pages"] + 1)
                                                       if p in cited or self.printed(doc, p) in cited})
             raise LedgerError(f"{where('quote')}: the quote {quote!r} is not in {name}; the closest passage"
                               f"{' on the cited page' if cited else ''} is on {self.label(doc, page)}: "
                               f"{passage!r}")
         if cited:
-            agree = [(p, t) for p, t in hits if p in cited or self.printed(doc, p) in cited]
-            if not agree:
-                at = ", ".join(self.label(doc, p) for p, _ in hits)
+            agree = [h for h in hits if h[0] in cited or self.printed(doc, h[0]) in cited]
+            agree_rows = [h for h in rows if h[0] in cited or self.printed(doc, h[0]) in cited]
+            if not agree and not agree_rows:
+                at = ", ".join(self.label(doc, p) for p in sorted({h[0] for h in hits + rows}))
                 raise LedgerError(f"{where('locator')}: the locator {locator!r} cites p. "
                                   f"{', '.join(map(str, sorted(cited)))}, but the quote is on {at} of {name}")
-            hits = agree
+            hits, rows = agree, agree_rows
         from .rows import value_in_quote  # here: the extract jobs that only read PDFs need no pandas
 
-        page, passage = hits[0]
+        page, passage = (rows[0][0], rows[0][3]) if rows else hits[0]
+        label = self.label(doc, page)
+        tabs = self.tables(doc["sha256"], page)
+        if not rows and (named := layout.crosses_rows(tabs, passage, _compare)):
+            held = "".join(f"; {layout.held_at(tabs, v, label)}" for v in values.values())
+            raise LedgerError(f"{where('quote')}: the quote {quote!r} is not one row of the table on {label} of "
+                              f"{name}: it joins the words of several rows (the page's text runs column by "
+                              f"column); the row of {named[0]['label']!r} reads {normalise(named[0]['text'])!r}"
+                              f"{held}")
         for col, v in values.items():
             if not value_in_quote(v, passage):
                 raise LedgerError(f"{where(col)}: {v:g} is not printed in the passage {passage!r} of {name}, "
-                                  f"{self.label(doc, page)}")
+                                  f"{label}")
+        if rows:
+            bad = layout.check_in_row(rows[0][1], rows[0][2], values, stats or {}, label)
+            for col, why in bad.items():
+                raise LedgerError(f"{where(col)}: {why}, in {name}")
         return doc["file"], doc["sha256"], page
+
+
+def _compare(text):
+    """A layout row's text or a quote in the form quotes are compared in."""
+    return _key(normalise(text))[0]
 
 
 def load(index_rows, page_files, folder):
@@ -485,12 +535,21 @@ def _values(row, table):
     return out
 
 
+def _stats(row, table):
+    """``{"value": (arm index, statistic)}`` of an extraction row of the two compared arms: the column of a forest
+    plot or table its value must sit in."""
+    from .vocabulary import ARMS
+
+    arm = row.get("arm")
+    return {"value": (ARMS.index(arm), row.get("statistic"))} if table == "extraction" and arm in ARMS[:2] else {}
+
+
 def verify_rows(rows, places, docs, table):
     """Verify each row (a dict with source, locator, quote) whose source names a document; set its ``verified_*``
     keys. ``places[i](column)`` names row i's cell in a message."""
     for row, where in zip(rows, places, strict=True):
         got = docs.verify(row.get("source"), row.get("locator"), str(row.get("quote") or ""), _values(row, table),
-                          where)
+                          where, _stats(row, table))
         row.update(dict(zip(VERIFIED, got or (None, None, None), strict=True)))
 
 
