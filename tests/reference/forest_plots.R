@@ -56,7 +56,8 @@ g <- dat.gibson2002[!is.na(dat.gibson2002$m1i), ]
 g$label <- paste(g$author, g$year)
 gd <- escalc(measure = "MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = g,
              slab = label)
-gres <- rma(yi, vi, data = gd)
+# DerSimonian-Laird: on these data REML's likelihood has a local maximum at tau2 = 0 besides metafor's 9.68
+gres <- rma(yi, vi, data = gd, method = "DL")
 pdf(file.path(out, "gibson_forest.pdf"), width = 11, height = 6)
 forest(gres, xlim = c(-120, 60), ilab = cbind(g$m1i, g$sd1i, g$n1i, g$m2i, g$sd2i, g$n2i),
        ilab.xpos = c(-80, -70, -61, -50, -40, -31), cex = .75, header = "Study", showweights = TRUE,

@@ -1,0 +1,194 @@
+"""Numbers proposed from a review's forest plots and tables, each checked against what its own row prints.
+
+For each study row of a figure or table (``layout.tables``) whose label names a trial of the review (first author
+and year; accents, "et al." and co-authors aside), every arm cell the row prints is proposed with the document, the
+page, the figure's label as printed, the row's text as quote and the row's box. Every row is self-checked: the
+trial's estimate and CI recomputed from the proposed arm data with the figure's measure (``engine.effects``,
+metafor's ``escalc`` and RevMan's formulas) and compared with the printed ones at their printed precision; the
+weight under the figure's model; the pool of the rows against the printed pooled row; the arm totals against the
+total row. A disagreement is said in words. Nothing here enters a result: a reader accepts (see
+docs/forest-plots.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+
+from ..engine import effects, pooling
+from . import layout
+from .vocabulary import ARMS
+
+Z = 1.959963984540054  # the normal quantile of a 95% CI, as metafor and RevMan use it
+
+
+def _fold(text):
+    text = re.sub(r"[\u2010-\u2015\u2212-]", " ", str(text))  # "Frimodt−Moller" as printed by R
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9 ]", " ", text)
+
+
+def surname_year(label):
+    """``(first author's surname, year with its letter)`` of a printed label: "Frimodt-Moller et al 1973" ->
+    ("frimodt moller", "1973")."""
+    m = re.search(r"\(?((?:19|20)\d{2}[a-z]?)\)?[,;:.]?\s*$", label.strip())
+    if not m:
+        return None
+    name = label[:m.start()].strip().rstrip(",")
+    name = re.split(r"\s+(?:et\.?\s*al\.?|and|&)\b|,", name)[0]
+    return " ".join(_fold(name).split()), m.group(1)
+
+
+def match(rows, trials):
+    """Each study row's trial: ``{row index: trial_id}`` for labels naming exactly one trial and no other row
+    naming it; ``unmatched``: labels naming no trial; ``twice``: trial ids two rows name (neither proposed)."""
+    keys = {}
+    for t in trials:
+        key = (" ".join(_fold(t["first_author"]).split()), str(t["year"]).split(".")[0])
+        keys.setdefault(key, []).append(t["trial_id"])
+    prefix = {(n.split()[0], y): ids for (n, y), ids in keys.items() if n}
+    found, unmatched = {}, []
+    for i, r in enumerate(rows):
+        if r["kind"] != "study":
+            continue
+        sy = surname_year(r["label"])
+        ids = (keys.get(sy) or prefix.get((sy[0].split()[0], sy[1]), [])) if sy and sy[0] else []
+        if len(ids) == 1:
+            found[i] = ids[0]
+        else:
+            unmatched.append(r["label"])
+    twice = {t for t in found.values() if list(found.values()).count(t) > 1}
+    return {i: t for i, t in found.items() if t not in twice}, unmatched, sorted(twice)
+
+
+def arm_data(table, row):
+    """The row's arm cells: ``{(arm index, statistic): (value, printed text, derivation)}``; a total derived from
+    events and non-events (metafor's ``tpos``/``tneg``) says so."""
+    out = {}
+    for i, c in enumerate(table["columns"]):
+        cell = row["cells"].get(i)
+        if c["arm"] is None or c["statistic"] is None or cell is None:
+            continue
+        out[(c["arm"], c["statistic"])] = (layout.number(cell["text"]), cell["text"], "")
+    for arm in (0, 1):
+        ev, non = out.get((arm, "events")), out.get((arm, "nonevents"))
+        if ev and non and (arm, "n") not in out:
+            out[(arm, "n")] = (ev[0] + non[0], f"{ev[0] + non[0]:g}", f"{ev[1]} + {non[1]}")
+    return out
+
+
+def _family(data):
+    if all((a, s) in data for a in (0, 1) for s in ("mean", "sd", "n")):
+        return "continuous"
+    if all((a, s) in data for a in (0, 1) for s in ("events", "n")):
+        return "binary"
+    return None
+
+
+def effect(data, measure):
+    """``(yi, vi)`` of one row's arm data under ``measure`` (RevMan's and metafor's 0.5 for a zero cell)."""
+    g = lambda a, s: data[(a, s)][0]  # noqa: E731
+    if _family(data) == "binary":
+        yi, vi, _ = effects.two_by_two([g(0, "events")], [g(0, "n")], [g(1, "events")], [g(1, "n")], measure)
+    elif measure == "SMD":
+        yi, vi = effects.smd(*([g(a, s)] for a in (0, 1) for s in ("mean", "sd", "n")))
+    else:
+        yi, vi = effects.md(*([g(a, s)] for a in (0, 1) for s in ("mean", "sd", "n")))
+    return float(yi[0]), float(vi[0])
+
+
+def _printed(text):
+    return layout.number(text), layout.decimals(text.replace("\u2212", "-"))
+
+
+def _agrees(value, text):
+    printed, d = _printed(text)
+    return abs(value - printed) <= 0.5 * 10 ** -d * (1 + 1e-6) + 1e-12
+
+
+def _fmt(x, text):
+    return f"{x:.{_printed(text)[1]}f}"
+
+
+def self_check(table, row, measure):
+    """``(ok, words)``: the row's printed estimate and CI against the ones its arm data give; ok is None where
+    the row prints nothing to check against (a data table without estimates)."""
+    data = arm_data(table, row)
+    est = row["cells"].get("estimate")
+    if est is None or not est.get("est"):
+        return None, "the row prints no estimate to check against"
+    if not _family(data):
+        return False, "the row prints no complete arm data for both arms"
+    if measure is None:
+        return False, "the figure's header names no effect measure"
+    yi, vi = effect(data, measure)
+    got = effects.study_intervals([yi], [vi], measure)
+    got = [float(g[0]) for g in got]
+    texts = [est["est"], est["lo"], est["hi"]]
+    if all(_agrees(g, t) for g, t in zip(got, texts, strict=True)):
+        return True, f"{measure} {est['text']} recomputed from the arm data"
+    arms = (f"{data[(0, 'events')][1]}/{data[(0, 'n')][1]} vs {data[(1, 'events')][1]}/{data[(1, 'n')][1]}"
+            if _family(data) == "binary" else
+            " vs ".join(f"{data[(a, 'mean')][1]} ({data[(a, 'sd')][1]}, n = {data[(a, 'n')][1]})" for a in (0, 1)))
+    gives = f"{_fmt(got[0], texts[0])} [{_fmt(got[1], texts[1])}, {_fmt(got[2], texts[2])}]"
+    return False, f"prints {measure} {est['text']}; {arms} gives {gives}"
+
+
+def pool_check(table, rows, measure, estimator):
+    """``(ok, words)``: the random-effects pool of the rows' arm data against the printed pooled row (the last
+    summary row printing an estimate)."""
+    summary = [r for r in table["rows"] if r["kind"] == "summary" and r["cells"].get("estimate", {}).get("est")]
+    if not summary or not rows or measure is None:
+        return None, "no pooled row to check against"
+    yv = np.array([effect(arm_data(table, r), measure) for r in rows])
+    t2 = pooling.tau2(yv[:, 0], yv[:, 1], estimator)
+    w = 1 / (yv[:, 1] + t2)
+    mu, se = float((w * yv[:, 0]).sum() / w.sum()), float(np.sqrt(1 / w.sum()))
+    got = [float(effects.back_transform(x, measure)) for x in (mu, mu - Z * se, mu + Z * se)]
+    est = summary[-1]["cells"]["estimate"]
+    texts = [est["est"], est["lo"], est["hi"]]
+    gives = f"{_fmt(got[0], texts[0])} [{_fmt(got[1], texts[1])}, {_fmt(got[2], texts[2])}]"
+    if all(_agrees(g, t) for g, t in zip(got, texts, strict=True)):
+        return True, f"the {len(rows)} rows pool ({estimator}) to the printed {est['text']}"
+    return False, f"prints {summary[-1]['label']!r} {est['text']}; the {len(rows)} rows pool ({estimator}) to {gives}"
+
+
+def propose(table, trials, document, page_label, measure=None, estimator=None):
+    """Proposals of one figure or table: ``{"cells": [...], "rows": [...], "unmatched", "twice", "pool"}``. Each
+    cell: trial_id, arm, statistic, value, derivation, source, locator, quote, figure, box, self_check, verdict.
+    Each row: its label, trial (or why none), verdict and words. ``measure`` and ``estimator`` (the review's spec)
+    where the header names none: a RevMan header ("M-H, Random", "IV, Random") means DerSimonian-Laird, else
+    metafor's default REML."""
+    measure = table["measure"] or measure
+    estimator = estimator or ("DL" if re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"])) else "REML")
+    matched, unmatched, twice = match(table["rows"], trials)
+    cells, rows, checked = [], [], []
+    figure = table["label"] or "table"
+    for i, r in enumerate(table["rows"]):
+        if r["kind"] != "study":
+            continue
+        ok, words = self_check(table, r, measure)
+        tid = matched.get(i)
+        verdict = {True: "passes", False: "fails", None: "nothing printed to check against"}[ok]
+        rows.append({"label": r["label"], "trial_id": tid or "", "self_check": verdict,
+                     "words": words, "box": r["box"],
+                     "why": "" if tid else ("two rows name this trial" if surname_year(r["label"]) and any(
+                         surname_year(r["label"]) == surname_year(o["label"]) for j, o in enumerate(table["rows"])
+                         if j != i and o["kind"] == "study") else "no trial of the review has this author and year")})
+        if ok is not False:
+            checked.append(r)
+        if not tid:
+            continue
+        for (arm, stat), (value, _text, derivation) in sorted(arm_data(table, r).items()):
+            if stat == "nonevents":
+                continue
+            cells.append({"trial_id": tid, "arm": ARMS[arm], "statistic": stat, "value": value,
+                          "derivation": derivation, "source": document, "locator": f"{figure}, {page_label}",
+                          "quote": r["text"], "figure": figure, "box": r["box"],
+                          "self_check": verdict, "check_words": words})
+    pool = pool_check(table, checked, measure, estimator) if len(checked) == sum(
+        1 for r in table["rows"] if r["kind"] == "study") else (False, "a row fails its self-check: no pool checked")
+    return {"cells": cells, "rows": rows, "unmatched": unmatched, "twice": twice, "pool": pool,
+            "measure": measure, "estimator": estimator}

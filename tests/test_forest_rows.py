@@ -1,0 +1,249 @@
+"""Forest plots and tables read as rows (issue 29): proposals from the rows, self-checked, quotes verified in their row.
+
+The plots are drawn at run time by R's metafor (Debian r-cran-metafor 3.8) with tests/reference/forest_plots.R:
+dat.bcg's 2x2 counts as ilab columns under Vaccinated/Control with weights (metafor's own layout), the same trials
+by allocation with a pooled polygon per subgroup (addpoly), the continuous rows of dat.gibson2002 (means, SDs and
+sizes), and those rows in RevMan's column order with a prediction-interval row. The expected arm data are the
+published data sets (data/raw/conformance/bcg_studies.csv, R's dat.gibson2002); the expected pools metafor's
+(pooled.csv, written by the same R script). The BCG table on p. 9 of the metafor paper is read from the R install.
+No PDF is kept in the repository.
+"""
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import bcg_ledger
+import numpy as np
+import pandas as pd
+import pytest
+from test_fulltext import metafor_pdf
+
+from ketamine_ma.engine import effects, pooling
+from ketamine_ma.ledger import fulltext, layout, proposals
+from ketamine_ma.ledger.vocabulary import LedgerError
+
+SCRIPT = Path(__file__).parent / "reference/forest_plots.R"
+
+
+@pytest.fixture(scope="module")
+def plots(tmp_path_factory):
+    if not shutil.which("Rscript"):
+        pytest.skip("Rscript is not installed")
+    out = tmp_path_factory.mktemp("plots")
+    subprocess.run(["Rscript", str(SCRIPT), str(out)], check=True, capture_output=True, timeout=300)
+    shutil.copy(metafor_pdf(), out / "metafor.pdf")
+    return out
+
+
+def gibson():
+    out = subprocess.run(["Rscript", "-e", "suppressMessages(library(metafor)); d <- dat.gibson2002; "
+                          "write.csv(d[!is.na(d$m1i), c('author','year','n1i','m1i','sd1i','n2i','m2i','sd2i')], "
+                          "stdout(), row.names = FALSE)"], capture_output=True, text=True, check=True, timeout=120)
+    from io import StringIO
+
+    return pd.read_csv(StringIO(out.stdout))
+
+
+def bcg_trials():
+    t = bcg_ledger.studies()
+    return [{"trial_id": r.trial_id, "first_author": r.study_id.rsplit(" ", 1)[0].split(" et al")[0]
+             .split(" & ")[0], "year": r.year} for r in t.itertuples()]
+
+
+def gibson_trials(g):
+    return [{"trial_id": f"{a.lower()}{y}", "first_author": a, "year": y} for a, y in zip(g.author, g.year,
+                                                                                          strict=True)]
+
+
+def only_table(path, page=1):
+    tabs = layout.tables(layout.read(path)[page - 1], page)
+    assert len(tabs) == 1, [t["label"] for t in tabs]
+    return tabs[0]
+
+
+def test_metafor_bcg_forest_plot_rows_hold_each_trials_counts_in_their_columns(plots):
+    t = only_table(plots / "bcg_forest.pdf")
+    assert t["label"] == "Figure 2" and t["measure"] == "RR" and not t["problems"]
+    assert [(c["name"].replace("\u2212", "-"), c["group"]) for c in t["columns"]] == [
+        ("TB+", "Vaccinated"), ("TB-", "Vaccinated"), ("TB+", "Control"), ("TB-", "Control")]
+    printed = {r["label"]: [int(r["cells"][i]["text"]) for i in range(4)] for r in t["rows"] if r["kind"] == "study"}
+    expected = {s.study_id: [s.tpos, s.tneg, s.cpos, s.cneg] for s in bcg_ledger.studies().itertuples()}
+    assert {k.replace("\u2212", "-"): v for k, v in printed.items()} == expected
+    text = layout.as_text(layout.read(plots / "bcg_forest.pdf"))
+    assert "Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in text.splitlines()
+
+
+def test_the_metafor_papers_48_pages_are_laid_out_in_about_a_second(plots):
+    start = time.perf_counter()
+    pages = layout.read(plots / "metafor.pdf")
+    took = time.perf_counter() - start
+    print(f"layout of metafor.pdf ({len(pages)} pages): {took:.2f} s")
+    assert len(pages) == 48
+    t = layout.tables(pages[8], 9)[0]
+    assert [c["name"] for c in t["columns"][:4]] == ["tpos", "tneg", "cpos", "cneg"]
+
+
+@pytest.fixture(scope="module")
+def docs(plots, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ft")
+    texts = {}
+    for f in ("metafor.pdf", "bcg_forest.pdf"):
+        shutil.copy(plots / f, folder / f)
+        d = fulltext.read_pdf(folder / f)
+        texts[d["sha256"]] = d
+    return fulltext.Documents(fulltext.index(folder, texts), texts, "data/fulltext")
+
+
+def where(col):
+    return f"data/contrib/bcg.xlsx, sheet 'numbers', row 3, column '{col}'"
+
+
+CONTROL_EVENTS = {"value": (1, "events")}
+
+
+def test_metafor_paper_p9_aronson_control_events_typed_as_4_is_rejected_naming_its_column(docs):
+    row = "Aronson 1948 4 119 11 128 44 random"
+    assert docs.verify("metafor.pdf", "p. 9", row, {"value": 11.0}, where, CONTROL_EVENTS)[2] == 9
+    with pytest.raises(LedgerError) as err:
+        docs.verify("metafor.pdf", "p. 9", row, {"value": 4.0}, where, CONTROL_EVENTS)
+    assert str(err.value) == (f"{where('value')}: 4 is printed in the row of 'Aronson 1948' under 'tpos', not under "
+                              "the control arm's events ('cpos', which prints 11) (the table on p. 9), in "
+                              "data/fulltext/metafor.pdf")
+
+
+def test_metafor_paper_p9_ferguson_control_events_typed_as_55_is_rejected_naming_its_column(docs):
+    row = "Ferguson & Simes 1949 6 300 29 274 55 random"
+    with pytest.raises(LedgerError) as err:
+        docs.verify("metafor.pdf", "p. 9", row, {"value": 55.0}, where, CONTROL_EVENTS)
+    assert str(err.value) == (f"{where('value')}: 55 is printed in the row of 'Ferguson & Simes 1949' under 'ablat', "
+                              "not under the control arm's events ('cpos', which prints 29) (the table on p. 9), in "
+                              "data/fulltext/metafor.pdf")
+
+
+def test_a_forest_plot_row_is_verified_though_the_pages_text_runs_column_by_column(docs):
+    page = docs.texts[docs.named("bcg_forest.pdf")["sha256"]]["pages"][0]
+    row = "Aronson 1948 4 119 11 128 5.06% 0.41 [0.13, 1.26]"
+    assert row not in page  # the plain text holds no row
+    assert docs.verify("bcg_forest.pdf", "Figure 2, p. 1", row, {"value": 4.0}, where, {"value": (0, "events")})
+
+
+def test_another_trials_count_contiguous_in_the_column_wise_text_is_rejected_with_the_row_it_belongs_to(docs):
+    """R draws the labels, then each column bottom-up: after 'Aronson 1948' the text goes on with the first
+    count drawn, Comstock et al 1976's 27. A quote 'Aronson 1948 27' is in the plain text, and is refused."""
+    page = docs.texts[docs.named("bcg_forest.pdf")["sha256"]]["pages"][0]
+    quote = page[page.index("Aronson 1948"):].split(" ")
+    quote = " ".join(quote[:3])
+    assert quote == "Aronson 1948 27"
+    with pytest.raises(LedgerError) as err:
+        docs.verify("bcg_forest.pdf", "p. 1", quote, {"value": 27.0}, where, {"value": (0, "events")})
+    msg = str(err.value)
+    assert msg.startswith(f"{where('quote')}: the quote 'Aronson 1948 27' is not one row of the table on p. 1 of "
+                          "data/fulltext/bcg_forest.pdf: it joins the words of several rows"), msg
+    assert "the row of 'Aronson 1948' reads 'Aronson 1948 4 119 11 128 5.06% 0.41 [0.13, 1.26]'" in msg
+    assert "27 is printed in the row of 'Comstock et al 1976' under 'TB+' under 'Vaccinated' (Figure 2 on p. 1)" in msg
+
+
+def pooled(path):
+    return pd.read_csv(path / "pooled.csv").set_index("figure")
+
+
+def pool(cells, measure, estimator):
+    """The random-effects pool of accepted proposals (the engine's effect and tau2 functions)."""
+    x = pd.DataFrame(cells).pivot_table(index="trial_id", columns=["arm", "statistic"], values="value")
+    if ("ketamine", "mean") in x.columns:
+        yi, vi = effects.md(*(x[(a, s)] for a in ("ketamine", "control") for s in ("mean", "sd", "n")))
+    else:
+        yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
+                                    x[("control", "n")], measure)
+    t2 = pooling.tau2(np.asarray(yi), np.asarray(vi), estimator)
+    w = 1 / (np.asarray(vi) + t2)
+    mu = float((w * yi).sum() / w.sum())
+    se = float(np.sqrt(1 / w.sum()))
+    return mu, mu - proposals.Z * se, mu + proposals.Z * se, t2
+
+
+def test_metafor_bcg_forest_plot_proposals_cover_every_arm_cell_self_check_and_reproduce_metafors_pool(plots):
+    t = only_table(plots / "bcg_forest.pdf")
+    got = proposals.propose(t, bcg_trials(), "bcg_forest.pdf", "p. 1")
+    assert not got["unmatched"] and not got["twice"]
+    assert len(got["rows"]) == 13 and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == 13 * 4  # events and totals per arm; the totals from TB+ and TB- (52 printed cells)
+    assert got["pool"][0] is True, got["pool"]
+    c = got["cells"][0]
+    assert (c["locator"], c["figure"], c["quote"]) == ("Figure 2, p. 1", "Figure 2",
+                                                       "Aronson 1948 4 119 11 128 5.06% 0.41 [0.13, 1.26]")
+    ref = pooled(plots).loc["bcg_forest"]
+    assert pool(got["cells"], "RR", "REML") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                             abs=1e-6)
+
+
+def test_metafor_gibson2002_continuous_forest_plot_proposals_self_check_and_reproduce_metafors_pool(plots):
+    g = gibson()
+    t = only_table(plots / "gibson_forest.pdf")
+    got = proposals.propose(t, gibson_trials(g), "gibson_forest.pdf", "p. 1", estimator="DL")
+    assert len(got["rows"]) == len(g) and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == len(g) * 6 and got["pool"][0] is True, got["pool"]
+    by = {(c["trial_id"], c["arm"], c["statistic"]): c["value"] for c in got["cells"]}
+    for r in g.itertuples():
+        tid = f"{r.author.lower()}{r.year}"
+        assert [by[(tid, "ketamine", s)] for s in ("mean", "sd", "n")] == [r.m1i, r.sd1i, r.n1i]
+        assert [by[(tid, "control", s)] for s in ("mean", "sd", "n")] == [r.m2i, r.sd2i, r.n2i]
+    ref = pooled(plots).loc["gibson_forest"]
+    assert pool(got["cells"], "MD", "DL") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                            abs=1e-6)
+
+
+def test_revman_column_order_with_a_prediction_interval_row_self_checks_and_reproduces_metafors_dl_pool(plots):
+    g = gibson()
+    t = only_table(plots / "revman_md.pdf")
+    assert t["label"] == "Figure 3" and (t["measure"], t["model"]) == ("MD", "random")
+    assert [(c["name"], c["group"]) for c in t["columns"]] == [
+        (s, grp) for grp in ("Experimental", "Control") for s in ("Mean", "SD", "Total")]
+    pi = next(r for r in t["rows"] if r["label"].startswith("Prediction interval"))
+    assert pi["kind"] == "summary" and set(pi["cells"]) == {"estimate"} and pi["cells"]["estimate"]["est"] is None
+    got = proposals.propose(t, gibson_trials(g), "revman_md.pdf", "p. 1")
+    assert got["estimator"] == "DL" and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == len(g) * 6 and got["pool"][0] is True, got["pool"]
+    ref = pooled(plots).loc["revman_md"]
+    assert pool(got["cells"], "MD", "DL") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                          abs=1e-6)
+
+
+def test_metafor_subgroup_layout_with_addpoly_reads_every_trial_and_its_subtotals(plots):
+    t = only_table(plots / "bcg_subgroups.pdf")
+    got = proposals.propose(t, bcg_trials(), "bcg_subgroups.pdf", "p. 1")
+    assert len(got["rows"]) == 13 and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == 52
+    kinds = {r["label"].split(" 0.")[0]: r["kind"] for r in t["rows"]}
+    assert kinds["Subtotal random"] == "summary" and kinds["Allocation: systematic"] == "other"
+
+
+def test_a_plot_drawn_with_one_count_changed_fails_its_rows_self_check_in_words(plots):
+    t = only_table(plots / "bcg_changed.pdf")
+    got = proposals.propose(t, bcg_trials(), "bcg_changed.pdf", "p. 1")
+    bad = [r for r in got["rows"] if r["self_check"] != "passes"]
+    assert [r["label"] for r in bad] == ["Rosenthal et al 1960"]
+    # metafor: escalc("RR", ai = 3, n1i = 231, ci = 12, n2i = 221) -> 0.2392 [0.0685, 0.8360]
+    assert bad[0]["words"] == "prints RR 0.26 [0.07, 0.92]; 3/231 vs 12/221 gives 0.24 [0.07, 0.84]"
+    assert got["pool"][0] is False
+
+
+def test_the_metafor_papers_p9_table_proposes_its_counts_with_nothing_printed_to_check_against(plots):
+    t = layout.tables(layout.read(plots / "metafor.pdf")[8], 9)[0]
+    got = proposals.propose(t, bcg_trials(), "metafor.pdf", "p. 9")
+    assert len(got["cells"]) == 52 and not got["unmatched"]
+    assert {r["self_check"] for r in got["rows"]} == {"nothing printed to check against"}
+    ref = pooled(plots).loc["bcg_forest"]
+    assert pool(got["cells"], "RR", "REML") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                             abs=1e-6)
+
+
+def test_an_unmatched_label_is_listed_and_two_rows_naming_one_trial_propose_nothing(plots):
+    t = only_table(plots / "bcg_forest.pdf")
+    trials = [x for x in bcg_trials() if x["first_author"] != "Aronson"]
+    trials += [{"trial_id": "comstock1974b", "first_author": "Comstock", "year": 1974}]
+    got = proposals.propose(t, trials, "bcg_forest.pdf", "p. 1")
+    assert got["unmatched"] == ["Aronson 1948", "Comstock et al 1974"]
+    assert not any(c["trial_id"].startswith(("aronson", "comstock1974")) for c in got["cells"])
