@@ -247,3 +247,90 @@ def test_an_unmatched_label_is_listed_and_two_rows_naming_one_trial_propose_noth
     got = proposals.propose(t, trials, "bcg_forest.pdf", "p. 1")
     assert got["unmatched"] == ["Aronson 1948", "Comstock et al 1974"]
     assert not any(c["trial_id"].startswith(("aronson", "comstock1974")) for c in got["cells"])
+
+
+# -------------------------------------------------------------------------- the worksheet, end to end
+
+DOI = "10.18637/jss.v036.i03"
+
+
+@pytest.fixture(scope="module")
+def bcg_with_plot(plots, tmp_path_factory):
+    """The reduced BCG review (trials and membership, no numbers) with metafor's forest plot of dat.bcg as the
+    review's PDF: its worksheet."""
+    import yaml
+    from test_pipeline import copy_project, smk
+
+    work = copy_project(tmp_path_factory.mktemp("bcgplot"))
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    bcg_ledger.reduce(work)
+    pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
+    scope = {c: "" for c in pub.columns} | {
+        "review": "bcg", "result_id": "scope", "outcome": "tuberculosis", "analysis": "primary", "k": "13",
+        "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
+        "quote": "the data set object dat.bcg with the results from 13 studies"}
+    pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
+    cfg = work / "config/config.yaml"
+    config = yaml.safe_load(cfg.read_text())
+    config["sensitivity"] = {}
+    cfg.write_text(yaml.safe_dump(config))
+    ft = work / "data/fulltext"
+    ft.mkdir(parents=True)
+    shutil.copy(plots / "bcg_forest.pdf", ft / "bcg_forest.pdf")
+    (ft / "documents.csv").write_text("file,doi,pmid,trials,reviews\nbcg_forest.pdf,,,,bcg\n")
+    start = time.perf_counter()
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    print(f"PDF dropped in -> worksheet with every proposal: {time.perf_counter() - start:.1f} s (snakemake run)")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    return work, smk
+
+
+def sheet(path, name):
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0]).fillna("")
+
+
+@pytest.mark.workflow
+def test_the_worksheet_proposes_every_printed_arm_cell_of_figure_2_with_its_row(bcg_with_plot):
+    work, _ = bcg_with_plot
+    book = work / "results/worksheets/bcg.xlsx"
+    figures, props = sheet(book, "figures"), sheet(book, "proposals")
+    assert figures.figure.tolist() == ["Figure 2, p. 1"]
+    f = figures.iloc[0]
+    assert (f.measure, f.study_rows, f.matched, f.self_check, f.accept) == ("RR", "13", "13", "13 of 13 rows pass", "")
+    assert len(props) == 52 and set(props.self_check) == {"passes"} and (props.accept == "").all()
+    t = bcg_ledger.studies().set_index("trial_id")
+    for r in props.itertuples():
+        s = t.loc[r.trial_id]
+        pos, neg = (s.tpos, s.tneg) if r.arm == "ketamine" else (s.cpos, s.cneg)
+        assert float(r.value) == (pos if r.statistic == "events" else pos + neg), r
+        assert r.quote.startswith(s.study_id.replace("-", "\u2212")) and r.locator == "Figure 2, p. 1"
+    rows = (work / "data/processed/fulltext/pages").glob("*.rows.txt")
+    assert any("Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in p.read_text() for p in rows)
+
+
+@pytest.mark.workflow
+def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with_plot, tmp_path):
+    from openpyxl import load_workbook
+
+    base, smk = bcg_with_plot
+    work = tmp_path / "w"
+    shutil.copytree(base, work, symlinks=True)
+    wb = load_workbook(work / "results/worksheets/bcg.xlsx")
+    head = [c.value for c in wb["figures"][1]]
+    wb["figures"].cell(2, head.index("accept") + 1, "yes")
+    for r in wb["readme"].iter_rows(min_row=2):
+        r[1].value = {"contributor": "Test Reader", "date": "2026-12-07"}.get(r[0].value, r[1].value)
+    (work / "data/contrib").mkdir(parents=True, exist_ok=True)
+    wb.save(work / "data/contrib/bcg.xlsx")
+    res = smk(work, "results/convergence.csv", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
+    mine = x[x.source_kind == "review"]  # a review's table or figure (vocabulary.SOURCE_KINDS)
+    assert len(mine) == 52 and (mine.verified_page == 1).all() and (mine.contributor == "Test Reader").all()
+    rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_estimate": str})
+    rep = rep[rep.result_id != "scope"].set_index("result_id")
+    assert (rep.status == "reproduced").all(), rep[["status", "reason"]].to_dict("records")
+    assert rep.loc["rr_reml"].published_estimate == "-0.7145"  # metafor's REML pool, Viechtbauer 2010 p. 14

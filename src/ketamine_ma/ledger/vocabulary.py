@@ -15,7 +15,7 @@ MERGED = (*TABLES, "not_reported", "risk_of_bias")
 # change (published figures are not contributed; they stay the raw table).
 MERGED_VIEW = ("trials", "membership", "extraction", "conflicts")
 # The sheets of an extraction worksheet (and the CSV twins of a worksheet), in workbook order.
-SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias")
+SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias", "figures", "proposals")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
               "percent", "p_value", "t_value")

@@ -46,6 +46,14 @@ README = [
               "to three passages (page and document) most likely to hold each empty cell. Check the passage, then "
               "type the value, the page in the locator (e.g. 'Table 2, p. 9'), the quote and the PDF's file name or "
               "DOI as source: the rerun proves the quote is on that page."),
+    ("figures", "With the review's own PDF in data/fulltext/ (its manifest row naming the review), its forest plots "
+                "and tables read row by row (docs/forest-plots.md): one row per figure with its self-checks. Look at "
+                "the figure in the PDF (page and label given) and choose 'yes' in accept to take all its rows that "
+                "pass their self-check (or print nothing to check against) into the ledger as the review's reading."),
+    ("proposals", "Every number those figures print for a trial of the review, with the row it came from as quote "
+                  "and the row's self-check (the trial's estimate and CI recomputed from these numbers). Accept row "
+                  "by row with 'yes', leave one out of an accepted figure with 'no', or correct a value (then it is "
+                  "your reading, checked like a typed one). A proposal nobody accepted changes no result."),
     ("trials", "A trial the review includes that the ledger does not know yet: its citation, design, arms and "
                "n, with the quote that prints them, and where the review lists it (included_*)."),
     ("risk_of_bias", "RoB 2 per trial: the judgement of each domain and the overall judgement (low, some "
@@ -188,6 +196,8 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         "numbers": pd.DataFrame(numbers),
         "trials": pd.DataFrame([{"review": review}] * BLANK_TRIAL_ROWS),
         "risk_of_bias": pd.DataFrame(rob),
+        "figures": pd.DataFrame(),
+        "proposals": pd.DataFrame(),
     }
     sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
     counted = set(members(ledger["membership"], review, policy).trial_id)
@@ -256,6 +266,58 @@ def with_hints(numbers, trials, docs, review):
                                                       known.index else {}, docs, review), docs)
                     if not r["value"] else "" for r in numbers.to_dict("records")]
     return out
+
+
+def _outcome(spec, measure):
+    """The outcome a figure of ``measure`` belongs to: the one outcome of the review's analyses of that measure
+    (of all its analyses when none names it), else empty for the reader to choose."""
+    analyses = [a for a in spec["analyses"].values() if a["measure"] == measure] or list(spec["analyses"].values())
+    outcomes = {o for a in analyses for o in a["outcomes"]}
+    return outcomes.pop() if len(outcomes) == 1 else ""
+
+
+def proposal_sheets(review, spec, ledger, docs):
+    """The ``figures`` and ``proposals`` sheets: every forest plot and table of the review's PDFs (manifest
+    ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``).
+    Nothing is accepted here."""
+    from ..ledger import proposals
+
+    mem = ledger["membership"]
+    ids = set(mem[mem.review == review].trial_id)
+    trials = ledger["trials"].drop_duplicates("trial_id")
+    trials = [{"trial_id": t.trial_id, "first_author": t.first_author, "year": t.year}
+              for t in trials[trials.trial_id.isin(ids)].itertuples()]
+    study = {t["trial_id"]: f"{t['first_author']} {str(t['year']).split('.')[0]}" for t in trials}
+    figures, cells = [], []
+    for d in docs.rows:
+        if review not in {r.strip() for r in re.split(r"[;,\s]+", d["reviews"])}:
+            continue
+        for page in range(1, d["pages"] + 1):
+            label = docs.label(d, page)
+            for t in docs.tables(d["sha256"], page):
+                got = proposals.propose(t, trials, d["file"], label)
+                figure = f"{t['label'] or 'Table'}, {label}"
+                failed = [f"{r['label']}: {r['words']}" for r in got["rows"] if r["self_check"] == "fails"]
+                passed = sum(r["self_check"] == "passes" for r in got["rows"])
+                figures.append({
+                    "review": review, "source": d["file"], "page": label, "figure": figure,
+                    "measure": got["measure"] or "", "model": t["model"] or "", "study_rows": len(got["rows"]),
+                    "matched": sum(1 for r in got["rows"] if r["trial_id"]),
+                    "self_check": f"{passed} of {len(got['rows'])} rows pass" + "".join(f"; {f}" for f in failed),
+                    "pool_check": got["pool"][1], "unmatched": "; ".join(got["unmatched"]),
+                    "problems": "; ".join(t["problems"] + [f"{x}: two rows name this trial, neither proposed"
+                                                           for x in got["twice"]])})
+                outcome = _outcome(spec, got["measure"])
+                for c in got["cells"]:
+                    cells.append({
+                        "review": review, "figure": figure, "trial_id": c["trial_id"], "study": study[c["trial_id"]],
+                        "outcome": outcome, "arm": c["arm"], "statistic": c["statistic"],
+                        "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
+                        "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
+                        "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
+                        "box": ", ".join(f"{v:g}" for v in c["box"])})
+    return {k: pd.DataFrame(v).reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str)
+            for k, v in (("figures", figures), ("proposals", cells))}
 
 
 def _candidate_cells(member_exclusions, member_missing):
@@ -363,6 +425,8 @@ def to_xlsx(sheets, outcomes):
         editable = set(FILLED.get(name, [])) | ({"value"} if name == "readme" else set())
         if name == "numbers":
             editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "scale", "source"}
+        if name == "proposals":  # a reader may correct what was read (then it is their reading)
+            editable |= {"outcome", "scale", "value"}
         last = max(len(df) + 1, 200)
         for j, col in enumerate(df.columns, start=1):
             letter = get_column_letter(j)

@@ -11,12 +11,14 @@ def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None
               member_exclusions=None, member_missing=None):
     """Sheets and cell counts of one review's worksheet (``contributed``: its contribution log; ``exclusions``: why
     each included trial is not pooled; ``member_*``: the clean stage's reasons and missing cells of every member,
-    counted or not); with full texts (``docs``), hints for every empty cell."""
+    counted or not); with full texts (``docs``), hints for every empty cell and the numbers proposed from the
+    review's own forest plots and tables."""
     sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
                               exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
                               member_missing=member_missing)
     if docs is not None:
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
+        sheets.update(ws.proposal_sheets(review, spec, ledger, docs))
     return sheets, counts
 
 

@@ -34,6 +34,11 @@ LAYOUT = {
                "included_quote"],
     "risk_of_bias": ["review", "trial_id", "study", *(c for d in ROB_DOMAINS for c in (d, f"{d}_support")), "source",
                      "locator"],
+    # a review's forest plots and tables read from its PDFs (ledger.proposals): one row per figure, one per cell
+    "figures": ["review", "source", "page", "figure", "measure", "model", "study_rows", "matched", "self_check",
+                "pool_check", "unmatched", "problems", "accept"],
+    "proposals": ["review", "figure", "trial_id", "study", "outcome", "arm", "statistic", "scale", "value",
+                  "derivation", "source", "locator", "quote", "self_check", "check", "box", "accept"],
 }
 # A row contributed in an earlier round comes back in the next worksheet with who read it and when (a worksheet
 # saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
@@ -47,6 +52,8 @@ FILLED = {
     "numbers": ["value", "derivation", "not_reported", "locator", "quote"],
     "trials": [c for c in LAYOUT["trials"] if c not in ("review", *STAMP)],
     "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source", *STAMP)],
+    "figures": ["accept"],
+    "proposals": ["accept"],
 }
 # Drop-down values (worksheet data validation) and what the reader accepts.
 ENUMS = {
@@ -60,7 +67,24 @@ ENUMS = {
     ("trials", "pain_type"): ("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear"),
     ("trials", "crps"): ("yes", "no"),
     **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
+    ("figures", "accept"): ("yes",),
+    ("proposals", "accept"): ("yes", "no"),
 }
+# A proposal's self-check verdicts (ledger.proposals); accepting a figure takes its rows that do not fail.
+FAILS = "fails"
+
+
+def accepted(sheets):
+    """The proposals a reader accepted, as numbers rows (with their sheet row in ``_row``): a row marked 'yes',
+    and every row of a figure marked 'yes' in the figures sheet whose self-check does not fail, unless marked
+    'no'. A proposal nobody accepted is no contribution."""
+    figures = sheets["figures"]
+    chosen = set(zip(figures.source[figures.accept == "yes"], figures.figure[figures.accept == "yes"], strict=True))
+    p = sheets["proposals"]
+    keep = [a == "yes" or (a != "no" and c != FAILS and (s, f) in chosen)
+            for a, c, s, f in zip(p.accept, p.self_check, p.source, p.figure, strict=True)]
+    out = p[keep].assign(accept="yes")
+    return out.reindex(columns=[*LAYOUT["numbers"], "accept", "_row"], fill_value="")
 META_FIELDS = ("review", "contributor", "date")
 
 

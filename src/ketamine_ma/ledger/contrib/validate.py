@@ -23,7 +23,19 @@ from ...engine.rm5 import Rm5Error, read_rm5
 from .. import rows
 from ..rows import same_label, time_key, value_in_quote
 from ..vocabulary import DAY_COUNT, TRIAL_ID, LedgerError, window_words
-from .read import ENUMS, FILLED, LAYOUT, META_FIELDS, ROB_DOMAINS, STAMP, Where, cell_key, read_sheets, sheet_file
+from .read import (
+    ENUMS,
+    FILLED,
+    LAYOUT,
+    META_FIELDS,
+    ROB_DOMAINS,
+    STAMP,
+    Where,
+    accepted,
+    cell_key,
+    read_sheets,
+    sheet_file,
+)
 
 LOG_COLUMNS = ["origin", "became", "file", "sheet", "row",
                *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
@@ -138,7 +150,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     ``selected``: the reviews of this run; ``specs``: their review specs (time-point rules); ``verify(rows, places,
     table)``: proves the rows whose source is a full text of the folder (``ledger.fulltext``). Returns a dict of
     DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
-    each with ``source_kind``, ``contributor`` and ``contributed_on``) and ``log`` (one line per filled
+    each with ``source_kind``: full_text, or review for an accepted proposal of a review's figure, ``contributor``
+    and ``contributed_on``) and ``log`` (one line per filled
     row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
     """
     known_trials = set(ledger["trials"]["trial_id"])
@@ -161,12 +174,15 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                 new_trials.setdefault(r["trial_id"], Where(sheet_file(unit, "trials"), "trials", r["_row"]))
     given = {}
     for unit, sheets, meta in parsed:
-        for sheet in ("membership", "numbers", "trials", "risk_of_bias"):
-            label = sheet_file(unit, sheet)
-            for _, row in sheets[sheet].iterrows():
+        for given_in in ("membership", "numbers", "proposals", "trials", "risk_of_bias"):
+            # an accepted proposal is a number read from the review's figure: checked as a typed one
+            sheet = "numbers" if given_in == "proposals" else given_in
+            label = sheet_file(unit, given_in)
+            body = accepted(sheets) if given_in == "proposals" else sheets[sheet]
+            for _, row in body.iterrows():
                 if not any(row[c] for c in FILLED[sheet]):
                     continue  # an empty row: nothing contributed
-                where = Where(label, sheet, row["_row"])
+                where = Where(label, given_in, row["_row"])
                 who, when = _stamp(row, meta, where, unit)
                 if row["review"] not in selected:
                     raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
@@ -177,8 +193,9 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                 if sheet != "trials" and tid not in known_trials and tid not in new_trials:
                     raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
                                       "nor in a worksheet's trials sheet")
-                stamp = {"source_kind": "full_text", "contributor": who, "contributed_on": when}
-                origin = f"{label}, sheet '{sheet}', row {row['_row']}"
+                kind = "review" if given_in == "proposals" else "full_text"  # vocabulary.SOURCE_KINDS
+                stamp = {"source_kind": kind, "contributor": who, "contributed_on": when}
+                origin = f"{label}, sheet '{given_in}', row {row['_row']}"
                 raw = {"file": label, "sheet": sheet, "row": row["_row"],
                        **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
                 key, content = cell_key(sheet, row), tuple(row[c] for c in FILLED[sheet])
