@@ -307,6 +307,9 @@ def test_the_worksheet_proposes_every_printed_arm_cell_of_figure_2_with_its_row(
         pos, neg = (s.tpos, s.tneg) if r.arm == "ketamine" else (s.cpos, s.cneg)
         assert float(r.value) == (pos if r.statistic == "events" else pos + neg), r
         assert r.quote.startswith(s.study_id.replace("-", "\u2212")) and r.locator == "Figure 2, p. 1"
+    assert props.picture.nunique() == 1 and figures.picture[0] == props.picture[0]
+    page = (work / "results/worksheets/bcg/figures.html").read_text()
+    assert f"id='{figures.picture[0]}'" in page and page.count("<td>not accepted</td>") == 13
     rows = (work / "data/processed/fulltext/pages").glob("*.rows.txt")
     assert any("Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in p.read_text() for p in rows)
 
@@ -334,3 +337,64 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
     rep = rep[rep.result_id != "scope"].set_index("result_id")
     assert (rep.status == "reproduced").all(), rep[["status", "reason"]].to_dict("records")
     assert rep.loc["rr_reml"].published_estimate == "-0.7145"  # metafor's REML pool, Viechtbauer 2010 p. 14
+    page = (work / "results/worksheets/bcg/figures.html").read_text()
+    assert page.count("<td>accepted</td>") == 13 and page.count("data:image/png;base64,") == 1
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+
+def fpdf_table(path, rows, angle=0, header=True):
+    """A small two-arm table (the BCG counts of Aronson 1948 and Ferguson & Simes 1949, typed from
+    data/raw/conformance/bcg_studies.csv) drawn with fpdf2, sideways when ``angle`` is 90."""
+    from fpdf import FPDF
+    from test_fulltext import font
+
+    pdf = FPDF()
+    pdf.add_font("dv", fname=font())
+    pdf.set_font("dv", size=9)
+    pdf.add_page()
+    xs = (20, 75, 95, 115, 135)
+    lines = ([("", "Vaccinated", "", "Control", ""), ("Study", "Events", "Total", "Events", "Total")]
+             if header else []) + rows
+    with pdf.rotation(angle, x=105, y=148):
+        for i, cells in enumerate(lines):
+            for x, c in zip(xs, cells, strict=True):
+                pdf.text(x + (5 if c in ("Vaccinated", "Control") else 0), 60 + 7 * i, c)  # groups over their pair
+    pdf.output(str(path))
+    return path
+
+
+BCG_TWO = [("Aronson 1948", "4", "123", "11", "139"), ("Ferguson & Simes 1949", "6", "306", "29", "303")]
+
+
+def test_a_table_set_sideways_on_its_page_is_read_turned_upright(tmp_path):
+    pages = layout.read(fpdf_table(tmp_path / "side.pdf", BCG_TWO, angle=90))
+    assert pages[0]["rotation"] in (90, 270)
+    t = layout.tables(pages[0], 1)[0]
+    assert [r["text"] for r in t["rows"]] == [" ".join(r) for r in BCG_TWO]
+    assert [(c["name"], c["group"], c["arm"], c["statistic"]) for c in t["columns"]] == [
+        ("Events", "Vaccinated", 0, "events"), ("Total", "Vaccinated", 0, "n"), ("Events", "Control", 1, "events"),
+        ("Total", "Control", 1, "n")]
+    assert "text runs at" in layout.as_text(pages).splitlines()[0]
+
+
+def test_a_table_whose_header_cannot_be_read_is_listed_and_proposes_nothing(tmp_path):
+    t = layout.tables(layout.read(fpdf_table(tmp_path / "nohead.pdf", BCG_TWO, header=False))[0], 1)[0]
+    assert t["problems"] == ["no header above the rows: its columns cannot be named"]
+    got = proposals.propose(t, bcg_trials(), "nohead.pdf", "p. 1")
+    assert got["cells"] == [] and {r["trial_id"] for r in got["rows"]} == {"aronson1948", "ferguson1949"}
+
+
+def test_a_plot_pasted_as_an_image_is_reported_as_an_image(tmp_path):
+    from fpdf import FPDF
+    from PIL import Image
+
+    Image.new("L", (600, 400), 230).save(tmp_path / "plot.png")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.text(20, 20, "Figure 2. Forest plot of comparison: 1 Vaccine versus control, outcome: 1.1 Tuberculosis.")
+    pdf.image(str(tmp_path / "plot.png"), x=20, y=30, w=170)
+    pdf.output(str(tmp_path / "image.pdf"))
+    page = layout.read(tmp_path / "image.pdf")[0]
+    assert len(page["images"]) == 1 and layout.tables(page, 1) == []

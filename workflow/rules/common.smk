@@ -493,6 +493,10 @@ def worksheet_inputs(wildcards):
             # the rows contributed so far, carried into the next worksheet
             "contributions": f"{review_ledger(r)}/contributions.csv",
             **fulltext_inputs(),
+            # the pictures of the PDFs' forest plots and tables, for the figures page
+            "pictures": expand(
+                FULLTEXT_PICTURES, sha=FULLTEXT_FILES if FULLTEXT_ON else []
+            ),
             **clean_logs(r),
             # the candidates' reasons and missing cells, as the clean stage reads them
             "member_exclusions": member_outputs(r)["member_exclusions"],

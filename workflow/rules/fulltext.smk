@@ -9,6 +9,7 @@ rule extract_fulltext:
     output:
         pages=FULLTEXT_PAGES,
         rows="data/processed/fulltext/pages/{sha}.rows.txt",
+        pictures=FULLTEXT_PICTURES,
     log:
         "logs/extract/fulltext_{sha}.log",
     benchmark:

@@ -20,6 +20,7 @@ PROVENANCE_INPUTS = "data/processed/provenance_inputs.json"
 CROSS_REVIEW_NOTEBOOK = "results/notebooks/cross_review.html"
 FULLTEXT_DOCUMENTS = "data/processed/fulltext/documents.csv"
 FULLTEXT_PAGES = "data/processed/fulltext/pages/{sha}.json"
+FULLTEXT_PICTURES = "data/processed/fulltext/pages/{sha}.pictures.json"
 WORKSHEETS = "results/worksheets/"
 
 

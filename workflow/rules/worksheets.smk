@@ -10,6 +10,7 @@ rule worksheet:
         xlsx=report(worksheet(), category="Worksheets"),
         csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=vocabulary.SHEETS),
         counts=worksheet_cells(),
+        figures="results/worksheets/{review}/figures.html",
     log:
         "logs/worksheets/{review}.log",
     benchmark:

@@ -1,4 +1,5 @@
-"""Extract stage: one PDF of the full-text folder read once into normalised page-indexed text and layout rows."""
+"""Extract stage: one PDF of the full-text folder read once into normalised page-indexed text, its layout rows and
+the pictures of its forest plots and tables."""
 
 from pathlib import Path
 
@@ -10,6 +11,7 @@ def main(smk):
     data = fulltext.read_pdf(smk.input.pdf, label=smk.params.label)
     io.write_json(data, smk.output.pages)
     Path(smk.output.rows).write_text(layout.as_text(data["layout"]), encoding="utf-8")
+    io.write_json(layout.pictures(smk.input.pdf, data["layout"], data["sha256"]), smk.output.pictures)
     Path(smk.log[0]).write_text(f"{smk.params.label}: {len(data['pages'])} page(s), sha256 {data['sha256']}\n")
 
 

@@ -1,5 +1,6 @@
 """Worksheets: one review's extraction worksheet (.xlsx and a CSV twin per sheet) and its cell counts."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,18 +18,23 @@ def main(smk):
         missing = pd.read_csv(smk.input.missing)
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
         docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
-        sheets, counts = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
-                                              exclusions=pd.read_csv(smk.input.exclusions), pm_reading=p.pm_reading,
-                                              member_exclusions=pd.read_csv(smk.input.member_exclusions),
-                                              member_missing=pd.read_csv(smk.input.member_missing))
+        pictures = {k: v for f in smk.input.get("pictures", []) for k, v in json.loads(Path(f).read_text()).items()}
+        sheets, counts, page = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
+                                                    exclusions=pd.read_csv(smk.input.exclusions),
+                                                    pm_reading=p.pm_reading,
+                                                    member_exclusions=pd.read_csv(smk.input.member_exclusions),
+                                                    member_missing=pd.read_csv(smk.input.member_missing),
+                                                    pictures=pictures)
         outcomes = sorted({o for a in p.spec["analyses"].values() for o in a["outcomes"]})
     else:
         sheets, counts = ws.build_conformance(p.review, p.spec, pd.read_csv(smk.input.studies))
         outcomes = []
+        page = ws.figures_page(p.review, [], {})
     for path in smk.output.csv:
         io.write_csv(ws.csv_twin(sheets[Path(path).stem]), path)
     io.write_bytes(ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
+    Path(smk.output.figures).write_text(page, encoding="utf-8")
     Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))
 
 

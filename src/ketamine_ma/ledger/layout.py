@@ -14,6 +14,7 @@ kept as such and never read as a trial. See docs/forest-plots.md.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -21,33 +22,43 @@ import unicodedata
 # space is about a quarter of it, a table's column gutter one height or more).
 CELL_GAP = 0.75
 WORD_GAP = 0.12
+# A picture with fewer characters on it than this has no text layer there: an image of a plot, not a plot.
+MIN_CHARS_IN_REGION = 20
 
 # ------------------------------------------------------------------------------------------ page -> rows
 
 
 def _chars(textpage):
-    """Non-blank characters of a text page as ``(text, x0, y0, x1, y1)`` (loose boxes, PDF points). pdfium's raw
-    calls: the wrapped ones cost a 48-page paper about 2 s, these a quarter of it."""
+    """Non-blank characters of a text page as ``(text, x0, y0, x1, y1)`` (loose boxes, PDF points) and the
+    direction most of them run in (0, 90, 180 or 270 degrees counter-clockwise). pdfium's raw calls: the wrapped
+    ones cost a 48-page paper about 2 s, these a quarter of it."""
     import pypdfium2.raw as pdfium_c
 
-    out, rect = [], pdfium_c.FS_RECTF()
+    out, rect, angles = [], pdfium_c.FS_RECTF(), {}
     for i in range(textpage.count_chars()):
         u = pdfium_c.FPDFText_GetUnicode(textpage, i)
         if u in (0, 2, 0xFFFE) or chr(u).isspace() or not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect):
             continue
         out.append((chr(u), rect.left, rect.bottom, rect.right, rect.top))
-    return out
+        if len(out) % 8:
+            continue  # the direction from every 8th character: enough to tell, at an eighth of the cost
+        a = pdfium_c.FPDFText_GetCharAngle(textpage, i)
+        if a >= 0:
+            q = int(round(-math.degrees(a) / 90)) % 4 * 90  # pdfium measures clockwise, the turns here counter-
+            angles[q] = angles.get(q, 0) + 1
+    return out, max(sorted(angles), key=angles.get) if angles else 0
 
 
-def _turn(chars, rotation, width, height):
-    """Character boxes in the page's reading orientation: a page with ``/Rotate`` is turned as a viewer shows it."""
-    if rotation == 0:
+def _turn(chars, angle, width, height):
+    """Character boxes turned so that text running at ``angle`` (a table set sideways on its page, shown upright
+    by the page's /Rotate) reads left to right."""
+    if angle == 0:
         return chars
     out = []
     for c, x0, y0, x1, y1 in chars:
-        if rotation == 90:
+        if angle == 90:
             box = (y0, width - x1, y1, width - x0)
-        elif rotation == 180:
+        elif angle == 180:
             box = (width - x1, height - y1, width - x0, height - y0)
         else:
             box = (height - y1, x0, height - y0, x1)
@@ -96,9 +107,12 @@ def cells(row):
 
 
 def read(path):
-    """Every page's rows: ``[{"rotation": deg, "size": [w, h], "chars": n, "rows": [...]}, ...]``. A page turned
-    by ``/Rotate`` is read in the orientation a viewer shows it."""
+    """Every page's rows: ``[{"rotation": deg, "size": [w, h], "chars": n, "images": [...], "rows": [...]}, ...]``.
+    A page whose text runs sideways is read in the direction its text runs (``rotation`` says by how much it was
+    turned); ``images``: the boxes of pictures covering a tenth of the page or more with no text on them (a
+    forest plot pasted as an image)."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     doc = pdfium.PdfDocument(str(path))
     pages = []
@@ -108,14 +122,20 @@ def read(path):
             tp = page.get_textpage()
             try:
                 w, h = page.get_width(), page.get_height()
-                rot = page.get_rotation()
-                chars = _turn(_chars(tp), rot, w, h)
+                chars, angle = _chars(tp)
+                images = []
+                for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+                    x0, y0, x1, y1 = obj.get_bounds()
+                    inside = sum(1 for c in chars if x0 <= c[1] and c[3] <= x1 and y0 <= c[2] and c[4] <= y1)
+                    if (x1 - x0) * (y1 - y0) >= 0.1 * w * h and inside < MIN_CHARS_IN_REGION:
+                        images.append([round(v, 2) for v in (x0, y0, x1, y1)])
+                chars = _turn(chars, angle, w, h)
             finally:
                 tp.close()
                 page.close()
-            size = [h, w] if rot in (90, 270) else [w, h]
-            pages.append({"rotation": rot, "size": [round(v, 2) for v in size], "chars": len(chars),
-                          "rows": rows_of(chars)})
+            size = [h, w] if angle in (90, 270) else [w, h]
+            pages.append({"rotation": angle, "size": [round(v, 2) for v in size], "chars": len(chars),
+                          "images": images, "rows": rows_of(chars)})
     finally:
         doc.close()
     return pages
@@ -130,7 +150,8 @@ def as_text(pages):
     """The rows as plain text, one line per row, cells separated by `` | ``, a heading line per page."""
     out = []
     for i, p in enumerate(pages, start=1):
-        out.append(f"=== page {i}" + (f" (rotated {p['rotation']} degrees, read as shown)" if p["rotation"] else ""))
+        turned = f" (text runs at {p['rotation']} degrees: read turned upright)" if p["rotation"] else ""
+        out.append(f"=== page {i}{turned}")
         out += [row_text(r, " | ") for r in p["rows"]]
     return "\n".join(out) + "\n"
 
@@ -502,3 +523,45 @@ def check_in_row(table, row, values, stats, page_label):
             bad[col] = (f"{v:g} is not the {arm} arm's {want[1]} of {row['label']!r}: "
                         f"{_cell_words(table, expected)} is {prints}")
     return bad
+
+
+# ------------------------------------------------------------------------------------------------ pictures
+
+def region_id(sha, page, index):
+    """The name of a figure's picture: the document's checksum (8 digits), the page and the figure's place on it."""
+    return f"{sha[:8]}-p{page}-{index}"
+
+
+def pictures(path, pages, sha, scale=1.5, margin=12.0):
+    """PNG pictures (base64) of every forest plot, table and text-less image region of a PDF, as
+    ``{region_id: {"page", "box", "png"}}``, rendered by pdfium: what a reader compares the parsed rows with. A page
+    whose text runs sideways is pictured whole, turned upright."""
+    import base64
+    import io
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    out = {}
+    try:
+        for n, p in enumerate(pages, start=1):
+            boxes = [t["box"] for t in tables(p, n)] + p.get("images", [])
+            if not boxes:
+                continue
+            page = doc[n - 1]
+            w, h = page.get_width(), page.get_height()
+            for i, (x0, y0, x1, y1) in enumerate(boxes, start=1):
+                if p["rotation"]:
+                    crop = (0, 0, 0, 0)
+                else:
+                    crop = (max(0, x0 - margin), max(0, y0 - margin), max(0, w - x1 - margin),
+                            max(0, h - y1 - margin))
+                img = page.render(scale=scale, crop=crop, rotation=p["rotation"]).to_pil()
+                buf = io.BytesIO()
+                img.save(buf, format="PNG", optimize=True)
+                out[region_id(sha, n, i)] = {"page": n, "box": [x0, y0, x1, y1],
+                                             "png": base64.b64encode(buf.getvalue()).decode()}
+            page.close()
+    finally:
+        doc.close()
+    return out

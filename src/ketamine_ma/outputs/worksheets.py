@@ -278,9 +278,9 @@ def _outcome(spec, measure):
 
 def proposal_sheets(review, spec, ledger, docs):
     """The ``figures`` and ``proposals`` sheets: every forest plot and table of the review's PDFs (manifest
-    ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``).
-    Nothing is accepted here."""
-    from ..ledger import proposals
+    ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``);
+    and under ``seen`` what the figures page shows of each (``figures_page``). Nothing is accepted here."""
+    from ..ledger import layout, proposals
 
     mem = ledger["membership"]
     ids = set(mem[mem.review == review].trial_id)
@@ -288,25 +288,35 @@ def proposal_sheets(review, spec, ledger, docs):
     trials = [{"trial_id": t.trial_id, "first_author": t.first_author, "year": t.year}
               for t in trials[trials.trial_id.isin(ids)].itertuples()]
     study = {t["trial_id"]: f"{t['first_author']} {str(t['year']).split('.')[0]}" for t in trials}
-    figures, cells = [], []
+    x = ledger["extraction"]
+    taken = x[x.source_kind == "review_figure"] if "source_kind" in x else x.iloc[0:0]
+    taken = set(zip(taken.trial_id, taken.locator, strict=True))
+    figures, cells, seen = [], [], []
     for d in docs.rows:
         if review not in {r.strip() for r in re.split(r"[;,\s]+", d["reviews"])}:
             continue
-        for page in range(1, d["pages"] + 1):
+        pages = docs.texts[d["sha256"]].get("layout") or []
+        for page in range(1, min(d["pages"], len(pages)) + 1):
             label = docs.label(d, page)
-            for t in docs.tables(d["sha256"], page):
+            tabs = docs.tables(d["sha256"], page)
+            for i, t in enumerate(tabs, start=1):
                 got = proposals.propose(t, trials, d["file"], label)
                 figure = f"{t['label'] or 'Table'}, {label}"
+                picture = layout.region_id(d["sha256"], page, i)
                 failed = [f"{r['label']}: {r['words']}" for r in got["rows"] if r["self_check"] == "fails"]
                 passed = sum(r["self_check"] == "passes" for r in got["rows"])
+                problems = t["problems"] + [f"{x}: two rows name this trial, neither proposed" for x in got["twice"]]
                 figures.append({
                     "review": review, "source": d["file"], "page": label, "figure": figure,
                     "measure": got["measure"] or "", "model": t["model"] or "", "study_rows": len(got["rows"]),
                     "matched": sum(1 for r in got["rows"] if r["trial_id"]),
                     "self_check": f"{passed} of {len(got['rows'])} rows pass" + "".join(f"; {f}" for f in failed),
                     "pool_check": got["pool"][1], "unmatched": "; ".join(got["unmatched"]),
-                    "problems": "; ".join(t["problems"] + [f"{x}: two rows name this trial, neither proposed"
-                                                           for x in got["twice"]])})
+                    "problems": "; ".join(problems), "picture": picture})
+                seen.append({"figure": figure, "source": d["file"], "picture": picture, "problems": problems,
+                             "pool": got["pool"][1], "rows": [
+                                 {**r, "accepted": bool(r["trial_id"]) and (r["trial_id"], figure) in taken}
+                                 for r in got["rows"]]})
                 outcome = _outcome(spec, got["measure"])
                 for c in got["cells"]:
                     cells.append({
@@ -315,9 +325,48 @@ def proposal_sheets(review, spec, ledger, docs):
                         "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
                         "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
                         "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
-                        "box": ", ".join(f"{v:g}" for v in c["box"])})
-    return {k: pd.DataFrame(v).reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str)
-            for k, v in (("figures", figures), ("proposals", cells))}
+                        "box": ", ".join(f"{v:g}" for v in c["box"]), "picture": picture})
+            for j in range(len(tabs) + 1, len(tabs) + 1 + len(pages[page - 1].get("images", []))):
+                why = ("a picture with no text layer in its region: nothing can be read or proposed from it; type "
+                       "its numbers in the numbers sheet")
+                picture = layout.region_id(d["sha256"], page, j)
+                figures.append({"review": review, "source": d["file"], "page": label, "figure": f"Image, {label}",
+                                "problems": why, "picture": picture})
+                seen.append({"figure": f"Image, {label}", "source": d["file"], "picture": picture,
+                             "problems": [why], "pool": "", "rows": []})
+    out = {k: pd.DataFrame(v).reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str)
+           for k, v in (("figures", figures), ("proposals", cells))}
+    return out, seen
+
+
+def figures_page(review, seen, pictures):
+    """A page of what was read from the review's PDFs (HTML, pictures inline): per figure or table the picture of
+    its region beside its rows as parsed, each with its self-check, its trial and whether a reader accepted it."""
+    from html import escape
+
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{escape(review)}: figures read from its PDFs</title>",
+             "<style>body{font:14px sans-serif;margin:1em}section{display:flex;gap:1em;margin-bottom:2em;"
+             "align-items:flex-start}img{max-width:55%;border:1px solid #ccc}table{border-collapse:collapse}"
+             "td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}"
+             ".fails{color:#a00}.passes{color:#060}</style>",
+             f"<h1>{escape(review)}: forest plots and tables read from its PDFs</h1>"]
+    if not seen:
+        parts.append("<p>No forest plot or table was read: put the review's PDF in the full-text folder with its "
+                     "manifest row naming the review (docs/forest-plots.md).</p>")
+    for f in seen:
+        pic = pictures.get(f["picture"])
+        img = f"<img alt='{escape(f['figure'])}' src='data:image/png;base64,{pic['png']}'>" if pic else \
+            "<p>(no picture)</p>"
+        rows = "".join(
+            f"<tr><td>{escape(r['label'])}</td><td>{escape(r['trial_id'] or r['why'])}</td>"
+            f"<td class='{'fails' if r['self_check'] == 'fails' else 'passes'}'>{escape(r['self_check'])}: "
+            f"{escape(r['words'])}</td><td>{'accepted' if r['accepted'] else 'not accepted'}</td></tr>"
+            for r in f["rows"])
+        notes = "".join(f"<p>{escape(p)}</p>" for p in f["problems"] + ([f["pool"]] if f["pool"] else []))
+        parts.append(f"<h2 id='{f['picture']}'>{escape(f['figure'])} of {escape(f['source'])}</h2><section>{img}"
+                     f"<div>{notes}<table><tr><th>row</th><th>trial</th><th>self-check</th><th>accepted</th></tr>"
+                     f"{rows}</table></div></section>")
+    return "\n".join(parts) + "\n"
 
 
 def _candidate_cells(member_exclusions, member_missing):

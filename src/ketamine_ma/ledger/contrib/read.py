@@ -36,9 +36,9 @@ LAYOUT = {
                      "locator"],
     # a review's forest plots and tables read from its PDFs (ledger.proposals): one row per figure, one per cell
     "figures": ["review", "source", "page", "figure", "measure", "model", "study_rows", "matched", "self_check",
-                "pool_check", "unmatched", "problems", "accept"],
+                "pool_check", "unmatched", "problems", "picture", "accept"],
     "proposals": ["review", "figure", "trial_id", "study", "outcome", "arm", "statistic", "scale", "value",
-                  "derivation", "source", "locator", "quote", "self_check", "check", "box", "accept"],
+                  "derivation", "source", "locator", "quote", "self_check", "check", "box", "picture", "accept"],
 }
 # A row contributed in an earlier round comes back in the next worksheet with who read it and when (a worksheet
 # saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
