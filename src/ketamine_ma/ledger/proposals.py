@@ -22,6 +22,7 @@ from . import layout
 from .vocabulary import ARMS
 
 Z = 1.959963984540054  # the normal quantile of a 95% CI, as metafor and RevMan use it
+UNCHECKED = "nothing printed to check against"
 
 
 def _fold(text):
@@ -171,7 +172,7 @@ def propose(table, trials, document, page_label, measure=None, estimator=None):
             continue
         ok, words = self_check(table, r, measure)
         tid = matched.get(i)
-        verdict = {True: "passes", False: "fails", None: "nothing printed to check against"}[ok]
+        verdict = {True: "passes", False: "fails", None: UNCHECKED}[ok]
         rows.append({"label": r["label"], "trial_id": tid or "", "self_check": verdict,
                      "words": words, "box": r["box"],
                      "why": "" if tid else ("two rows name this trial" if surname_year(r["label"]) and any(

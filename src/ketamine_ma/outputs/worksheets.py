@@ -305,12 +305,15 @@ def proposal_sheets(review, spec, ledger, docs):
                 picture = layout.region_id(d["sha256"], page, i)
                 failed = [f"{r['label']}: {r['words']}" for r in got["rows"] if r["self_check"] == "fails"]
                 passed = sum(r["self_check"] == "passes" for r in got["rows"])
+                unchecked = sum(r["self_check"] == proposals.UNCHECKED for r in got["rows"])
                 problems = t["problems"] + [f"{x}: two rows name this trial, neither proposed" for x in got["twice"]]
                 figures.append({
                     "review": review, "source": d["file"], "page": label, "figure": figure,
                     "measure": got["measure"] or "", "model": t["model"] or "", "study_rows": len(got["rows"]),
                     "matched": sum(1 for r in got["rows"] if r["trial_id"]),
-                    "self_check": f"{passed} of {len(got['rows'])} rows pass" + "".join(f"; {f}" for f in failed),
+                    "self_check": f"{passed} of {len(got['rows'])} rows pass"
+                    + (f"; {unchecked} print nothing to check against" if unchecked else "")
+                    + "".join(f"; {f}" for f in failed),
                     "pool_check": got["pool"][1], "unmatched": "; ".join(got["unmatched"]),
                     "problems": "; ".join(problems), "picture": picture})
                 seen.append({"figure": figure, "source": d["file"], "picture": picture, "problems": problems,
@@ -359,7 +362,8 @@ def figures_page(review, seen, pictures):
             "<p>(no picture)</p>"
         rows = "".join(
             f"<tr><td>{escape(r['label'])}</td><td>{escape(r['trial_id'] or r['why'])}</td>"
-            f"<td class='{'fails' if r['self_check'] == 'fails' else 'passes'}'>{escape(r['self_check'])}: "
+            f"<td class='{r['self_check'] if r['self_check'] in ('fails', 'passes') else ''}'>"
+            f"{escape(r['self_check'])}: "
             f"{escape(r['words'])}</td><td>{'accepted' if r['accepted'] else 'not accepted'}</td></tr>"
             for r in f["rows"])
         notes = "".join(f"<p>{escape(p)}</p>" for p in f["problems"] + ([f["pool"]] if f["pool"] else []))
