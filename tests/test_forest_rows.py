@@ -170,7 +170,8 @@ def test_metafor_bcg_forest_plot_proposals_cover_every_arm_cell_self_check_and_r
     assert not got["unmatched"] and not got["twice"]
     assert len(got["rows"]) == 13 and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
     assert len(got["cells"]) == 13 * 4  # events and totals per arm; the totals from TB+ and TB- (52 printed cells)
-    assert got["pool"][0] is True, got["pool"]
+    assert got["pool"] == (True, "the 13 rows pool (REML) to the printed 0.49 [0.34, 0.70] and weigh the rows as "
+                                 "printed (13 weights)")
     c = got["cells"][0]
     assert (c["locator"], c["figure"], c["quote"]) == ("Figure 2, p. 1", "Figure 2",
                                                        "Aronson 1948 4 119 11 128 5.06% 0.41 [0.13, 1.26]")
@@ -206,6 +207,8 @@ def test_revman_column_order_with_a_prediction_interval_row_self_checks_and_repr
     got = proposals.propose(t, gibson_trials(g), "revman_md.pdf", "p. 1")
     assert got["estimator"] == "DL" and all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
     assert len(got["cells"]) == len(g) * 6 and got["pool"][0] is True, got["pool"]
+    assert "weigh the rows as printed (13 weights)" in got["pool"][1]
+    assert got["totals"] == (True, f"the rows' totals sum to the printed {g.n1i.sum()} and {g.n2i.sum()}")
     ref = pooled(plots).loc["revman_md"]
     assert pool(got["cells"], "MD", "DL") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
                                                           abs=1e-6)

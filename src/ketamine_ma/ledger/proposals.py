@@ -139,7 +139,7 @@ def self_check(table, row, measure):
 
 def pool_check(table, rows, measure, estimator):
     """``(ok, words)``: the random-effects pool of the rows' arm data against the printed pooled row (the last
-    summary row printing an estimate)."""
+    summary row printing an estimate), and each row's printed weight against its weight under that model."""
     summary = [r for r in table["rows"] if r["kind"] == "summary" and r["cells"].get("estimate", {}).get("est")]
     if not summary or not rows or measure is None:
         return None, "no pooled row to check against"
@@ -151,17 +151,40 @@ def pool_check(table, rows, measure, estimator):
     est = summary[-1]["cells"]["estimate"]
     texts = [est["est"], est["lo"], est["hi"]]
     gives = f"{_fmt(got[0], texts[0])} [{_fmt(got[1], texts[1])}, {_fmt(got[2], texts[2])}]"
-    if all(_agrees(g, t) for g, t in zip(got, texts, strict=True)):
-        return True, f"the {len(rows)} rows pool ({estimator}) to the printed {est['text']}"
-    return False, f"prints {summary[-1]['label']!r} {est['text']}; the {len(rows)} rows pool ({estimator}) to {gives}"
+    weights = [(r, 100 * wi / w.sum()) for r, wi in zip(rows, w, strict=True) if "weight" in r["cells"]]
+    off = [f"{r['label']} prints weight {r['cells']['weight']['text']}, its weight is "
+           f"{_fmt(x, r['cells']['weight']['text'].rstrip('%'))}%" for r, x in weights
+           if not _agrees(x, r["cells"]["weight"]["text"].rstrip("%"))]
+    weighed = f" and weigh the rows as printed ({len(weights)} weights)" if weights and not off else ""
+    if all(_agrees(g, t) for g, t in zip(got, texts, strict=True)) and not off:
+        return True, f"the {len(rows)} rows pool ({estimator}) to the printed {est['text']}{weighed}"
+    return False, (f"prints {summary[-1]['label']!r}; the {len(rows)} rows pool ({estimator}) to {gives}"
+                   + "".join(f"; {o}" for o in off))
+
+
+def totals_check(table, rows):
+    """``(ok, words)``: each arm total a summary row prints (RevMan's ``Total (95% CI)``) against the sum of the
+    rows' totals; None where no summary row prints one."""
+    said = []
+    for s in (r for r in table["rows"] if r["kind"] == "summary"):
+        for i, c in enumerate(table["columns"]):
+            if c["statistic"] != "n" or i not in s["cells"]:
+                continue
+            total = sum(layout.number(r["cells"][i]["text"]) for r in rows if i in r["cells"])
+            printed = layout.number(s["cells"][i]["text"])
+            if total != printed:
+                return False, (f"{s['label']!r} prints {s['cells'][i]['text']} under {layout.column_words(c)}; the "
+                               f"rows sum to {total:g}")
+            said.append(f"{printed:g}")
+    return (True, f"the rows' totals sum to the printed {' and '.join(said)}") if said else (None, "")
 
 
 def propose(table, trials, document, page_label, measure=None, estimator=None):
     """Proposals of one figure or table: ``{"cells": [...], "rows": [...], "unmatched", "twice", "pool"}``. Each
     cell: trial_id, arm, statistic, value, derivation, source, locator, quote, figure, box, self_check, verdict.
-    Each row: its label, trial (or why none), verdict and words. ``measure`` and ``estimator`` (the review's spec)
-    where the header names none: a RevMan header ("M-H, Random", "IV, Random") means DerSimonian-Laird, else
-    metafor's default REML."""
+    Each row: its label, trial (or why none), verdict and words; ``pool`` and ``totals``: the figure's checks.
+    ``measure`` and ``estimator`` (the review's spec) where the header names none: a RevMan header ("M-H, Random",
+    "IV, Random") means DerSimonian-Laird, else metafor's default REML."""
     measure = table["measure"] or measure
     estimator = estimator or ("DL" if re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"])) else "REML")
     matched, unmatched, twice = match(table["rows"], trials)
@@ -191,5 +214,6 @@ def propose(table, trials, document, page_label, measure=None, estimator=None):
                           "self_check": verdict, "check_words": words})
     pool = pool_check(table, checked, measure, estimator) if len(checked) == sum(
         1 for r in table["rows"] if r["kind"] == "study") else (False, "a row fails its self-check: no pool checked")
+    studies = [r for r in table["rows"] if r["kind"] == "study"]
     return {"cells": cells, "rows": rows, "unmatched": unmatched, "twice": twice, "pool": pool,
-            "measure": measure, "estimator": estimator}
+            "totals": totals_check(table, studies), "measure": measure, "estimator": estimator}

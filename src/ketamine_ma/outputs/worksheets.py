@@ -314,10 +314,11 @@ def proposal_sheets(review, spec, ledger, docs):
                     "self_check": f"{passed} of {len(got['rows'])} rows pass"
                     + (f"; {unchecked} print nothing to check against" if unchecked else "")
                     + "".join(f"; {f}" for f in failed),
-                    "pool_check": got["pool"][1], "unmatched": "; ".join(got["unmatched"]),
+                    "pool_check": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w),
+                    "unmatched": "; ".join(got["unmatched"]),
                     "problems": "; ".join(problems), "picture": picture})
                 seen.append({"figure": figure, "source": d["file"], "picture": picture, "problems": problems,
-                             "pool": got["pool"][1], "rows": [
+                             "pool": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w), "rows": [
                                  {**r, "accepted": bool(r["trial_id"]) and (r["trial_id"], figure) in taken}
                                  for r in got["rows"]]})
                 outcome = _outcome(spec, got["measure"])
