@@ -139,7 +139,7 @@ def test_another_trials_count_contiguous_in_the_column_wise_text_is_rejected_wit
     with pytest.raises(LedgerError) as err:
         docs.verify("bcg_forest.pdf", "p. 1", quote, {"value": 27.0}, where, {"value": (0, "events")})
     msg = str(err.value)
-    assert msg.startswith(f"{where('quote')}: the quote 'Aronson 1948 27' is not one row of the table on p. 1 of "
+    assert msg.startswith(f"{where('quote')}: the quote 'Aronson 1948 27' is not one row of Figure 2 on p. 1 of "
                           "data/fulltext/bcg_forest.pdf: it joins the words of several rows"), msg
     assert "the row of 'Aronson 1948' reads 'Aronson 1948 4 119 11 128 5.06% 0.41 [0.13, 1.26]'" in msg
     assert "27 is printed in the row of 'Comstock et al 1976' under 'TB+' under 'Vaccinated' (Figure 2 on p. 1)" in msg

@@ -400,9 +400,11 @@ class Documents:
         page, passage = (rows[0][0], rows[0][3]) if rows else hits[0]
         label = self.label(doc, page)
         tabs = self.tables(doc["sha256"], page)
-        if not rows and (named := layout.crosses_rows(tabs, passage, _compare)):
+        if not rows and (crossed := layout.crosses_rows(tabs, passage, _compare)):
+            table, named = crossed
             held = "".join(f"; {layout.held_at(tabs, v, label)}" for v in values.values())
-            raise LedgerError(f"{where('quote')}: the quote {quote!r} is not one row of the table on {label} of "
+            raise LedgerError(f"{where('quote')}: the quote {quote!r} is not one row of {table['label'] or 'the table'}"
+                              f" on {label} of "
                               f"{name}: it joins the words of several rows (the page's text runs column by "
                               f"column); the row of {named[0]['label']!r} reads {normalise(named[0]['text'])!r}"
                               f"{held}")

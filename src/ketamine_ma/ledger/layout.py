@@ -486,16 +486,16 @@ def find_row(tabs, quote_key, key):
 
 
 def crosses_rows(tabs, passage, key):
-    """The study rows whose labels a passage of the page's running text names when the passage is made of the
-    table's own words (a forest plot's text read column by column), else ``[]``."""
+    """``(table, study rows whose labels it names)`` when a passage of the page's running text is made of a
+    table's own words (a forest plot's text read column by column), else None."""
     for t in tabs:
         words = {key(w) for r in t["rows"] for w in r["text"].split()}
         words |= {key(w) for h in t["header"] for w in h.replace("|", " ").split()}
         tokens = [key(w) for w in passage.split()]
         named = [r for r in t["rows"] if r["kind"] == "study" and key(r["label"]) in key(passage)]
         if named and all(tok in words for tok in tokens):
-            return named
-    return []
+            return t, named
+    return None
 
 
 def check_in_row(table, row, values, stats, page_label):
