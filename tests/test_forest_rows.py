@@ -75,7 +75,7 @@ def test_metafor_bcg_forest_plot_rows_hold_each_trials_counts_in_their_columns(p
     assert "Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in text.splitlines()
 
 
-def test_the_metafor_papers_48_pages_are_laid_out_in_about_a_second(plots):
+def test_the_metafor_papers_48_pages_are_laid_out_and_its_p9_table_columns_named(plots):
     start = time.perf_counter()
     pages = layout.read(plots / "metafor.pdf")
     took = time.perf_counter() - start
