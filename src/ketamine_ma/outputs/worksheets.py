@@ -289,7 +289,7 @@ def proposal_sheets(review, spec, ledger, docs):
               for t in trials[trials.trial_id.isin(ids)].itertuples()]
     study = {t["trial_id"]: f"{t['first_author']} {str(t['year']).split('.')[0]}" for t in trials}
     x = ledger["extraction"]
-    taken = x[x.source_kind == "review_figure"] if "source_kind" in x else x.iloc[0:0]
+    taken = x[x.source_kind == "review"] if "source_kind" in x else x.iloc[0:0]  # matched to a figure by locator
     taken = set(zip(taken.trial_id, taken.locator, strict=True))
     figures, cells, seen = [], [], []
     for d in docs.rows:
