@@ -334,7 +334,8 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
     res = smk(work, "results/convergence.csv", "--config", "reviews=[bcg]")
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
-    mine = x[x.source_kind == "review"]  # a review's table or figure (vocabulary.SOURCE_KINDS)
+    # a review's table or figure (vocabulary.SOURCE_KINDS), read here from Figure 2
+    mine = x[(x.source_kind == "review") & (x.locator == "Figure 2, p. 1")]
     assert len(mine) == 52 and (mine.verified_page == 1).all() and (mine.contributor == "Test Reader").all()
     rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_estimate": str})
     rep = rep[rep.result_id != "scope"].set_index("result_id")
