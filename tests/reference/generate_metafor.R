@@ -24,6 +24,12 @@ w("dat_egger2001", with(dat.egger2001, data.frame(study = study, ai, n1i, ci, n2
 w("dat_pritz1997", with(dat.pritz1997, data.frame(study = study, xi, ni)))
 w("dat_debruin2009", with(dat.debruin2009, data.frame(study = paste(author, year), xi, ni)))
 w("dat_miller1978", data.frame(xi = c(3, 6, 10, 1), ni = c(11, 17, 21, 6)))
+# Mean differences of dat.gibson2002's complete rows: REML's restricted likelihood has a local maximum at 0 (the score
+# is negative there) below the global one at 9.68, which Fisher scoring from the Hedges start reaches only slowly.
+data(dat.gibson2002)
+g <- escalc("MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = dat.gibson2002)
+g <- g[!is.na(g$yi), ]
+w("dat_gibson2002_md", data.frame(study = paste(g$author, g$year), yi = as.numeric(g$yi), vi = as.numeric(g$vi)))
 
 rows <- list()
 emit <- function(fixture, analysis, quantity, value) {

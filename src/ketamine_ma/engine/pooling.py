@@ -217,10 +217,10 @@ def _zero_if_likelier(tau2, yi, vi, reml):
 def fisher_scoring(Y, V, reml=True, tol=1e-12, max_iter=100):
     """ML / REML τ² of every row of ``Y``, ``V`` (arrays of shape (n_sets, k), complete data), as metafor
     ``rma.uni`` finds it: Fisher scoring from the Hedges estimate with step halving at the 0 boundary, then the
-    check of τ² = 0 (``_zero_if_likelier``). One fit is the one-row case.
+    check of τ² = 0 (``_zero_if_likelier``) on every row. One fit is the one-row case.
 
-    A row where Fisher scoring oscillates without converging (it can, on some data) gets the τ² that zeroes the
-    score by bracketing instead (Brent's method on [0, upper]); 0 when the score is already negative at 0."""
+    A row where Fisher scoring has not converged after ``max_iter`` steps (it can oscillate, or creep towards its
+    root) gets the root of the score nearest its last step by bracketing instead (``_bracket_score``)."""
     Y, V = np.atleast_2d(np.asarray(Y, float)), np.atleast_2d(np.asarray(V, float))
     k = Y.shape[1]
     rss = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
@@ -244,20 +244,28 @@ def fisher_scoring(Y, V, reml=True, tol=1e-12, max_iter=100):
         active &= np.abs(adj) >= tol
         if not active.any():
             break
-    t2 = np.where(active, t2, _zero_if_likelier(t2, Y, V, reml))
     for i in np.flatnonzero(active):
-        t2[i] = _bracket_score(Y[i], V[i], reml)
-    return t2
+        t2[i] = _bracket_score(Y[i], V[i], reml, t2[i])
+    return _zero_if_likelier(t2, Y, V, reml)
 
 
-def _bracket_score(yi, vi, reml):
-    """The τ² ≥ 0 where the (restricted) likelihood's score is 0, by Brent's method."""
-    if _score(0.0, yi, vi, reml) <= 0:
-        return 0.0
-    top = max(1.0, 10 * np.var(yi))
-    while _score(top, yi, vi, reml) > 0:
-        top *= 10
-    return float(optimize.brentq(_score, 0.0, top, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
+def _bracket_score(yi, vi, reml, start):
+    """The maximum of the (restricted) likelihood nearest ``start``: the τ² ≥ 0 where the score falls through 0,
+    by Brent's method on a bracket grown from ``start`` (upwards while the score is positive, downwards while it is
+    negative); 0 when the score stays negative down to 0. The likelihood can have a local maximum at 0 below the
+    one Fisher scoring was heading to (dat.gibson2002's mean differences under REML), so the search starts where
+    scoring stopped, not at 0."""
+    lo, hi = start, start
+    if _score(start, yi, vi, reml) > 0:
+        hi = max(2 * start, 1.0)
+        while _score(hi, yi, vi, reml) > 0:
+            lo, hi = hi, 10 * hi
+    else:
+        while _score(lo, yi, vi, reml) <= 0:
+            if lo < 1e-10:
+                return 0.0
+            hi, lo = lo, lo / 2
+    return float(optimize.brentq(_score, lo, hi, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
                                  maxiter=1000))
 
 
