@@ -9,7 +9,7 @@ for the DerSimonian–Laird estimator, which is what RevMan 5 reports.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 
 def cochran_q(yi, vi, mu=None):
@@ -60,8 +60,9 @@ def tau2_qprofile_ci(yi, vi, level=0.95, upper=None):
     if k < 2:
         return float("nan"), float("nan")
     alpha = 1 - level
-    q_lo_target = stats.chi2.ppf(1 - alpha / 2, k - 1)
-    q_hi_target = stats.chi2.ppf(alpha / 2, k - 1)
+    # χ² quantiles as scipy.stats' chi2.ppf computes them (2·gammaincinv(df/2, p)), without importing scipy.stats
+    q_lo_target = 2 * special.gammaincinv((k - 1) / 2, 1 - alpha / 2)
+    q_hi_target = 2 * special.gammaincinv((k - 1) / 2, alpha / 2)
     hi = upper if upper is not None else max(100.0, 100 * np.var(yi) + 10 * vi.max())
 
     def bound(target):
