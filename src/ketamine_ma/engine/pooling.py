@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from . import heterogeneity as het
 from .measures import CI_METHODS, MODELS, TAU2_ESTIMATORS
@@ -176,7 +176,7 @@ def tau2_pm(yi, vi):
     top = max(1.0, 10 * np.var(yi))
     while f(top) > 0:
         top *= 10
-    return float(optimize.brentq(f, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=1000))
+    return float(het.brentq(f, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=1000))
 
 
 def _score(tau2, yi, vi, reml):
@@ -255,7 +255,7 @@ def _bracket_score(yi, vi, reml):
     top = max(1.0, 10 * np.var(yi))
     while _score(top, yi, vi, reml) > 0:
         top *= 10
-    return float(optimize.brentq(_score, 0.0, top, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
+    return float(het.brentq(_score, 0.0, top, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
                                  maxiter=1000))
 
 
