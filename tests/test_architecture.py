@@ -98,20 +98,26 @@ def test_the_engine_alone_spells_models_and_measure_families(spelling):
     assert not outside, f"{spelling} spelled outside the engine in {[p.name for p in outside]}"
 
 
-def test_pymare_is_imported_by_the_fits_that_use_it_only():
-    # issue 23: an analyse job whose analyses pool nothing (every ketamine review today) or only with the engine's
-    # own estimators does not pay PyMARE's import (SymPy among it); a DL or fixed-effect fit imports it
+def test_pooling_imports_neither_pymare_nor_scipy_stats_only_meta_regression_imports_pymare():
+    # issue 33: every pool (DL and fixed effect in closed form) and its p values and quantiles (scipy.special)
+    # import neither PyMARE (SymPy among it) nor scipy.stats, each a large part of an analyse job's CPU; the
+    # meta-regression (common-tau2 subgroup test) is PyMARE's
     code = """import sys
 import pandas as pd
 from ketamine_ma.engine import pooling, sensitivity, subgroups
 from ketamine_ma.stages import analysis
 empty = pd.DataFrame(columns=["trial_id", "ai", "n1", "ci", "n2"])
 analysis.pool(empty, {"measure": "RR", "method": "IV", "model": "random", "tau2_estimator": "DL", "ci_method": "wald"})
-pooling.tau2([0.1, 0.5, 0.3], [0.04, 0.05, 0.02], "REML")
-print("pymare" in sys.modules)
-pooling.tau2([0.1, 0.5, 0.3], [0.04, 0.05, 0.02], "DL")
+y, v = [0.1, 0.5, 0.3, -0.2], [0.04, 0.05, 0.02, 0.03]
+for model, est, ci in (("random", "DL", "wald"), ("random", "REML", "knha"), ("fixed", "DL", "wald")):
+    pooling.inverse_variance(y, v, model, est, ci, pi_method="hts")
+pooling.mh_meta([2, 3, 1], [20, 30, 25], [5, 4, 6], [21, 29, 24], "OR", "random")
+sensitivity.egger(y, v)
+sensitivity.trim_and_fill(y, v, side="left")
+print("pymare" in sys.modules, "scipy.stats" in sys.modules)
+subgroups.meta_regression(y, v, [0, 1, 0, 1], "DL")
 print("pymare" in sys.modules)
 """
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PKG.parents[1])
     assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.split() == ["False", "True"]
+    assert res.stdout.split() == ["False", "False", "True"]

@@ -9,7 +9,7 @@ for the DerSimonian–Laird estimator, which is what RevMan 5 reports.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 
 def cochran_q(yi, vi, mu=None):
@@ -43,6 +43,14 @@ def i2_h2(q, df, tau2=None, vi=None):
     return 100 * tau2 / (tau2 + s2), (tau2 + s2) / s2
 
 
+def brentq(f, a, b, **kwargs):
+    """``scipy.optimize.brentq``, imported on first use: its import (~0.3 s of CPU, scipy.linalg among it) is paid
+    only by a job that solves for a τ² or its CI, not by one whose analyses pool nothing."""
+    from scipy.optimize import brentq as solve
+
+    return solve(f, a, b, **kwargs)
+
+
 def generalised_q(tau2, yi, vi):
     """Q(τ²) = Σ (yᵢ − μ̂(τ²))²/(vᵢ + τ²), the statistic inverted by the Q-profile method."""
     w = 1 / (vi + tau2)
@@ -60,8 +68,9 @@ def tau2_qprofile_ci(yi, vi, level=0.95, upper=None):
     if k < 2:
         return float("nan"), float("nan")
     alpha = 1 - level
-    q_lo_target = stats.chi2.ppf(1 - alpha / 2, k - 1)
-    q_hi_target = stats.chi2.ppf(alpha / 2, k - 1)
+    # χ² quantiles as scipy.stats' chi2.ppf computes them (2·gammaincinv(df/2, p)), without importing scipy.stats
+    q_lo_target = 2 * special.gammaincinv((k - 1) / 2, 1 - alpha / 2)
+    q_hi_target = 2 * special.gammaincinv((k - 1) / 2, alpha / 2)
     hi = upper if upper is not None else max(100.0, 100 * np.var(yi) + 10 * vi.max())
 
     def bound(target):
@@ -71,6 +80,6 @@ def tau2_qprofile_ci(yi, vi, level=0.95, upper=None):
         top = hi
         while f(top) > 0:
             top *= 10
-        return float(optimize.brentq(f, 0.0, top, xtol=1e-14, rtol=1e-13, maxiter=1000))
+        return float(brentq(f, 0.0, top, xtol=1e-14, rtol=1e-13, maxiter=1000))
 
     return bound(q_lo_target), bound(q_hi_target)

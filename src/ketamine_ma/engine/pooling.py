@@ -2,21 +2,21 @@
 RevMan 5's "M-H, Random".
 
 Conventions follow metafor's ``rma.uni`` / ``rma.mh`` (Viechtbauer 2010) unless a function says it follows
-RevMan 5 (Deeks & Higgins, "Statistical algorithms in Review Manager 5", 2010). The DerSimonian–Laird τ² and the
-fixed-effect fit come from PyMARE (``DerSimonianLaird``, ``WeightedLeastSquares``, always with
-``small_sample_correction="wald"``: PyMARE ≥ 0.0.11 defaults to Knapp–Hartung). PyMARE has no PM, HS, SJ or HE
-estimator, and its ML/REML optimiser agrees with metafor only to about 3e-5 (PyMARE validation/metafor README),
-short of this project's 1e-6, so those estimators are written here and tested against metafor.
+RevMan 5 (Deeks & Higgins, "Statistical algorithms in Review Manager 5", 2010). Every estimator is written here
+and tested against metafor: the DerSimonian–Laird τ² and the fixed-effect fit in closed form (PyMARE's
+``DerSimonianLaird`` and ``WeightedLeastSquares`` are their second oracle in the tests; importing PyMARE, SymPy
+among it, cost an analyse job more than all its fits), and PyMARE has no PM, HS, SJ or HE estimator while its
+ML/REML optimiser agrees with metafor only to about 3e-5 (PyMARE validation/metafor README), short of this
+project's 1e-6. PyMARE fits the meta-regressions (``subgroups.meta_regression``).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 from . import heterogeneity as het
 from .measures import CI_METHODS, MODELS, TAU2_ESTIMATORS
@@ -129,20 +129,18 @@ def _check(yi, vi):
 # --- τ² estimators -----------------------------------------------------------------------------------------
 
 
-def _pymare_fit(estimator, yi, vi):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est = estimator.fit(y=yi[:, None], v=vi[:, None], X=np.ones((yi.size, 1)))
-    return est.params_
+def _dl(Y, V):
+    """DerSimonian & Laird (1986) moment estimator of every row of ``Y``, ``V`` (studies along the last axis):
+    ``max(0, (Q − (k−1)) / (Σw − Σw²/Σw))`` with wᵢ = 1/vᵢ and Q Cochran's (metafor ``method="DL"``)."""
+    w = 1 / V
+    sw = w.sum(axis=-1)
+    q = np.sum(w * (Y - (np.sum(w * Y, axis=-1) / sw)[..., None]) ** 2, axis=-1)
+    return np.maximum(0.0, (q - (Y.shape[-1] - 1)) / (sw - np.sum(w**2, axis=-1) / sw))
 
 
 def tau2_dl(yi, vi):
-    """DerSimonian & Laird (1986) moment estimator, truncated at 0 (PyMARE ``DerSimonianLaird``)."""
-    # PyMARE is imported by the fits that use it: importing it (SymPy among its imports) costs ~0.5 s of CPU,
-    # which an analyse job whose analyses pool nothing, or only with other estimators, need not pay.
-    from pymare.estimators import DerSimonianLaird
-
-    return float(_pymare_fit(DerSimonianLaird(small_sample_correction="wald"), yi, vi)["tau2"][0])
+    """DerSimonian & Laird (1986) moment estimator, truncated at 0 (``_dl``)."""
+    return float(_dl(yi, vi))
 
 
 def tau2_he(yi, vi):
@@ -178,7 +176,7 @@ def tau2_pm(yi, vi):
     top = max(1.0, 10 * np.var(yi))
     while f(top) > 0:
         top *= 10
-    return float(optimize.brentq(f, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=1000))
+    return float(het.brentq(f, 0.0, top, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=1000))
 
 
 def _score(tau2, yi, vi, reml):
@@ -265,7 +263,7 @@ def _bracket_score(yi, vi, reml, start):
             if lo < 1e-10:
                 return 0.0
             hi, lo = lo, lo / 2
-    return float(optimize.brentq(_score, lo, hi, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
+    return float(het.brentq(_score, lo, hi, args=(yi, vi, reml), xtol=1e-15, rtol=4 * np.finfo(float).eps,
                                  maxiter=1000))
 
 
@@ -303,7 +301,7 @@ def tau2(yi, vi, estimator="DL"):
 # --- inverse-variance pooling -----------------------------------------------------------------------------
 
 
-def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None) -> Inference:
+def _inference(yi, vi, t2, ci_method, level, pi_method) -> Inference:
     """Estimate, SE, CI, test and prediction interval for weights 1/(vᵢ+τ²) (metafor ``rma.uni``/``predict``)."""
     if ci_method not in CI_METHODS:
         raise ValueError(f"unknown ci_method {ci_method!r}; allowed: {', '.join(CI_METHODS)}")
@@ -312,25 +310,24 @@ def _inference(yi, vi, t2, ci_method, level, pi_method, mu=None) -> Inference:
     k = yi.size
     w = 1 / (vi + t2)
     sw = w.sum()
-    if mu is None:
-        mu = float(np.sum(w * yi) / sw)
+    mu = float(np.sum(w * yi) / sw)
     se = float(np.sqrt(1 / sw))
     alpha = 1 - level
     knha = ci_method == "knha" and k > 1
     if knha:
         # Knapp & Hartung (2003) / Hartung–Knapp–Sidik–Jonkman: scale by Σw(y−μ)²/(k−1), t(k−1) reference.
         se *= float(np.sqrt(np.sum(w * (yi - mu) ** 2) / (k - 1)))
-    # Unfrozen distributions: freezing one costs more than the whole fit.
-    dist, df = (stats.t, (k - 1,)) if knha else (stats.norm, ())
-    crit = float(dist.ppf(1 - alpha / 2, *df))
+    # The t and normal quantiles and tails from scipy.special: the very functions scipy.stats' t and norm call
+    # (stdtrit, stdtr, ndtri, ndtr), without importing scipy.stats (a third of an analyse job's CPU).
+    crit = float(special.stdtrit(k - 1, 1 - alpha / 2) if knha else special.ndtri(1 - alpha / 2))
     # A zero Knapp–Hartung SE (all estimates identical) gives an infinite statistic and p = 0, as in metafor;
     # the result's note says so.
     stat = mu / se if se > 0 else (float(np.copysign(np.inf, mu)) if mu != 0 else float("nan"))
-    p = float(2 * dist.sf(abs(stat), *df))
+    p = float(2 * (special.stdtr(k - 1, -abs(stat)) if knha else special.ndtr(-abs(stat))))
     # Prediction interval: metafor predict.rma uses the test's reference distribution; Higgins, Thompson &
     # Spiegelhalter (2009) ("hts") use t(k−2).
     if pi_method == "hts":
-        pcrit = float(stats.t.ppf(1 - alpha / 2, k - 2)) if k > 2 else float("nan")
+        pcrit = float(special.stdtrit(k - 2, 1 - alpha / 2)) if k > 2 else float("nan")
     else:
         pcrit = crit
     pse = np.sqrt(se**2 + t2)
@@ -364,22 +361,14 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
     yi, vi = _check(yi, vi)
     k = yi.size
     fixed = model == "fixed"
-    if fixed:
-        from pymare.estimators import WeightedLeastSquares
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est = WeightedLeastSquares(tau2=0.0).fit(y=yi[:, None], v=vi[:, None], X=np.ones((k, 1)))
-        t2, mu = 0.0, float(est.params_["fe_params"][0, 0])
-    else:
-        t2, mu = tau2(yi, vi, tau2_estimator), None
-    inf = _inference(yi, vi, t2, ci_method, level, pi_method, mu=mu)
+    t2 = 0.0 if fixed else tau2(yi, vi, tau2_estimator)
+    inf = _inference(yi, vi, t2, ci_method, level, pi_method)
     if k == 1:
         hg, t2ci = SINGLE_STUDY, NO_TAU2_CI
     else:
         q = het.cochran_q(yi, vi)
         i2, h2 = het.i2_h2(q, k - 1) if fixed else het.i2_h2(q, k - 1, t2, vi)
-        hg = Heterogeneity(q, k - 1, float(stats.chi2.sf(q, k - 1)), i2, h2)
+        hg = Heterogeneity(q, k - 1, float(special.chdtrc(k - 1, q)), i2, h2)
         t2ci = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else NO_TAU2_CI
         if fixed:
             inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
@@ -474,13 +463,13 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
     k = int(in_q.sum())
     q = het.cochran_q(yi, vi, mu=y_mh) if k > 1 else float("nan")
     i2 = het.i2_h2(q, k - 1)[0] if k > 1 else float("nan")
-    q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else float("nan")
+    q_p = float(special.chdtrc(k - 1, q)) if k > 1 else float("nan")
     hg = Heterogeneity(q, k - 1, q_p, i2, q / (k - 1) if k > 1 else float("nan"))
     if model == "fixed":
-        z = float(stats.norm.ppf(1 - (1 - level) / 2))
+        z = float(special.ndtri(1 - (1 - level) / 2))
         se = np.sqrt(v_mh)
         inf = Inference(y_mh, float(se), y_mh - z * se, y_mh + z * se, y_mh / se,
-                        float(2 * stats.norm.sf(abs(y_mh / se))), float("nan"), float("nan"), None)
+                        float(2 * special.ndtr(-abs(y_mh / se))), float("nan"), float("nan"), None)
         w_mh = _mh_weights(a, b, c, d, measure)
         # no table weighs in when the ratio's denominator sum is 0
         weights = 100 * w_mh / w_mh.sum() if w_mh.sum() > 0 else np.full(w_mh.shape, np.nan)

@@ -10,7 +10,7 @@ Egger's test is the classical weighted regression of yᵢ on SEᵢ with weights 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .pooling import inverse_variance
 
@@ -55,7 +55,7 @@ def egger(yi, vi):
     se = np.sqrt(np.diag(np.linalg.inv(xtwx)) * sigma2)
     t = b[1] / se[1]
     note = "" if k >= MIN_K_SMALL_STUDY else f"k = {k} < {MIN_K_SMALL_STUDY}: too few studies to interpret"
-    return {"t": float(t), "df": k - 2, "p": float(2 * stats.t.sf(abs(t), k - 2)), "limit": float(b[0]),
+    return {"t": float(t), "df": k - 2, "p": float(2 * special.stdtr(k - 2, -abs(t))), "limit": float(b[0]),
             "slope": float(b[1]), "note": note}
 
 
@@ -125,7 +125,7 @@ def trim_and_fill(yi, vi, model="random", tau2_estimator="DL", side=None, max_it
         prev = k0
         mu = inverse_variance(y[: k - k0], v[: k - k0], model, tau2_estimator, tau2_ci=False).estimate
         c = y - mu
-        ranks = stats.rankdata(np.abs(c)) * np.sign(c)
+        ranks = _average_ranks(np.abs(c)) * np.sign(c)
         sr = ranks[ranks > 0].sum()
         k0 = int(max(0, np.round((4 * sr - k * (k + 1)) / (2 * k - 1))))
         it += 1
@@ -137,6 +137,16 @@ def trim_and_fill(yi, vi, model="random", tau2_estimator="DL", side=None, max_it
     vv = np.concatenate([vi, v_fill])
     return {"k0": k0, "side": side, "yi_fill": sign * y_fill, "vi_fill": v_fill,
             "fit": inverse_variance(yy, vv, model, tau2_estimator, tau2_ci=False)}
+
+
+def _average_ranks(a):
+    """Ranks 1..n, ties given their mean rank (scipy.stats.rankdata's default), without importing scipy.stats."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    first = np.r_[True, s[1:] != s[:-1]]  # where each run of equal values starts
+    group = np.cumsum(first)[np.argsort(order, kind="stable")]
+    starts = np.r_[np.flatnonzero(first), len(a)]
+    return 0.5 * (starts[group - 1] + starts[group] + 1)
 
 
 def _mr_tau2(yi, vi, X, estimator):

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import heterogeneity as het
 from . import measures
@@ -54,7 +54,7 @@ def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", lev
         return per, {"q_between": np.nan, "df": 0, "p": np.nan, "i2": np.nan, **common}
     q = het.cochran_q(per["estimate"].to_numpy(), per["se"].to_numpy() ** 2)
     df = len(per) - 1
-    return per, {"q_between": q, "df": df, "p": float(stats.chi2.sf(q, df)), "i2": het.i2_h2(q, df)[0], **common}
+    return per, {"q_between": q, "df": df, "p": float(special.chdtrc(df, q)), "i2": het.i2_h2(q, df)[0], **common}
 
 
 def common_tau2_test(yi, vi, groups, model="random", tau2_estimator="DL"):
@@ -114,5 +114,5 @@ def meta_regression(yi, vi, X, tau2_estimator="DL"):
         "tau2": t2,
         "qm": qm,
         "qm_df": len(mb),
-        "qm_p": float(stats.chi2.sf(qm, len(mb))),
+        "qm_p": float(special.chdtrc(len(mb), qm)),
     }

@@ -61,7 +61,8 @@ def run(main, snakemake):
     """Run a stage; a user's mistake ends with one clear message and exit 1, not a traceback.
 
     The message goes to the job's log, which every profile prints under Snakemake's "Error in rule" block
-    (``show-failed-logs``): printed there once, not also on the job's stderr above the block.
+    (``show-failed-logs``): printed there once, not also on the job's stderr above the block. Either way the job
+    ends by ``_exit``; an unexpected exception (a bug) ends it the ordinary way, with its traceback.
     """
     log = Path(snakemake.log[0]) if snakemake.log else None
     try:
@@ -73,4 +74,15 @@ def run(main, snakemake):
             log.write_text(msg)
         else:
             sys.stderr.write(msg)
-        sys.exit(1)
+        _exit(1)
+    _exit(0)
+
+
+def _exit(code):
+    """End the job's process now, skipping the interpreter's teardown (freeing every module's objects: 0.25 s of
+    CPU after pandas and matplotlib, more after PyMARE, in a job whose work may take less). Safe here only: every
+    output and log is written through a closed file by then (the writers above, ``Path.write_text``, matplotlib's
+    and openpyxl's saves by file name), so only Python's own stdout and stderr buffers are left to flush."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
