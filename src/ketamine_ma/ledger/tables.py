@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import rows
-from .vocabulary import TABLES, LedgerError
+from .vocabulary import FIGURE_PARTS, TABLES, LedgerError
 
 
 def _where(path, index, column):
@@ -65,7 +65,8 @@ def check_evidence(tables, paths):
     rows.check_extraction(tables["extraction"], lambda i, col: _where(paths["extraction"], i, col))
     rows.check_sources(tables["extraction"], tables["trials"], lambda i, col: _where(paths["extraction"], i, col))
     p = tables["published"]
-    figure = ["analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2"]
+    figure = ["kind", "analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2",
+              *FIGURE_PARTS]
     for _, g in p.groupby(["review", "result_id"]):
         for col in figure:
             if g[col].nunique(dropna=False) > 1:
