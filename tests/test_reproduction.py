@@ -31,7 +31,7 @@ def pooled():
                     ("rr_reml", "RR_REML_z")):
         rows.append({"review": "bcg", "outcome": key, "analysis": "primary", "k": 13, "n_participants": np.nan,
                      **{q: np.exp(ref(an, q)[0]) for q in ("estimate", "ci_low", "ci_high")},
-                     "p": ref(an, "p")[0], "i2": ref(an, "i2")[0]})
+                     "p": ref(an, "p")[0], "i2": ref(an, "i2")[0], "stat": ref(an, "stat")[0]})
     return pd.DataFrame(rows)
 
 
@@ -77,15 +77,17 @@ def test_the_other_definition_of_the_subgroup_test_does_not_reproduce_it():
     spec["analyses"]["rr_dl"].pop("subgroup_test")  # RevMan's test, each subgroup with its own DL τ²
     row = run(spec=spec, sub=subgroups("DL")).loc["rr_alloc_subgroup_test"]
     assert row.status == "partial"
-    assert "k agrees" in row.reason and "p differs (ours 0.4638, published 0.4132)" in row.reason
+    # the printed QM(df = 2) = 1.7675 and its p against RevMan's Chi² = 1.5368 (metafor, separate DL fits)
+    assert "df and k agree" in row.reason
+    assert "statistic differs (ours 1.537, published 1.7675); p differs (ours 0.4638, published 0.4132)" in row.reason
     assert "Chi² = 1.54, df = 2, p = 0.4638" in row.reason and "QM = 1.43, df = 2, p = 0.4880" in row.reason
 
 
 def test_a_subgroup_comparison_with_nothing_printed_says_so_without_nan():
     pub = PUBLISHED.copy()
-    pub.loc[pub.result_id == "rr_alloc_subgroup_test", ["p", "k"]] = None
+    pub.loc[pub.result_id == "rr_alloc_subgroup_test", ["stat", "stat_df", "p", "k"]] = None
     row = run(published=pub, sub=subgroups()).loc["rr_alloc_subgroup_test"]
-    assert row.status == "not_reproducible" and "prints no p or k" in row.reason
+    assert row.status == "not_reproducible" and "prints no statistic, p or k" in row.reason
     assert "nan" not in row.reason.lower() and "none" not in row.reason.lower()
 
 

@@ -55,7 +55,8 @@ FIGURE_PART_COLUMNS = {
     "subgroup": _text(required=False),
     "test": _text(required=False, isin=SMALL_STUDY_TESTS + SUBGROUP_TESTS),
 }
-assert tuple(FIGURE_PART_COLUMNS) == FIGURE_PARTS, "schemas.FIGURE_PART_COLUMNS must follow vocabulary.FIGURE_PARTS"
+if tuple(FIGURE_PART_COLUMNS) != FIGURE_PARTS:
+    raise ImportError("ledger.schemas: FIGURE_PART_COLUMNS must list vocabulary.FIGURE_PARTS in its order")
 
 # One URL, or several separated by " ; " when the facts of one row were read on more than one page.
 URL = r"^https?://\S+( ; https?://\S+)*$"

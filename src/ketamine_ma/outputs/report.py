@@ -36,7 +36,8 @@ MINUS = "\u2212"
 
 PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
            "published_n", "published_i2"]  # published figures are shown as printed
-STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible"}
+STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible",
+                 "not_computed": "not computed"}
 # Arm-level columns of a study table (metafor's names) and their headings: {0} / {1} are the spec's arm labels.
 ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} SD",
                "ci": "{1} events", "n2": "{1} n", "m2": "{1} mean", "sd2": "{1} SD",

@@ -14,6 +14,33 @@ import yaml
 from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SUBGROUP_SOURCES
 from .io import SpecError
 
+# The conventions of the software a review used, each preset setting every key together (docs/conventions.md names
+# each default and where the software documents it; config/schemas/review.schema.yaml lists the same names and
+# keys): the basis of I² (from Q, or from τ²), the zero-cell correction (the value added, to which tables, and
+# whether the Mantel-Haenszel estimate uses the corrected counts), studies with no events in either arm (excluded
+# from RR and OR, or kept) and Mantel-Haenszel pooling within subgroups of an M-H analysis.
+PRESETS = {
+    "revman5": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+                "mh_subgroups": True},
+    "r_meta": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+               "mh_subgroups": True},
+    "metafor": {"i2": "tau2", "zero_cell": {"add": 0.5, "to": "only0", "mh": False}, "double_zero": "keep",
+                "mh_subgroups": True},
+    "stata_metan": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+                    "mh_subgroups": True},
+}
+
+
+def conventions(spec):
+    """A review's conventions: its preset's, with the keys the spec sets itself over them (``zero_cell`` key by
+    key)."""
+    own = spec.get("conventions", {})
+    base = PRESETS[own.get("preset", "revman5")]
+    out = {**base, **{k: v for k, v in own.items() if k not in ("preset", "zero_cell")}}
+    out["zero_cell"] = {**base["zero_cell"], **own.get("zero_cell", {})}
+    return {"preset": own.get("preset", "revman5"), **out}
+
+
 # libyaml's safe loader when PyYAML was built with it: parsing the config, the schemas and every spec at each start
 # took ~0.1 s of pure-Python parsing (same errors, with line and column).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -45,10 +45,12 @@ def import_rm5(path, spec):
 
 
 def _rm5_figure(review, rid, key, meta, path, aid):
-    """The pooled figure RevMan stored for one analysis, with its heterogeneity as RevMan prints it under the pool
-    (Chi², df, P, I², and Tau² under random effects), each attribute at the precision the file stores it, except
-    P_CHI2: RevMan's chi-square routine differs from SciPy's in the 8th significant digit, so it is kept to 6."""
-    attrs = {"EFFECT_SIZE": meta.effect_size, "CI_START": meta.ci_start, "CI_END": meta.ci_end, "P_Z": meta.p_z,
+    """The pooled figure RevMan stored for one analysis, with its Z and its heterogeneity as RevMan prints it under
+    the pool (Chi², df, P, I², and Tau² under random effects), each attribute at the precision the file stores it,
+    except P_CHI2: RevMan's chi-square routine differs from SciPy's in the 8th significant digit, so it is kept to
+    6."""
+    attrs = {"EFFECT_SIZE": meta.effect_size, "CI_START": meta.ci_start, "CI_END": meta.ci_end, "Z": meta.z,
+             "P_Z": meta.p_z,
              "CHI2": meta.chi2, "DF": meta.df, "P_CHI2": meta.p_chi2, "I2": meta.i2, "TAU2": meta.tau2}
     return {"review": review, "result_id": rid, "kind": "pooled", "outcome": key, "timepoint": "",
             "analysis": "primary", "measure": meta.effect_measure, "estimate": repr(float(meta.effect_size)),
@@ -56,6 +58,7 @@ def _rm5_figure(review, rid, key, meta, path, aid):
             "p": repr(float(meta.p_z)), "k": int(meta.studies), "n": int(meta.total_1 + meta.total_2),
             "i2": repr(float(meta.i2)), "tau2": repr(float(meta.tau2)) if meta.random else "",
             "q": repr(float(meta.chi2)), "q_df": int(meta.df), "q_p": f"{float(meta.p_chi2):.6g}",
+            "stat": repr(float(meta.z)),
             "model": f"{meta.method} {'random' if meta.random else 'fixed'}", "source": str(path),
             "locator": f"<{meta.type} ID={aid}>",
             "quote": " ".join(f"{name}={float(v)!r}" for name, v in attrs.items()), "source_kind": "primary"}
