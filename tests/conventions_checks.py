@@ -102,3 +102,16 @@ def small_study_tests(fixture, measure):
     np.testing.assert_allclose([h["t"], h["p"], h["bias"]],
                                [ref(fixture, "HARBORD", q)[0] for q in ("t", "p", "bias")], rtol=1e-9)
     assert h["df"] == ref(fixture, "HARBORD", "df")[0]
+
+
+def common_effect_subgroup_test(fixture, measure):
+    """The analyse stage's common-effect test for subgroup differences of a random-effects analysis (R meta's
+    "common effect model" test): each subgroup's inverse-variance common-effect pool and Q across them."""
+    d = data(fixture).rename(columns={"n1i": "n1", "n2i": "n2", "study": "trial_id"})
+    settings = {"measure": measure, "method": "IV", "model": "random", "tau2_estimator": "DL", "ci_method": "wald",
+                **analysis.settings_of(conventions({"conventions": {"preset": "metafor"}}))}
+    studies = analysis.effect_sizes(d, measure, settings["zero_rule"])
+    _, test = analysis.subgroups(studies, settings, "group")
+    an = f"FESUB_{measure}"
+    np.testing.assert_allclose([test["q_fixed"], test["q_fixed_p"]],
+                               [ref(fixture, an, "q_between")[0], ref(fixture, an, "q_between_p")[0]], rtol=1e-9)

@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT
-from conventions_checks import ESTIMATORS, data, i2_both_ways, mh_subgroups, ref, small_study_tests
+from conventions_checks import (
+    ESTIMATORS,
+    common_effect_subgroup_test,
+    data,
+    i2_both_ways,
+    mh_subgroups,
+    ref,
+    small_study_tests,
+)
 
 from ketamine_ma.outputs.reproduction import reproduce
 from ketamine_ma.stages import analysis
@@ -92,3 +100,8 @@ def test_metafors_printed_i2_is_not_reproduced_from_q_and_the_reason_says_so():
     row = _reproduce(_figure("92.22"), {**conventions(SPEC), "i2": "q"})
     assert row.status == "partial" and "`i2: tau2`" in row.reason
     assert np.isclose(row.our_i2, ref("bcg", "I2_RR_REML", "i2_q")[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_the_common_effect_test_for_subgroup_differences_matches_metafor(measure):
+    common_effect_subgroup_test("bcg", measure)

@@ -8,6 +8,7 @@ import pytest
 from conventions_checks import (
     ESTIMATORS,
     TO,
+    common_effect_subgroup_test,
     i2_both_ways,
     mh_common_effect,
     mh_subgroups,
@@ -48,3 +49,8 @@ def test_mantel_haenszel_within_subgroups_and_the_test_between_them_match_rma_mh
 @pytest.mark.parametrize("measure", ["RR", "OR"])
 def test_egger_peters_and_harbord_match_metafor(measure):
     small_study_tests(FIXTURE, measure)
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_the_common_effect_test_for_subgroup_differences_matches_metafor(measure):
+    common_effect_subgroup_test(FIXTURE, measure)

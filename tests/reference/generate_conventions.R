@@ -70,6 +70,17 @@ for (fx in names(fixtures)) {
     an <- paste("MHSUB", meas, sep = "_")
     emit(fx, an, "estimate", est); emit(fx, an, "se", se)
     emit(fx, an, "q_between", between$QE); emit(fx, an, "q_between_p", between$QEp)
+    # the common-effect test for subgroup differences (R meta's "common effect model" test): each subgroup pooled
+    # by inverse variance under a common effect, Q across the subgroup pools
+    est <- se <- numeric(0)
+    for (g in groups) {
+      r <- rma(yi, vi, data = es, subset = (d$group == g) & !is.na(es$yi), method = "EE")
+      est <- c(est, r$b[1]); se <- c(se, r$se)
+    }
+    between <- rma(est, sei = se, method = "EE")
+    an <- paste("FESUB", meas, sep = "_")
+    emit(fx, an, "estimate", est); emit(fx, an, "se", se)
+    emit(fx, an, "q_between", between$QE); emit(fx, an, "q_between_p", between$QEp)
     # small-study tests on escalc's default correction (studies with no events in either arm give NA and are
     # left out, as the engine's tables leave them out)
     ok <- !is.na(es$yi)
