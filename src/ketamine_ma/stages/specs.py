@@ -136,7 +136,7 @@ class Checker:
         """Every problem of meaning in one spec, each a line naming ``name``, the analysis and the key."""
         source = spec["source"]
         table = {"ledger": "data/raw/published.csv", "table": spec.get("published_table")}.get(source)
-        out = []
+        out = [f"{name}, {p}" for p in self._conventions(spec.get("conventions"))]
         for key, a in spec["analyses"].items():
             where = f"{name}, analysis {key!r}"
             out += [f"{where}, {p}" for p in self._window(a.get("timepoint"))]
@@ -154,6 +154,26 @@ class Checker:
                     if (spec["review"], rid) not in known:
                         out.append(f"{where}, key 'published': {rid!r} is not a result_id of review "
                                    f"{spec['review']!r} in {table}")
+        return out
+
+    @staticmethod
+    def _conventions(own):
+        """Conventions that contradict themselves, or the software their preset names (RevMan 5 offers no other)."""
+        if not own:
+            return []
+        out, z = [], own.get("zero_cell", {})
+        if z.get("add") == 0 and z.get("to", "only0") != "none":
+            out.append("key 'conventions.zero_cell.add': adding 0 corrects nothing; say 'to: none'")
+        if z.get("to") == "none" and z.get("add", 0) > 0:
+            out.append(f"key 'conventions.zero_cell.add': {z['add']:g} is added to no table under 'to: none'")
+        if own["preset"] == "revman5":
+            fixed = {"i2": ("q", "RevMan 5 computes I² from Q only"),
+                     "double_zero": ("exclude", "RevMan 5 excludes studies with no events in either arm"),
+                     "zero_cell.mh": (True, "RevMan 5 pools the corrected counts by Mantel-Haenszel")}
+            given = {**{k: own[k] for k in ("i2", "double_zero") if k in own},
+                     **({"zero_cell.mh": z["mh"]} if "mh" in z else {})}
+            out += [f"key 'conventions.{k}': {v!r} is not RevMan 5's ({fixed[k][1]}); name the software that "
+                    f"computed the review's figures in 'preset'" for k, v in given.items() if v != fixed[k][0]]
         return out
 
     @staticmethod
