@@ -121,6 +121,14 @@ def _p_part(name, ours, text):
     return [(name, p_agrees(ours, text), f"ours {p_text(ours)}, published {text}")]
 
 
+def _fixed():
+    """The fixed-effect fit's label (engine.pooling.FIXED_LABEL), imported where used: the audit job imports this
+    module for ``decimals`` and needs no SciPy."""
+    from ..engine.pooling import FIXED_LABEL
+
+    return FIXED_LABEL
+
+
 def _i2_part(p, o, basis):
     """I² at its printed precision; where it differs and the other basis (Q or τ²) explains it, the reason says so
     and names the spec key that follows the review's software."""
@@ -135,7 +143,7 @@ def _i2_part(p, o, basis):
     if basis == "tau2" and from_q is not None and within_rounding(from_q, text):
         detail = (f"{ours:.1f}% from τ² vs printed {text}% from Q: the review's software computes I² from Q; set "
                   f"`i2: q`")
-    elif basis == "q" and o.get("tau2_estimator") not in ("DL", "FE", None):
+    elif basis == "q" and o.get("tau2_estimator") not in ("DL", _fixed(), None):
         detail += (f": ours is computed from Q; with the {o['tau2_estimator']} estimator I² from τ² differs, which "
                    f"metafor prints (`i2: tau2`)")
     return [("I²", False, detail)]
@@ -212,8 +220,9 @@ def subgroup_tests(sub, model, tau2_estimator, common_tau2_estimator):
         "separate_tau2": (r.q_between, r.q_between_df, r.q_between_p, tau2_estimator),
         "common_tau2": (r.get("qm", np.nan), r.get("qm_df", np.nan), r.get("qm_p", np.nan), common_tau2_estimator),
     }
-    if model == "fixed" or (tau2_estimator != "FE" and not pd.isna(r.get("q_fixed", np.nan))):
-        tests["fixed"] = (r.get("q_fixed", np.nan), r.get("q_fixed_df", np.nan), r.get("q_fixed_p", np.nan), "FE")
+    if model == "fixed" or (tau2_estimator != _fixed() and not pd.isna(r.get("q_fixed", np.nan))):
+        tests["fixed"] = (r.get("q_fixed", np.nan), r.get("q_fixed_df", np.nan), r.get("q_fixed_p", np.nan),
+                          _fixed())
     order = [model] + [m for m in tests if m != model]
     out = []
     for m in order:
@@ -239,7 +248,7 @@ def _subgroup_figure(p, spec_a, sub, o, e, row):
     # the subgroup pools' own label of their τ² estimator (the fixed-effect label under a fixed effect)
     est = s.tau2_estimator.iloc[0] if "tau2_estimator" in s else spec_a.get("tau2_estimator", "DL")
     # a figure printed as the common-effect test is compared with ours of that kind
-    model = "fixed" if printed(p.test) == "fixed" and est != "FE" else test.get("model", "separate_tau2")
+    model = "fixed" if printed(p.test) == "fixed" and est != _fixed() else test.get("model", "separate_tau2")
     (label, q, df, ours_p, how), *alt = subgroup_tests(s, model, est, test.get("tau2_estimator", est))
     if pd.isna(ours_p):
         note = printed(s.qm_note.iloc[0]) if "qm_note" in s else ""
