@@ -53,6 +53,11 @@ def validate_table(df, name, path):
     return rows.check_schema(df, name, lambda i, col: _where(path, i, col), scope="in this file")
 
 
+# The printed parts of a published figure that are numbers of its own (not counts), each checked against the quote
+# as its estimate is.
+QUOTED_PARTS = ("tau2", "q", "stat")
+
+
 def check_evidence(tables, paths):
     """Cross-table and evidence checks; raise ``LedgerError`` on the first defect."""
     rows.check_trials(tables["trials"], lambda i, col: _where(paths["trials"], i, col))
@@ -77,7 +82,7 @@ def check_evidence(tables, paths):
         lo, hi = row["ci_low"], row["ci_high"]
         if not (pd.isna(lo) or pd.isna(hi)) and lo > hi:
             raise LedgerError(f"{_where(paths['published'], i, 'ci_low')}: CI lower bound {lo:g} exceeds {hi:g}")
-        for col in ("estimate", "ci_low", "ci_high"):
+        for col in ("estimate", "ci_low", "ci_high", *QUOTED_PARTS):
             if not pd.isna(row[col]) and not rows.value_in_quote(row[col], row["quote"]):
                 raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..engine.rm5 import read_rm5
 from ..ledger import studies as st
 from ..ledger.rows import value_in_quote
-from ..ledger.tables import read_table, validate_table
+from ..ledger.tables import QUOTED_PARTS, read_table, validate_table
 from ..ledger.vocabulary import LedgerError
 from .io import SpecError
 
@@ -80,7 +80,7 @@ def import_table(studies_path, published_path, spec):
     published = (pd.read_csv(published_path) if header_only
                  else validate_table(read_table(published_path), "published", published_path))
     for i, r in published.iterrows():
-        for col in ("estimate", "ci_low", "ci_high"):
+        for col in ("estimate", "ci_low", "ci_high", *QUOTED_PARTS):
             if not pd.isna(r[col]) and not value_in_quote(r[col], r["quote"]):  # a p-only figure prints none
                 raise LedgerError(f"{published_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
     published = pd.read_csv(published_path, dtype=str, keep_default_na=False)
