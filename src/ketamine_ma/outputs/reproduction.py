@@ -335,8 +335,9 @@ def _trim_and_fill(p, spec_a, ss, e, row):
     est, lo, hi = (_natural(r[c], m) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high"))
     row.update(our_estimate=est, our_ci_low=lo, our_ci_high=hi, our_k=r.k + r.trimfill_k0)
     parts = _num_part("k added", r.trimfill_k0, p.k_added, "{:.0f}") + _estimate_parts(p, est, lo, hi, _scale(p))
+    # a k printed beside trim-and-fill counts the filled studies too
     parts += _k_part(p, r.k + r.trimfill_k0)
-    status, reason = _verdict(parts, p, r.k, e, "our trim-and-fill")
+    status, reason = _verdict(parts, p, r.k + r.trimfill_k0, e, "our trim-and-fill")
     return status, f"our trim-and-fill adds {int(r.trimfill_k0)} ({r.trimfill_side}); {reason}"
 
 
