@@ -246,3 +246,14 @@ def test_a_common_effect_test_for_subgroup_differences_meets_ours_of_that_kind()
     row = run_kinds([fig], sub=sub).loc["fixed_test"]
     assert row.status == "reproduced", row.reason
     assert "each subgroup pooled under a common effect" in row.reason.split("beside it")[0]
+
+
+def test_the_forest_plots_published_diamond_is_the_pool_not_another_kind_of_figure():
+    """A trim-and-fill figure listed first in the spec is still not drawn as the review's pooled figure (metafor's
+    dat.bcg RR DL pool: 0.4896 [0.3449, 0.6950], bcg_published.csv)."""
+    from ketamine_ma.outputs.forest_rows import published_figure
+
+    tf = figure("tf", "trim_and_fill", estimate="0.52", ci_low="0.36", ci_high="0.73", k_added="1")
+    pub = pd.concat([pd.DataFrame([tf]), PUBLISHED], ignore_index=True)
+    drawn = published_figure(pub, "bcg", ["tf", "rr_dl"])
+    assert drawn["result_id"] == "rr_dl" and drawn["estimate"] == pytest.approx(0.4896)

@@ -452,9 +452,10 @@ def analysis_page(run: Run, review, key, a) -> dict:
 
 
 def headline(run: Run, review, spec) -> dict:
-    """The review's headline figure: the first analysis (spec order) with a printed estimate, the review's own
-    text preferred over secondary sources."""
-    rows = [r for r in run.rep_rows(review) if r.get("analysis") and not missing(r.get("published_estimate"))]
+    """The review's headline figure: the first analysis (spec order) with a printed pooled estimate (a figure of
+    kind ``pooled``), the review's own text preferred over secondary sources."""
+    rows = [r for r in run.rep_rows(review) if r.get("analysis") and r.get("kind") == "pooled"
+            and not missing(r.get("published_estimate"))]
     order = {k: i for i, k in enumerate(spec["analyses"])}
     rows.sort(key=lambda r: (r.get("source_kind") != "primary", order.get(r["analysis"], 99)))
     if rows:
