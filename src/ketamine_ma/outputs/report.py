@@ -380,12 +380,17 @@ def small_study(run: Run, review, key, measure) -> dict | None:
         return None
     r = records(df)[0]
     k = int(r.get("k") or 0)
-    note = text(r.get("egger_note"))
-    if missing(r.get("egger_t")):
-        egger = f"Egger's test: {note or 'not run'}"
-    else:
-        egger = (f"Egger's test: t = {num(r.get('egger_t'))}, df = {count(r.get('egger_df'))}, "
-                 f"p = {pval(r.get('egger_p'))}" + (f" ({note})" if note else ""))
+    tests = []
+    # Peters' and Harbord's tests are in the table of a binary outcome only
+    for name, prefix in (("Egger's", "egger"), ("Peters'", "peters"), ("Harbord's", "harbord")):
+        if f"{prefix}_t" not in r:
+            continue
+        note = text(r.get(f"{prefix}_note"))
+        if missing(r.get(f"{prefix}_t")):
+            tests.append(f"{name} test: {note or 'not run'}")
+        else:
+            tests.append(f"{name} test: t = {num(r.get(f'{prefix}_t'))}, df = {count(r.get(f'{prefix}_df'))}, "
+                         f"p = {pval(r.get(f'{prefix}_p'))}" + (f" ({note})" if note else ""))
     if not missing(r.get("trimfill_k0")):
         est = [r.get(c) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high")]
         if ef.is_ratio(measure):  # trim-and-fill works on the log scale; a reader compares ratios
@@ -394,7 +399,7 @@ def small_study(run: Run, review, key, measure) -> dict | None:
                 f"adjusted {measure} {estimate_ci(*est)}")
     else:
         trim = f"Trim-and-fill: {text(r.get('trimfill_note')) or 'not run'}"
-    return {"k": k, "egger": egger, "trimfill": trim}
+    return {"k": k, "tests": tests, "trimfill": trim}
 
 
 def influence(run: Run, review, key) -> dict | None:
