@@ -412,6 +412,8 @@ def reproduce(published_raw, specs, pooled, exclusions, missing, subgroups=None,
             rows.append(row)
             continue
         o = ours.iloc[0]
+        row.update({"our_estimate": o.estimate, "our_ci_low": o.ci_low, "our_ci_high": o.ci_high, "our_p": o.p,
+                    "our_k": o.k, "our_n": o.n_participants, "our_i2": o.i2})
         e = exclusions[(exclusions.review == p.review) & (exclusions.analysis == key)]
         m = missing[(missing.review == p.review) & (missing.analysis == key)]
         if o.k == 0 or pd.isna(o.estimate):
@@ -427,9 +429,11 @@ def reproduce(published_raw, specs, pooled, exclusions, missing, subgroups=None,
             continue
         spec_a = specs[p.review]["analyses"][key]
         basis = conventions.get(p.review, {}).get("i2")
-        if p.kind in ("pooled", "heterogeneity", "prediction_interval"):
-            row.update({"our_estimate": o.estimate, "our_ci_low": o.ci_low, "our_ci_high": o.ci_high, "our_p": o.p,
-                        "our_k": o.k, "our_n": o.n_participants, "our_i2": o.i2})
+        of_the_pool = p.kind in ("pooled", "heterogeneity", "prediction_interval")
+        if not of_the_pool:  # ours is the figure's own statistic, not the overall pool
+            row.update({c: np.nan for c in ("our_estimate", "our_ci_low", "our_ci_high", "our_p", "our_k", "our_n",
+                                            "our_i2")})
+        if of_the_pool:
             status, reason = _pooled_like(p, o, e, row, basis)
         elif p.kind == "subgroup_test":
             sub = subgroups[(subgroups.review == p.review) & (subgroups.analysis == key)]
