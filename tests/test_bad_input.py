@@ -186,10 +186,20 @@ SPEC_CASES = {
                                              "config/reviews/pereira2022.yaml, analysis 'pain_1week', key "
                                              "'published': 'pain_1wek' is not a result_id of review 'pereira2022' "
                                              "in data/raw/published.csv"),
+    "RevMan 5 with I² from tau2": (edit_spec("update16", "conventions: {preset: revman5}",
+                                             "conventions: {preset: revman5, i2: tau2}"),
+                                   "config/reviews/update16.yaml, key 'conventions.i2': 'tau2' is not RevMan 5's "
+                                   "(RevMan 5 computes I² from Q only)"),
+    "zero-cell correction that adds nothing": (edit_spec("bcg", "conventions: {preset: metafor}",
+                                                         "conventions: {preset: metafor, zero_cell: {add: 0}}"),
+                                               "config/reviews/bcg.yaml, key 'conventions.zero_cell.add': adding 0 "
+                                               "corrects nothing"),
+    "software without a preset": (edit_spec("bcg", "conventions: {preset: metafor}", "conventions: {preset: spss}"),
+                                  "config/reviews/bcg.yaml, key 'conventions.preset': 'spss' is not one of"),
     "missing required key": (edit_spec("pereira2022", "    method: IV\n", ""),
                              "config/reviews/pereira2022.yaml, analysis 'pain_1week': missing required key 'method'"),
     "YAML syntax error in a spec": (edit_spec("pereira2022", "  pain_1week:", "  pain_1week: ["),
-                                    "config/reviews/pereira2022.yaml, line 13, column 13: YAML syntax error"),
+                                    "config/reviews/pereira2022.yaml, line 15, column 13: YAML syntax error"),
     "YAML syntax error in the config": (lambda work: (work / "config/config.yaml").write_text(
         (work / "config/config.yaml").read_text().replace("outcomes: []", "outcomes: [a")),
         "config/config.yaml, line 13, column 1: YAML syntax error"),
@@ -208,6 +218,18 @@ def test_a_spec_that_makes_no_sense_stops_before_any_job_with_one_line(tmp_path,
     assert lines and lines[0].startswith(f"ERROR: {message}"), res.stderr[-2000:]
     assert "Traceback" not in res.stdout + res.stderr and len(lines) <= 3, res.stderr[-2000:]
     assert not (work / "results").exists()
+
+
+def test_the_spec_schema_lists_the_presets_and_each_preset_sets_every_convention():
+    from ketamine_ma.stages.specs import PRESETS
+
+    schema = yaml.safe_load((RAW.parents[1] / "config/schemas/review.schema.yaml").read_text())
+    conv = schema["properties"]["conventions"]["properties"]
+    assert sorted(conv["preset"]["enum"]) == sorted(PRESETS)
+    keys = set(conv) - {"preset"}
+    for name, preset in PRESETS.items():
+        assert set(preset) == keys, name
+        assert set(preset["zero_cell"]) == set(conv["zero_cell"]["properties"]), name
 
 
 @pytest.mark.workflow

@@ -20,7 +20,7 @@ from ketamine_ma.stages import specs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
-SETTINGS = {"zero_rule": "revman", "prediction_interval": "metafor", "prepost_correlation": 0.5}
+SETTINGS = {"prediction_interval": "metafor", "prepost_correlation": 0.5}
 
 
 def spec_of(review):
@@ -53,8 +53,9 @@ def test_analyse_writes_exactly_the_files_its_job_declares(pipeline_run, tmp_pat
                "sensitivity": {a: {f: f"out/{a}-{f}.csv" for f in ("studies", "pooled")} for a in names},
                "small_study": "out/egger.csv"}  # influence diagnostics not declared: not run
     analyses = {"rr_dl": {"spec": spec_of("bcg")["analyses"]["rr_dl"], "tables": tables, "results": results}}
-    run_script("analyse.py", tmp_path, monkeypatch, params={"review": "bcg", "analyses": analyses, "overrides": {},
-                                                             "settings": SETTINGS}, log=["analyse.log"])
+    params = {"review": "bcg", "analyses": analyses, "overrides": {}, "settings": SETTINGS,
+              "conventions": specs.conventions(spec_of("bcg"))}
+    run_script("analyse.py", tmp_path, monkeypatch, params=params, log=["analyse.log"])
     assert files_under(tmp_path) == sorted(
         ["analyse.log", "in/main-rr.csv", "in/candidates-rr.csv", "out/p-studies.csv", "out/p-pooled.csv",
          "out/p-subgroups.csv", "out/egger.csv"] + [f"out/{a}-{f}.csv" for a in names for f in ("studies", "pooled")])

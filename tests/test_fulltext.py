@@ -302,7 +302,8 @@ def base(tmp_path_factory):
     # the review's scope as the paper states it (the umbrella view needs each ledger review's k)
     pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
     scope = {c: "" for c in pub.columns} | {
-        "review": "bcg", "result_id": "scope", "outcome": "tuberculosis", "analysis": "primary", "k": "13",
+        "review": "bcg", "result_id": "scope", "kind": "pooled", "outcome": "tuberculosis", "analysis": "primary",
+        "k": "13",
         "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
         "quote": "the data set object dat.bcg with the results from 13 studies"}
     pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)

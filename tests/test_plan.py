@@ -77,7 +77,7 @@ EXPECTED_SETTINGS = {"fixed": {"tau2_estimator": "FE"}, "random": {"tau2_estimat
 @pytest.mark.parametrize("name", NAMES)
 def test_every_planned_name_runs_through_the_analyse_stage(name, tables):
     spec = planned()[name]
-    settings = {k: CONFIG[k] for k in ("zero_rule", "prediction_interval", "prepost_correlation")}
+    settings = {k: CONFIG[k] for k in ("prediction_interval", "prepost_correlation")}
     studies, pooled = analysis.sensitivity(name, tables, "bcg", "rr_dl", spec, {}, settings)
     assert list(pooled.analysis.unique()) == [name]
     assert (pooled.review == "bcg").all() and (pooled.measure == "RR").all()

@@ -31,9 +31,10 @@ for _review in SPECS:
                 for o in _outcomes
             },
             overrides=config["overrides"],
+            # the software conventions the review's spec names (its preset, with its own keys over it)
+            conventions=_specs.conventions(SPECS[_review]),
             settings={
-                k: config[k]
-                for k in ("zero_rule", "prediction_interval", "prepost_correlation")
+                k: config[k] for k in ("prediction_interval", "prepost_correlation")
             },
         script:
             "../scripts/analyse.py"

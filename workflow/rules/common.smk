@@ -363,6 +363,19 @@ def provenance_inputs():
     return sorted(set(files + shown + pooled_files()))
 
 
+def small_study_tables():
+    """``{review: {analysis: path}}`` of the small-study tables config runs (reproduction: small-study tests and
+    trim-and-fill figures)."""
+    return {
+        r: {
+            o: analysis_results(r, o)["small_study"]
+            for o in outcomes_of(r)
+            if "small_study" in analysis_results(r, o)
+        }
+        for r in SPECS
+    }
+
+
 def subgroup_tests():
     """``{review: {analysis: path}}`` of the subgroup tables of the analyses with subgroups (reproduction)."""
     return {

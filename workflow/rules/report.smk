@@ -5,6 +5,7 @@ rule reproduction:
         exclusions=[clean_logs(r)["exclusions"] for r in SPECS],
         missing=[clean_logs(r)["missing"] for r in SPECS],
         subgroups=flat(subgroup_tests()),
+        small_study=flat(small_study_tables()),
         code=code("reproduction.py"),
     output:
         report(
@@ -23,6 +24,8 @@ rule reproduction:
     params:
         specs=SPECS,
         subgroups=subgroup_tests(),
+        small_study=small_study_tables(),
+        conventions={r: _specs.conventions(s) for r, s in SPECS.items()},
     script:
         "../scripts/reproduction.py"
 

@@ -20,7 +20,8 @@ def primary(table, review, outcome, spec, settings, out):
         per, test = analysis.subgroups(studies, settings, by, spec.get("dose_cut_mg_kg"), common)
         if per is not None:
             rows.append(per.assign(by=by, q_between=test["q_between"], q_between_df=test["df"],
-                                   q_between_p=test["p"], q_between_i2=test["i2"], qm=test["qm"],
+                                   q_between_p=test["p"], q_between_i2=test["i2"], q_fixed=test["q_fixed"],
+                                   q_fixed_df=test["q_fixed_df"], q_fixed_p=test["q_fixed_p"], qm=test["qm"],
                                    qm_df=test["qm_df"], qm_p=test["qm_p"], qm_tau2=test["qm_tau2"],
                                    qm_note=test["qm_note"]))
         else:
@@ -32,7 +33,8 @@ def primary(table, review, outcome, spec, settings, out):
 def sensitivity(tables, review, outcome, spec, out, p):
     log = []
     for name, files in out.items():
-        studies, pooled = analysis.sensitivity(name, tables, review, outcome, spec, p.overrides, p.settings)
+        studies, pooled = analysis.sensitivity(name, tables, review, outcome, spec, p.overrides, p.settings,
+                                               p.conventions)
         io.write_csv(studies, files["studies"])
         io.write_csv(pooled, files["pooled"])
         log.append(f"{outcome}/{name}: {len(pooled)} pooled row(s)")
@@ -44,8 +46,10 @@ def small_study_and_influence(studies, review, outcome, settings, out):
     d = studies.dropna(subset=["yi", "vi"])
     model = (settings["model"], settings["tau2_estimator"])
     if "small_study" in out:
-        io.write_csv(pd.DataFrame([sens.small_study(d.yi, d.vi, *model)]).assign(review=review, outcome=outcome),
-                     out["small_study"])
+        # Harbord's and Peters' tests read the 2x2 tables (binary outcomes)
+        tables = (d.ai, d.n1, d.ci, d.n2) if {"ai", "n1", "ci", "n2"} <= set(d.columns) else None
+        row = sens.small_study(d.yi, d.vi, *model, tables=tables)
+        io.write_csv(pd.DataFrame([row]).assign(review=review, outcome=outcome), out["small_study"])
     if "influence" in out:
         rows = sens.influence(d.yi, d.vi, *model) if len(d) >= 3 else []
         io.write_csv(pd.DataFrame(rows, columns=sens.INFLUENCE_COLUMNS).assign(trial_id=list(d.trial_id)[:len(rows)]),
@@ -58,7 +62,7 @@ def main(smk):
     for outcome, a in p.analyses.items():
         spec, out = a["spec"], a["results"]
         tables = {v: pd.read_csv(path) for v, path in a["tables"].items()}
-        settings = analysis.settings_for(spec, p.overrides, p.settings)
+        settings = analysis.settings_for(spec, p.overrides, p.settings, conventions=p.conventions)
         studies = primary(tables["main"], review, outcome, spec, settings, out["primary"])
         log += sensitivity(tables, review, outcome, spec, out["sensitivity"], p)
         small_study_and_influence(studies, review, outcome, settings, out)

@@ -16,8 +16,10 @@ def main(smk):
     miss = pd.concat([pd.read_csv(f) for f in smk.input.missing])
     subgroups = [pd.read_csv(path).assign(review=review, analysis=key)
                  for review, tables in smk.params.subgroups.items() for key, path in tables.items()]
-    rep = reproduce(published, smk.params.specs, pooled, excl, miss,
-                    pd.concat(subgroups) if subgroups else None)
+    small = [pd.read_csv(path).assign(review=review, outcome=key)
+             for review, tables in smk.params.small_study.items() for key, path in tables.items()]
+    rep = reproduce(published, smk.params.specs, pooled, excl, miss, pd.concat(subgroups) if subgroups else None,
+                    pd.concat(small) if small else None, smk.params.conventions)
     io.write_csv(rep, smk.output[0])
     Path(smk.log[0]).write_text(rep.status.value_counts().to_string() + "\n")
 

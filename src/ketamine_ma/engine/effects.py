@@ -8,12 +8,48 @@ pooled (log scale for ratios, transformed scale for proportions). Formulas follo
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .measures import MEASURES, of_family
 from .measures import measure as _measure
 
-ZERO_RULES = ("revman", "metafor", "none")
+
+class ZeroRule(NamedTuple):
+    """How a 2×2 table with a zero cell is corrected (``correct_zero_cells``).
+
+    ``add`` is added to every cell of the tables ``to`` names: ``"only0"`` the tables with a zero cell,
+    ``"if0all"`` all tables when any has one, ``"all"`` all tables, ``"none"`` none (metafor ``escalc``'s ``add``
+    and ``to``). ``drop00``: tables with no events in either arm (or all events in both) are excluded from RR and
+    OR (RevMan, R meta's ``allstudies = FALSE``, Stata metan) or kept (metafor ``escalc``'s ``drop00 = FALSE``).
+    ``mh_exact``: the Mantel–Haenszel estimate is computed from the uncorrected counts (metafor ``rma.mh``) or from
+    the corrected ones (RevMan 5, R meta's ``MH.exact = FALSE``, Stata metan)."""
+
+    add: float = 0.5
+    to: str = "only0"
+    drop00: bool = True
+    mh_exact: bool = False
+
+
+ZERO_TO = ("only0", "if0all", "all", "none")
+# The named rules: RevMan 5's (Deeks & Higgins 2010; Cochrane Handbook 5.1 §16.9.3) and metafor's defaults.
+ZERO_RULES = {"revman": ZeroRule(), "metafor": ZeroRule(drop00=False, mh_exact=True),
+              "none": ZeroRule(add=0.0, to="none", drop00=False, mh_exact=True)}
+
+
+def zero_rule(rule):
+    """A ``ZeroRule`` from itself, its fields as a dict, or its name in ``ZERO_RULES``; an unknown name or ``to`` is
+    an error."""
+    if isinstance(rule, str):
+        if rule not in ZERO_RULES:
+            raise ValueError(f"unknown zero-cell rule {rule!r}; allowed: {', '.join(ZERO_RULES)}")
+        return ZERO_RULES[rule]
+    rule = ZeroRule(**rule) if isinstance(rule, dict) else ZeroRule(*rule)
+    if rule.to not in ZERO_TO:
+        raise ValueError(f"unknown zero-cell 'to' {rule.to!r}; allowed: {', '.join(ZERO_TO)}")
+    return rule
+
 
 # Measure families (engine/measures.py): which arm data a measure is computed from (two arms' means or 2x2
 # tables, one arm's events, one group's pre/post means).
@@ -82,26 +118,29 @@ def smd(m1, sd1, n1, m2, sd2, n2, convention="metafor"):
     raise ValueError(f"unknown SMD convention {convention!r}; allowed: metafor, revman")
 
 
-def correct_zero_cells(ai, n1i, ci, n2i, measure, rule="revman", add=0.5):
-    """Apply a zero-cell rule to 2×2 tables; return corrected ``(ai, bi, ci, di)`` and a ``keep`` mask.
+def correct_zero_cells(ai, n1i, ci, n2i, measure, rule="revman", add=None):
+    """Apply a zero-cell rule (``ZeroRule`` or its name) to 2×2 tables; return corrected ``(ai, bi, ci, di)`` and a
+    ``keep`` mask.
 
-    - ``"revman"``: add ``add`` to all four cells of a study with any zero cell; double-zero studies (no events
-      in either arm, or all events in both) are excluded for RR and OR and kept for RD (Cochrane Handbook 5.1
+    - ``"revman"``: add 0.5 to all four cells of a study with any zero cell; double-zero studies (no events in
+      either arm, or all events in both) are excluded for RR and OR and kept for RD (Cochrane Handbook 5.1
       §16.9.3; Deeks & Higgins 2010).
     - ``"metafor"``: ``escalc`` defaults ``add=1/2, to="only0", drop00=FALSE``: the same addition, no exclusion.
     - ``"none"``: no change (zero cells then give infinite log ratios, which the caller must handle).
+    ``add`` overrides the rule's value.
     """
-    if rule not in ZERO_RULES:
-        raise ValueError(f"unknown zero-cell rule {rule!r}; allowed: {', '.join(ZERO_RULES)}")
+    rule = zero_rule(rule)
     ai, n1i, ci, n2i = _arr(ai, n1i, ci, n2i)
     bi, di = n1i - ai, n2i - ci
     keep = np.ones(ai.shape, dtype=bool)
-    if rule == "none":
-        return ai, bi, ci, di, keep
-    if rule == "revman" and is_ratio(measure):
+    if rule.drop00 and is_ratio(measure):
         keep = ~(((ai == 0) & (ci == 0)) | ((bi == 0) & (di == 0)))
+    if rule.to == "none":
+        return ai, bi, ci, di, keep
     zero = (ai == 0) | (bi == 0) | (ci == 0) | (di == 0)
-    inc = np.where(zero, add, 0.0)
+    which = {"only0": zero, "if0all": np.full(ai.shape, bool(zero[keep].any())),
+             "all": np.ones(ai.shape, dtype=bool)}[rule.to]
+    inc = np.where(which, rule.add if add is None else add, 0.0)
     return ai + inc, bi + inc, ci + inc, di + inc, keep
 
 

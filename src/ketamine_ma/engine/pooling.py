@@ -348,16 +348,23 @@ NO_TAU2_CI = (float("nan"), float("nan"))
 SINGLE_STUDY = Heterogeneity(q=0.0, q_df=0, q_p=1.0, i2=0.0, h2=1.0)
 
 
+I2_FROM = ("tau2", "q")  # I² from τ² (metafor) or from Q (RevMan 5, R meta, Stata metan): heterogeneity.i2_h2
+
+
 def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wald", level=0.95, pi_method="metafor",
-                     tau2_ci=True):
+                     tau2_ci=True, i2_from="tau2"):
     """Inverse-variance meta-analysis under a fixed effect (``model="fixed"``, metafor ``method="EE"``) or random
     effects with the τ² of ``tau2_estimator`` (one of ``TAU2_ESTIMATORS``).
 
     μ̂ = Σwᵢyᵢ/Σwᵢ with wᵢ = 1/(vᵢ + τ̂²), SE = 1/√Σwᵢ (Wald) or the Knapp–Hartung SE. Heterogeneity Q is the
     fixed-effect Q. For k = 1 there is no heterogeneity to estimate: τ² = 0, Q = 0, I² = 0, the prediction
-    interval is the CI, and ``note`` says so. A fixed effect has no prediction interval for k > 1.
+    interval is the CI, and ``note`` says so. A fixed effect has no prediction interval for k > 1. I² and H² of a
+    random-effects fit come from τ̂² (metafor) or, with ``i2_from="q"``, from Q (RevMan 5, R meta; Higgins &
+    Thompson 2002): the two agree for DerSimonian–Laird only.
     """
     _check_model(model)
+    if i2_from not in I2_FROM:
+        raise ValueError(f"unknown i2_from {i2_from!r}; allowed: {', '.join(I2_FROM)}")
     yi, vi = _check(yi, vi)
     k = yi.size
     fixed = model == "fixed"
@@ -367,7 +374,7 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
         hg, t2ci = SINGLE_STUDY, NO_TAU2_CI
     else:
         q = het.cochran_q(yi, vi)
-        i2, h2 = het.i2_h2(q, k - 1) if fixed else het.i2_h2(q, k - 1, t2, vi)
+        i2, h2 = het.i2_h2(q, k - 1) if (fixed or i2_from == "q") else het.i2_h2(q, k - 1, t2, vi)
         hg = Heterogeneity(q, k - 1, float(special.chdtrc(k - 1, q)), i2, h2)
         t2ci = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else NO_TAU2_CI
         if fixed:
@@ -432,28 +439,30 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
     Fixed: the MH estimate with its Greenland–Robins/RBG variance. Heterogeneity: Q centred on the MH estimate
     with inverse-variance weights of the (zero-corrected) study estimates; I² = (Q − df)/Q. Random (RevMan 5 and
     R meta's ``Q.Cochrane``): τ² = max(0, (Q − df)/(Σw − Σw²/Σw)) from that Q, then inverse-variance pooling with
-    weights 1/(vᵢ + τ²) and a Wald CI. ``exact_mh`` (default: True for ``zero_rule="metafor"``, as in metafor's
-    ``rma.mh``) pools uncorrected counts in the MH step; RevMan uses the corrected counts. The RD variance
+    weights 1/(vᵢ + τ²) and a Wald CI. ``exact_mh`` (default: the rule's ``mh_exact``, True for "metafor" as in
+    metafor's ``rma.mh``) pools uncorrected counts in the MH step; RevMan uses the corrected counts. The RD variance
     follows the same convention (metafor: Sato et al. 1989; RevMan: Greenland–Robins 1985).
     """
     from .effects import correct_zero_cells, two_by_two
+    from .effects import zero_rule as as_rule
 
     _check_model(model)
-    yi, vi, keep = two_by_two(ai, n1i, ci, n2i, measure, zero_rule)
+    rule = as_rule(zero_rule)
+    yi, vi, keep = two_by_two(ai, n1i, ci, n2i, measure, rule)
     if exact_mh is None:
-        exact_mh = zero_rule == "metafor"
+        exact_mh = rule.mh_exact
     if exact_mh:
         raw = [np.asarray(x, float) for x in (ai, n1i, ci, n2i)]
         a, b, c, d = raw[0], raw[1] - raw[0], raw[2], raw[3] - raw[2]
     else:
-        a, b, c, d, _ = correct_zero_cells(ai, n1i, ci, n2i, measure, zero_rule)
+        a, b, c, d, _ = correct_zero_cells(ai, n1i, ci, n2i, measure, rule)
     a, b, c, d = (x[keep] for x in (a, b, c, d))
-    rd_var = "sato" if zero_rule == "metafor" else "greenland-robins"
+    rd_var = "sato" if rule.mh_exact else "greenland-robins"
     if not keep.any():
         raise ValueError("no estimable studies (all double-zero)")
     y_mh, v_mh = mantel_haenszel(a, b, c, d, measure, rd_variance=rd_var)
     # metafor's rma.mh (drop00=TRUE) leaves double-zero studies out of Q but keeps their tables in the MH step.
-    if zero_rule == "metafor":
+    if rule.mh_exact and not rule.drop00:
         n1, n2 = np.asarray(n1i, float)[keep], np.asarray(n2i, float)[keep]
         a0, c0 = np.asarray(ai, float)[keep], np.asarray(ci, float)[keep]
         in_q = ~(((a0 == 0) & (c0 == 0)) | ((a0 == n1) & (c0 == n2)))

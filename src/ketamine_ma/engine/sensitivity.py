@@ -4,7 +4,9 @@ Leave-one-out and cumulative pooling refit the same model k times (metafor ``lea
 Viechtbauer & Cheung 2010). They take the fit as a function of the studies' row numbers, so the analyse job
 (pooling its study table by inverse variance or Mantel–Haenszel) and the metafor oracle run the same code.
 Egger's test is the classical weighted regression of yᵢ on SEᵢ with weights 1/vᵢ, testing the slope with t(k−2)
-(Egger et al. 1997; metafor ``regtest(model="lm")``).
+(Egger et al. 1997; metafor ``regtest(model="lm")``). For binary outcomes the Cochrane Handbook (v6.4 §13.3.5.3)
+recommends tests that avoid the correlation between a log odds ratio and its SE: Peters' regression on 1/n
+(Peters et al. 2006) and Harbord's score-based test (Harbord, Egger & Sterne 2006), both here beside Egger's.
 """
 
 from __future__ import annotations
@@ -38,6 +40,24 @@ def iv_fit(yi, vi, model="random", tau2_estimator="DL", ci_method="wald"):
     return lambda rows: inverse_variance(yi[rows], vi[rows], model, tau2_estimator, ci_method, tau2_ci=False)
 
 
+def _slope_test(y, x, w, coefficient):
+    """Weighted least squares of y on [1, x] with weights w and the residual variance estimated (an ``lm`` fit):
+    ``(t, df, p, intercept, slope)`` of the t test of ``coefficient`` (0 intercept, 1 slope) with t(k−2)."""
+    k = len(y)
+    X = np.column_stack([np.ones(k), x])
+    xtwx = X.T @ (w[:, None] * X)
+    b = np.linalg.solve(xtwx, X.T @ (w * y))
+    resid = y - X @ b
+    sigma2 = np.sum(w * resid**2) / (k - 2)
+    se = np.sqrt(np.diag(np.linalg.inv(xtwx)) * sigma2)
+    t = b[coefficient] / se[coefficient]
+    return float(t), k - 2, float(2 * special.stdtr(k - 2, -abs(t))), float(b[0]), float(b[1])
+
+
+def _too_few(k):
+    return "" if k >= MIN_K_SMALL_STUDY else f"k = {k} < {MIN_K_SMALL_STUDY}: too few studies to interpret"
+
+
 def egger(yi, vi):
     """Classical Egger regression test: returns dict ``t, df, p, limit, slope`` and a note when k < 10 (``limit``
     is the intercept, the estimate as SE → 0; ``slope`` the coefficient of SE)."""
@@ -46,27 +66,62 @@ def egger(yi, vi):
     if k < 3:
         return {"t": np.nan, "df": k - 2, "p": np.nan, "limit": np.nan, "slope": np.nan,
                 "note": f"k = {k}: no test possible"}
-    X = np.column_stack([np.ones(k), np.sqrt(vi)])
-    w = 1 / vi
-    xtwx = X.T @ (w[:, None] * X)
-    b = np.linalg.solve(xtwx, X.T @ (w * yi))
-    resid = yi - X @ b
-    sigma2 = np.sum(w * resid**2) / (k - 2)
-    se = np.sqrt(np.diag(np.linalg.inv(xtwx)) * sigma2)
-    t = b[1] / se[1]
-    note = "" if k >= MIN_K_SMALL_STUDY else f"k = {k} < {MIN_K_SMALL_STUDY}: too few studies to interpret"
-    return {"t": float(t), "df": k - 2, "p": float(2 * special.stdtr(k - 2, -abs(t))), "limit": float(b[0]),
-            "slope": float(b[1]), "note": note}
+    t, df, p, limit, slope = _slope_test(yi, np.sqrt(vi), 1 / vi, 1)
+    return {"t": t, "df": df, "p": p, "limit": limit, "slope": slope, "note": _too_few(k)}
+
+
+def peters(yi, vi, ni):
+    """Peters' regression test for funnel asymmetry (Peters, Sutton, Jones, Abrams & Rushton 2006, JAMA 295:676):
+    the study estimates regressed on the inverse of the total sample size ``ni``, testing the slope with t(k−2),
+    as metafor's ``regtest(x, model = "lm", predictor = "ninv")`` computes it (weights 1/vᵢ; Peters et al. weighted
+    the log odds ratio by the inverse of its approximate variance, 1/(1/events + 1/non-events), which the log
+    odds ratio's own variance replaces here as in metafor). Returns ``t, df, p, limit, slope, note``."""
+    yi, vi, ni = (np.asarray(x, float) for x in (yi, vi, ni))
+    k = len(yi)
+    if k < 3:
+        return {"t": np.nan, "df": k - 2, "p": np.nan, "limit": np.nan, "slope": np.nan,
+                "note": f"k = {k}: no test possible"}
+    t, df, p, limit, slope = _slope_test(yi, 1 / ni, 1 / vi, 1)
+    return {"t": t, "df": df, "p": p, "limit": limit, "slope": slope, "note": _too_few(k)}
+
+
+def harbord(ai, n1i, ci, n2i):
+    """Harbord's modified test for small-study effects in meta-analyses of 2×2 tables (Harbord, Egger & Sterne
+    2006, Stat Med 25:3443; Cochrane Handbook v6.4 §13.3.5.3; Stata ``metabias, harbord``; R meta
+    ``metabias(method.bias = "Harbord")``).
+
+    From each table's efficient score of the log odds ratio and its variance under the null (uncorrected counts,
+    hypergeometric): Zᵢ = aᵢ − (aᵢ + cᵢ)n1ᵢ/Nᵢ and Vᵢ = n1ᵢn2ᵢ(aᵢ + cᵢ)(bᵢ + dᵢ)/(Nᵢ²(Nᵢ − 1)), Zᵢ/√Vᵢ is regressed
+    on √Vᵢ by unweighted least squares and the intercept is tested with t(k−2). Tables with Vᵢ = 0 (no events, or
+    only events, in both arms) carry no information and are left out (k counts the others). Returns ``t, df, p,
+    bias`` (the intercept), ``slope`` and ``note``."""
+    a, n1, c, n2 = (np.asarray(x, float) for x in (ai, n1i, ci, n2i))
+    n = n1 + n2
+    m1 = a + c
+    v = n1 * n2 * m1 * (n - m1) / (n**2 * (n - 1))
+    use = v > 0
+    z, v = (a - m1 * n1 / n)[use], v[use]
+    k = int(use.sum())
+    if k < 3:
+        return {"t": np.nan, "df": k - 2, "p": np.nan, "bias": np.nan, "slope": np.nan,
+                "note": f"k = {k}: no test possible"}
+    t, df, p, bias, slope = _slope_test(z / np.sqrt(v), np.sqrt(v), np.ones(k), 0)
+    return {"t": t, "df": df, "p": p, "bias": bias, "slope": slope, "note": _too_few(k)}
 
 
 INFLUENCE_COLUMNS = ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight", "dfbetas"]
 
 
-def small_study(yi, vi, model="random", tau2_estimator="DL"):
-    """Egger's test and trim-and-fill in one row; below 10 studies both are reported as not interpretable
-    (Cochrane Handbook v6.4 §13.3.5.4) and trim-and-fill is not run."""
+def small_study(yi, vi, model="random", tau2_estimator="DL", tables=None):
+    """Egger's test and trim-and-fill in one row, with Peters' and Harbord's tests when ``tables`` gives the 2×2
+    tables ``(ai, n1i, ci, n2i)`` the estimates come from (binary outcomes); below 10 studies the tests are reported
+    as not interpretable (Cochrane Handbook v6.4 §13.3.5.4) and trim-and-fill is not run."""
     k = len(yi)
     row = {"k": k, **{f"egger_{key}": v for key, v in egger(yi, vi).items()}}
+    if tables is not None:
+        ai, n1i, ci, n2i = (np.asarray(x, float) for x in tables)
+        row.update({f"peters_{key}": v for key, v in peters(yi, vi, n1i + n2i).items()})
+        row.update({f"harbord_{key}": v for key, v in harbord(ai, n1i, ci, n2i).items()})
     if k >= MIN_K_SMALL_STUDY:
         tf = trim_and_fill(yi, vi, model, tau2_estimator)
         row.update({"trimfill_k0": tf["k0"], "trimfill_side": tf["side"], "trimfill_estimate": tf["fit"].estimate,

@@ -30,7 +30,7 @@ COMMON_TAU2_ESTIMATORS = (FIXED_LABEL, *measures.COMMON_TAU2_ESTIMATORS)
 
 
 def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", level=0.95, model="random",
-                      common_tau2_estimator=None):
+                      common_tau2_estimator=None, fit=None, fixed_fit=None):
     """Pool each subgroup separately and test for subgroup differences both ways.
 
     Returns ``(per_group, test)``: a DataFrame with one row per subgroup (its ``PoolResult`` fields) and a dict
@@ -39,22 +39,38 @@ def subgroup_analysis(yi, vi, groups, tau2_estimator="DL", ci_method="wald", lev
     when given, else the pools' ``model`` and ``tau2_estimator``; NaN with ``qm_note`` for an estimator the
     meta-regression does not offer). Subgroups with
     one study are pooled as k = 1 (their SE is the study's).
+
+    ``fit(rows)`` pools the studies at some row numbers (default: inverse variance under ``model``; the analyse
+    stage passes Mantel–Haenszel for an M-H analysis, as RevMan pools each subgroup by the analysis' method).
+    ``fixed_fit`` is its common-effect version: the test ``q_fixed, q_fixed_df, q_fixed_p`` across the subgroups'
+    common-effect pools, which R meta prints as the "common effect model" test beside the random-effects one
+    (the same test as ``q_between`` under a fixed effect).
     """
     yi, vi, groups = np.asarray(yi, float), np.asarray(vi, float), np.asarray(groups)
-    rows = []
+    if fit is None:
+        fit = lambda rows: inverse_variance(yi[rows], vi[rows], model, tau2_estimator, ci_method, level,  # noqa: E731
+                                            tau2_ci=False)
+    if fixed_fit is None:
+        fixed_fit = lambda rows: inverse_variance(yi[rows], vi[rows], "fixed", tau2_ci=False)  # noqa: E731
+    rows, fixed = [], []
     for g in sorted(pd.unique(groups), key=str):
-        m = groups == g
-        res = inverse_variance(yi[m], vi[m], model, tau2_estimator, ci_method, level, tau2_ci=False)
-        rows.append({"subgroup": g, **res.as_row()})
+        m = np.flatnonzero(groups == g)
+        rows.append({"subgroup": g, **fit(m).as_row()})
+        f = fixed_fit(m)
+        fixed.append((f.estimate, f.se))
     per = pd.DataFrame(rows)
     # a named estimator for the common-τ² test means a random-effects meta-regression, whatever the pools' model
     common = (common_tau2_test(yi, vi, groups, "random", common_tau2_estimator) if common_tau2_estimator
               else common_tau2_test(yi, vi, groups, model, tau2_estimator))
     if len(per) < 2:
-        return per, {"q_between": np.nan, "df": 0, "p": np.nan, "i2": np.nan, **common}
+        return per, {"q_between": np.nan, "df": 0, "p": np.nan, "i2": np.nan, "q_fixed": np.nan, "q_fixed_df": 0,
+                     "q_fixed_p": np.nan, **common}
     q = het.cochran_q(per["estimate"].to_numpy(), per["se"].to_numpy() ** 2)
+    est, se = np.array(fixed).T
+    q_fixed = het.cochran_q(est, se**2)
     df = len(per) - 1
-    return per, {"q_between": q, "df": df, "p": float(special.chdtrc(df, q)), "i2": het.i2_h2(q, df)[0], **common}
+    return per, {"q_between": q, "df": df, "p": float(special.chdtrc(df, q)), "i2": het.i2_h2(q, df)[0],
+                 "q_fixed": q_fixed, "q_fixed_df": df, "q_fixed_p": float(special.chdtrc(df, q_fixed)), **common}
 
 
 def common_tau2_test(yi, vi, groups, model="random", tau2_estimator="DL"):

@@ -2,7 +2,22 @@
 
 import pandera.pandas as pa
 
-from .vocabulary import ARMS, CONFORMANCE, DOI, PMCID, PMID, REGISTRY_ID, REVIEWS, SCALES, STATISTICS, TRIAL_ID
+from .vocabulary import (
+    ARMS,
+    CONFORMANCE,
+    DOI,
+    FIGURE_KINDS,
+    FIGURE_PARTS,
+    PMCID,
+    PMID,
+    REGISTRY_ID,
+    REVIEWS,
+    SCALES,
+    SMALL_STUDY_TESTS,
+    STATISTICS,
+    SUBGROUP_TESTS,
+    TRIAL_ID,
+)
 from .vocabulary import SOURCE_KINDS as KINDS
 
 
@@ -25,6 +40,23 @@ def _num(required=False, ge=None, le=None):
         checks.append(pa.Check.le(le, error=f"must be <= {le}"))
     return pa.Column(float, checks=checks, nullable=not required, coerce=True)
 
+
+P_VALUE = r"^\s*[<>]?=?\s*\d*\.?\d+$"  # a p as printed: "0.03", "<.0001", "< 0.00001"
+# The printed parts of a published figure beyond estimate, CI, p, k, n and I² (vocabulary.FIGURE_PARTS, in that
+# order): the one definition of those columns, which the published table and a worksheet's published sheet share.
+FIGURE_PART_COLUMNS = {
+    "tau2": _num(ge=0),
+    "q": _num(ge=0),
+    "q_df": _num(ge=0),
+    "q_p": _text(required=False, regex=P_VALUE),
+    "stat": _num(),
+    "stat_df": _num(ge=0),
+    "k_added": _num(ge=0),
+    "subgroup": _text(required=False),
+    "test": _text(required=False, isin=SMALL_STUDY_TESTS + SUBGROUP_TESTS),
+}
+if tuple(FIGURE_PART_COLUMNS) != FIGURE_PARTS:
+    raise ImportError("ledger.schemas: FIGURE_PART_COLUMNS must list vocabulary.FIGURE_PARTS in its order")
 
 # One URL, or several separated by " ; " when the facts of one row were read on more than one page.
 URL = r"^https?://\S+( ; https?://\S+)*$"
@@ -108,6 +140,7 @@ SCHEMAS = {
         {
             "review": _text(isin=REVIEWS + CONFORMANCE),
             "result_id": _text(regex=r"^[a-z0-9_.]+$"),
+            "kind": _text(isin=FIGURE_KINDS),
             "outcome": _text(),
             "timepoint": _text(required=False),
             "analysis": _text(),
@@ -117,10 +150,11 @@ SCHEMAS = {
             "ci_low": _num(),
             "ci_high": _num(),
             "scale": _text(required=False, isin=("natural", "percent", "log")),
-            "p": _text(required=False, regex=r"^\s*[<>]?=?\s*\d*\.?\d+$"),
+            "p": _text(required=False, regex=P_VALUE),
             "k": _num(ge=1),
             "n": _num(ge=1),
             "i2": _num(ge=0, le=100),
+            **FIGURE_PART_COLUMNS,
             "model": _text(required=False),
             **SOURCE,
             "source_kind": _text(isin=("primary", "secondary")),

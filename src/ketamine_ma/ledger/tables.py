@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import rows
-from .vocabulary import TABLES, LedgerError
+from .vocabulary import FIGURE_PARTS, TABLES, LedgerError
 
 
 def _where(path, index, column):
@@ -53,6 +53,11 @@ def validate_table(df, name, path):
     return rows.check_schema(df, name, lambda i, col: _where(path, i, col), scope="in this file")
 
 
+# The printed parts of a published figure that are numbers of its own (not counts), each checked against the quote
+# as its estimate is.
+QUOTED_PARTS = ("tau2", "q", "stat")
+
+
 def check_evidence(tables, paths):
     """Cross-table and evidence checks; raise ``LedgerError`` on the first defect."""
     rows.check_trials(tables["trials"], lambda i, col: _where(paths["trials"], i, col))
@@ -65,7 +70,8 @@ def check_evidence(tables, paths):
     rows.check_extraction(tables["extraction"], lambda i, col: _where(paths["extraction"], i, col))
     rows.check_sources(tables["extraction"], tables["trials"], lambda i, col: _where(paths["extraction"], i, col))
     p = tables["published"]
-    figure = ["analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2"]
+    figure = ["kind", "analysis", "measure", "estimate", "ci_low", "ci_high", "scale", "p", "k", "n", "i2",
+              *FIGURE_PARTS]
     for _, g in p.groupby(["review", "result_id"]):
         for col in figure:
             if g[col].nunique(dropna=False) > 1:
@@ -76,7 +82,7 @@ def check_evidence(tables, paths):
         lo, hi = row["ci_low"], row["ci_high"]
         if not (pd.isna(lo) or pd.isna(hi)) and lo > hi:
             raise LedgerError(f"{_where(paths['published'], i, 'ci_low')}: CI lower bound {lo:g} exceeds {hi:g}")
-        for col in ("estimate", "ci_low", "ci_high"):
+        for col in ("estimate", "ci_low", "ci_high", *QUOTED_PARTS):
             if not pd.isna(row[col]) and not rows.value_in_quote(row[col], row["quote"]):
                 raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
 

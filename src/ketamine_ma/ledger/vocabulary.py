@@ -99,3 +99,8 @@ FIGURE_KINDS = ("pooled", "heterogeneity", "prediction_interval", "subgroup_test
 # subgroup a subgroup's pool belongs to, and which test (egger, harbord, peters; fixed or random for a test for
 # subgroup differences).
 FIGURE_PARTS = ("tau2", "q", "q_df", "q_p", "stat", "stat_df", "k_added", "subgroup", "test")
+# The `test` part's values: a small-study test (Egger 1997, Harbord 2006, Peters 2006), or which test for subgroup
+# differences the software printed (fixed: a fixed-effect Q across the subgroup estimates, RevMan's and R meta's
+# "common effect" test; random: its random-effects version or metafor's QM of a meta-regression).
+SMALL_STUDY_TESTS = ("egger", "harbord", "peters")
+SUBGROUP_TESTS = ("fixed", "random")

@@ -54,14 +54,16 @@ def _printed(text, fmt=".2f"):
 
 
 def published_figure(published: pd.DataFrame, review: str, result_ids) -> dict | None:
-    """The published pooled figure an analysis reproduces (the first of ``result_ids`` that is a primary result).
+    """The published pooled figure an analysis reproduces (the first of ``result_ids`` that is a primary pool,
+    kind ``pooled``).
 
     ``published`` is the ledger's (or a conformance review's) published table read as strings. Returns the estimate
     and CI as numbers on the analysis scale (percentages as proportions) and as printed, or ``None`` when the spec
     names no published figure. ``estimate`` is NaN when the review printed no pooled estimate (e.g. a p value only).
     """
     p = published[(published.review == review) & published.result_id.isin(list(result_ids))]
-    p = p[p.analysis.fillna("primary") == "primary"].drop_duplicates("result_id")  # one figure, several sources
+    # a pool (not the analysis' heterogeneity, trim-and-fill or test figures); one figure, several sources
+    p = p[(p.analysis.fillna("primary") == "primary") & (p.kind == "pooled")].drop_duplicates("result_id")
     if p.empty:
         return None
     p = p.set_index("result_id").loc[[r for r in result_ids if r in set(p.result_id)]]

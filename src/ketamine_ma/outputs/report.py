@@ -36,7 +36,8 @@ MINUS = "\u2212"
 
 PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
            "published_n", "published_i2"]  # published figures are shown as printed
-STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible"}
+STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible",
+                 "not_computed": "not computed"}
 # Arm-level columns of a study table (metafor's names) and their headings: {0} / {1} are the spec's arm labels.
 ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} SD",
                "ci": "{1} events", "n2": "{1} n", "m2": "{1} mean", "sd2": "{1} SD",
@@ -379,12 +380,17 @@ def small_study(run: Run, review, key, measure) -> dict | None:
         return None
     r = records(df)[0]
     k = int(r.get("k") or 0)
-    note = text(r.get("egger_note"))
-    if missing(r.get("egger_t")):
-        egger = f"Egger's test: {note or 'not run'}"
-    else:
-        egger = (f"Egger's test: t = {num(r.get('egger_t'))}, df = {count(r.get('egger_df'))}, "
-                 f"p = {pval(r.get('egger_p'))}" + (f" ({note})" if note else ""))
+    tests = []
+    # Peters' and Harbord's tests are in the table of a binary outcome only
+    for name, prefix in (("Egger's", "egger"), ("Peters'", "peters"), ("Harbord's", "harbord")):
+        if f"{prefix}_t" not in r:
+            continue
+        note = text(r.get(f"{prefix}_note"))
+        if missing(r.get(f"{prefix}_t")):
+            tests.append(f"{name} test: {note or 'not run'}")
+        else:
+            tests.append(f"{name} test: t = {num(r.get(f'{prefix}_t'))}, df = {count(r.get(f'{prefix}_df'))}, "
+                         f"p = {pval(r.get(f'{prefix}_p'))}" + (f" ({note})" if note else ""))
     if not missing(r.get("trimfill_k0")):
         est = [r.get(c) for c in ("trimfill_estimate", "trimfill_ci_low", "trimfill_ci_high")]
         if ef.is_ratio(measure):  # trim-and-fill works on the log scale; a reader compares ratios
@@ -393,7 +399,7 @@ def small_study(run: Run, review, key, measure) -> dict | None:
                 f"adjusted {measure} {estimate_ci(*est)}")
     else:
         trim = f"Trim-and-fill: {text(r.get('trimfill_note')) or 'not run'}"
-    return {"k": k, "egger": egger, "trimfill": trim}
+    return {"k": k, "tests": tests, "trimfill": trim}
 
 
 def influence(run: Run, review, key) -> dict | None:
@@ -451,9 +457,10 @@ def analysis_page(run: Run, review, key, a) -> dict:
 
 
 def headline(run: Run, review, spec) -> dict:
-    """The review's headline figure: the first analysis (spec order) with a printed estimate, the review's own
-    text preferred over secondary sources."""
-    rows = [r for r in run.rep_rows(review) if r.get("analysis") and not missing(r.get("published_estimate"))]
+    """The review's headline figure: the first analysis (spec order) with a printed pooled estimate (a figure of
+    kind ``pooled``), the review's own text preferred over secondary sources."""
+    rows = [r for r in run.rep_rows(review) if r.get("analysis") and r.get("kind") == "pooled"
+            and not missing(r.get("published_estimate"))]
     order = {k: i for i, k in enumerate(spec["analyses"])}
     rows.sort(key=lambda r: (r.get("source_kind") != "primary", order.get(r["analysis"], 99)))
     if rows:

@@ -51,8 +51,25 @@ def _natural(res_row, measure, ni):
     return out
 
 
+def _is_mh(settings):
+    """Whether ``settings`` pool by Mantel–Haenszel: RevMan's M-H random effects is defined for DL with a Wald CI
+    only; other estimators and Knapp-Hartung pool the study estimates by inverse variance instead, and the row
+    says so (method "IV")."""
+    revman_mh = settings["model"] == "fixed" or (settings["tau2_estimator"] == "DL" and settings["ci_method"] == "wald")
+    return settings["method"] == "MH" and ef.family(settings["measure"]) == "binary" and revman_mh
+
+
+def fit(est, settings):
+    """The ``PoolResult`` of a study table with ``yi, vi`` (estimable rows only) under ``settings``."""
+    if _is_mh(settings):
+        return po.mh_meta(est.ai, est.n1, est.ci, est.n2, settings["measure"], settings["model"],
+                          zero_rule=settings.get("zero_rule", "revman"))
+    return po.inverse_variance(est.yi, est.vi, settings["model"], settings["tau2_estimator"], settings["ci_method"],
+                               pi_method=settings.get("pi_method", "metafor"), i2_from=settings.get("i2", "tau2"))
+
+
 def pool(df, settings):
-    """Pool one study table under ``settings`` (measure, method, model, tau2_estimator, ci_method, zero_rule,
+    """Pool one study table under ``settings`` (measure, method, model, tau2_estimator, ci_method, zero_rule, i2,
     pi_method). Returns ``(studies_with_weights, pooled_fields)``; k = 0 gives NaNs and a note."""
     measure = settings["measure"]
     df = effect_sizes(df, measure, settings.get("zero_rule", "revman"), settings.get("r_prepost", 0.5))
@@ -65,14 +82,7 @@ def pool(df, settings):
     if est.empty:
         base.update({"k": 0, "n_participants": 0, "note": "not estimable: no trial with usable data"})
         return df, base
-    # RevMan's M-H random effects is defined for DL with a Wald CI only; other estimators and Knapp-Hartung
-    # pool the study estimates by inverse variance instead, and the row says so (method "IV").
-    revman_mh = model == "fixed" or (settings["tau2_estimator"] == "DL" and settings["ci_method"] == "wald")
-    if settings["method"] == "MH" and ef.family(measure) == "binary" and revman_mh:
-        res = po.mh_meta(est.ai, est.n1, est.ci, est.n2, measure, model, zero_rule=settings.get("zero_rule", "revman"))
-    else:
-        res = po.inverse_variance(est.yi, est.vi, model, settings["tau2_estimator"], settings["ci_method"],
-                                  pi_method=settings.get("pi_method", "metafor"))
+    res = fit(est, settings)
     df.loc[est.index, "weight"] = res.weights
     row = res.as_row()
     ni = est.ni if "ni" in est else None
@@ -110,9 +120,11 @@ REFITS = {"leave_one_out": leave_one_out, "cumulative": cumulative}  # the plan'
 
 
 def subgroups(df, settings, by, dose_cut=None, common_tau2_estimator=None):
-    """Per-subgroup pools, the RevMan test for subgroup differences and the common-τ² test beside it (a
-    random-effects meta-regression with ``common_tau2_estimator`` when given, else the analysis' own model), from a
-    table that already has yi/vi."""
+    """Per-subgroup pools, the RevMan test for subgroup differences (with its common-effect version) and the
+    common-τ² test beside it (a random-effects meta-regression with ``common_tau2_estimator`` when given, else the
+    analysis' own model), from a table that already has yi/vi. Each subgroup is pooled by the analysis' method:
+    Mantel–Haenszel for an M-H analysis when ``settings["mh_subgroups"]`` (RevMan 5, R meta), else by inverse
+    variance."""
     d = df.dropna(subset=["yi", "vi"]).copy()
     if by == "dose":
         d = d.dropna(subset=["dose_mg_kg"])
@@ -121,8 +133,12 @@ def subgroups(df, settings, by, dose_cut=None, common_tau2_estimator=None):
         d["group"] = d[by]
     if d.empty or d["group"].nunique() < 2:
         return None, {"subgroup": by, "note": f"fewer than two {by} subgroups with data"}
+    by_method = {}
+    if settings.get("mh_subgroups", False) and _is_mh(settings):
+        by_method = {"fit": lambda rows: fit(d.iloc[rows], settings),
+                     "fixed_fit": lambda rows: fit(d.iloc[rows], {**settings, "model": "fixed"})}
     per, test = subgroup_analysis(d.yi, d.vi, d.group.to_numpy(), settings["tau2_estimator"], settings["ci_method"],
-                                  model=settings["model"], common_tau2_estimator=common_tau2_estimator)
+                                  model=settings["model"], common_tau2_estimator=common_tau2_estimator, **by_method)
     return per, {"subgroup": by, **test}
 
 
@@ -135,22 +151,37 @@ def analyse(table, review, outcome, analysis, spec, settings):
     return studies, pooled
 
 
-def settings_for(spec, overrides, config, analysis="primary"):
-    """Effective pooling settings of one analysis: spec, then config overrides, then the plan's change."""
+def settings_for(spec, overrides, config, analysis="primary", conventions=None):
+    """Effective pooling settings of one analysis: spec, then config overrides, then the review's conventions
+    (``conventions``: the spec's preset resolved, ``stages.specs.conventions``), then the plan's change."""
     s = {k: spec[k] for k in ("measure", "method", "model", "tau2_estimator", "ci_method")}
     s.update(overrides or {})
-    s.update({"zero_rule": config["zero_rule"], "pi_method": config["prediction_interval"],
-              "r_prepost": config["prepost_correlation"]})
+    s.update({"pi_method": config["prediction_interval"], "r_prepost": config["prepost_correlation"]})
+    s.update(settings_of(conventions or {}))
     s.update(plan.settings(analysis))
     return s
 
 
-def sensitivity(name, tables, review, outcome, spec, overrides, config):
+def settings_of(conventions):
+    """The pooling settings a review's conventions set: the zero-cell rule (``engine.effects.ZeroRule``'s fields),
+    the basis of I², and Mantel–Haenszel within subgroups."""
+    out = {}
+    if "zero_cell" in conventions:
+        z = conventions["zero_cell"]
+        out["zero_rule"] = {"add": z["add"], "to": z["to"], "drop00": conventions["double_zero"] == "exclude",
+                            "mh_exact": not z["mh"]}
+    for key in ("i2", "mh_subgroups"):
+        if key in conventions:
+            out[key] = conventions[key]
+    return out
+
+
+def sensitivity(name, tables, review, outcome, spec, overrides, config, conventions=None):
     """One sensitivity analysis of the plan (``ledger.plan``) → ``(studies, pooled)`` in the primary's shape.
     ``tables``: the analysis' study table per clean-stage reading (``"main"`` and the plan's readings)."""
     e = plan.entry(name)
     table = tables[name] if e.kind == "reading" else tables["main"]
-    settings = settings_for(spec, overrides, config, name)
+    settings = settings_for(spec, overrides, config, name, conventions)
     if e.kind == "filter":
         column, keep = e.change
         table = table[keep(table[column])]

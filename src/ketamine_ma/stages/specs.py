@@ -14,6 +14,33 @@ import yaml
 from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SUBGROUP_SOURCES
 from .io import SpecError
 
+# The conventions of the software a review used, each preset setting every key together (docs/conventions.md names
+# each default and where the software documents it; config/schemas/review.schema.yaml lists the same names and
+# keys): the basis of I² (from Q, or from τ²), the zero-cell correction (the value added, to which tables, and
+# whether the Mantel-Haenszel estimate uses the corrected counts), studies with no events in either arm (excluded
+# from RR and OR, or kept) and Mantel-Haenszel pooling within subgroups of an M-H analysis.
+PRESETS = {
+    "revman5": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+                "mh_subgroups": True},
+    "r_meta": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+               "mh_subgroups": True},
+    "metafor": {"i2": "tau2", "zero_cell": {"add": 0.5, "to": "only0", "mh": False}, "double_zero": "keep",
+                "mh_subgroups": True},
+    "stata_metan": {"i2": "q", "zero_cell": {"add": 0.5, "to": "only0", "mh": True}, "double_zero": "exclude",
+                    "mh_subgroups": True},
+}
+
+
+def conventions(spec):
+    """A review's conventions: its preset's, with the keys the spec sets itself over them (``zero_cell`` key by
+    key)."""
+    own = spec.get("conventions", {})
+    base = PRESETS[own.get("preset", "revman5")]
+    out = {**base, **{k: v for k, v in own.items() if k not in ("preset", "zero_cell")}}
+    out["zero_cell"] = {**base["zero_cell"], **own.get("zero_cell", {})}
+    return {"preset": own.get("preset", "revman5"), **out}
+
+
 # libyaml's safe loader when PyYAML was built with it: parsing the config, the schemas and every spec at each start
 # took ~0.1 s of pure-Python parsing (same errors, with line and column).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -109,7 +136,7 @@ class Checker:
         """Every problem of meaning in one spec, each a line naming ``name``, the analysis and the key."""
         source = spec["source"]
         table = {"ledger": "data/raw/published.csv", "table": spec.get("published_table")}.get(source)
-        out = []
+        out = [f"{name}, {p}" for p in self._conventions(spec.get("conventions"))]
         for key, a in spec["analyses"].items():
             where = f"{name}, analysis {key!r}"
             out += [f"{where}, {p}" for p in self._window(a.get("timepoint"))]
@@ -127,6 +154,26 @@ class Checker:
                     if (spec["review"], rid) not in known:
                         out.append(f"{where}, key 'published': {rid!r} is not a result_id of review "
                                    f"{spec['review']!r} in {table}")
+        return out
+
+    @staticmethod
+    def _conventions(own):
+        """Conventions that contradict themselves, or the software their preset names (RevMan 5 offers no other)."""
+        if not own:
+            return []
+        out, z = [], own.get("zero_cell", {})
+        if z.get("add") == 0 and z.get("to", "only0") != "none":
+            out.append("key 'conventions.zero_cell.add': adding 0 corrects nothing; say 'to: none'")
+        if z.get("to") == "none" and z.get("add", 0) > 0:
+            out.append(f"key 'conventions.zero_cell.add': {z['add']:g} is added to no table under 'to: none'")
+        if own["preset"] == "revman5":
+            fixed = {"i2": ("q", "RevMan 5 computes I² from Q only"),
+                     "double_zero": ("exclude", "RevMan 5 excludes studies with no events in either arm"),
+                     "zero_cell.mh": (True, "RevMan 5 pools the corrected counts by Mantel-Haenszel")}
+            given = {**{k: own[k] for k in ("i2", "double_zero") if k in own},
+                     **({"zero_cell.mh": z["mh"]} if "mh" in z else {})}
+            out += [f"key 'conventions.{k}': {v!r} is not RevMan 5's ({fixed[k][1]}); name the software that "
+                    f"computed the review's figures in 'preset'" for k, v in given.items() if v != fixed[k][0]]
         return out
 
     @staticmethod

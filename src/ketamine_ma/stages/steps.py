@@ -14,7 +14,7 @@ import pandas as pd
 from ..engine.rm5 import read_rm5
 from ..ledger import studies as st
 from ..ledger.rows import value_in_quote
-from ..ledger.tables import read_table, validate_table
+from ..ledger.tables import QUOTED_PARTS, read_table, validate_table
 from ..ledger.vocabulary import LedgerError
 from .io import SpecError
 
@@ -32,22 +32,36 @@ def import_rm5(path, spec):
                             f"in {path}; allowed: {', '.join(analyses.analysis_id)}")
         meta = analyses.set_index("analysis_id").loc[aid]
         for rid in a.get("published", []):
-            published.append({"review": spec["review"], "result_id": rid, "outcome": key, "timepoint": "",
-                              "analysis": "primary", "measure": meta.effect_measure,
-                              "estimate": repr(float(meta.effect_size)), "ci_low": repr(float(meta.ci_start)),
-                              "ci_high": repr(float(meta.ci_end)), "scale": "natural", "p": repr(float(meta.p_z)),
-                              "k": int(meta.studies), "n": int(meta.total_1 + meta.total_2), "i2": meta.i2,
-                              "model": f"{meta.method} {'random' if meta.random else 'fixed'}",
-                              "source": str(path), "locator": f"<{meta.type} ID={aid}>",
-                              "quote": f"EFFECT_SIZE={float(meta.effect_size)!r} CI_START={float(meta.ci_start)!r} "
-                                       f"CI_END={float(meta.ci_end)!r}", "source_kind": "primary"})
+            published.append(_rm5_figure(spec["review"], rid, key, meta, path, aid))
     norm = pd.DataFrame({"analysis_id": studies.analysis_id, "study_id": studies.study + " " + studies.year,
                          "trial_id": studies.study_ref, "year": studies.year.astype(int)})
     for ours, theirs in (("ai", "events_1"), ("n1", "total_1"), ("ci", "events_2"), ("n2", "total_2"),
                          ("m1", "mean_1"), ("sd1", "sd_1"), ("m2", "mean_2"), ("sd2", "sd_2")):
         norm[ours] = studies.get(theirs)
     norm["source"], norm["quote"] = str(path), "RevMan 5 file"
-    return norm, pd.DataFrame(published)
+    from ..ledger.schemas import SCHEMAS  # the published table's columns, in its order
+
+    return norm, pd.DataFrame(published).reindex(columns=list(SCHEMAS["published"].columns))
+
+
+def _rm5_figure(review, rid, key, meta, path, aid):
+    """The pooled figure RevMan stored for one analysis, with its Z and its heterogeneity as RevMan prints it under
+    the pool (Chi², df, P, I², and Tau² under random effects), each attribute at the precision the file stores it,
+    except P_CHI2: RevMan's chi-square routine differs from SciPy's in the 8th significant digit, so it is kept to
+    6."""
+    attrs = {"EFFECT_SIZE": meta.effect_size, "CI_START": meta.ci_start, "CI_END": meta.ci_end, "Z": meta.z,
+             "P_Z": meta.p_z,
+             "CHI2": meta.chi2, "DF": meta.df, "P_CHI2": meta.p_chi2, "I2": meta.i2, "TAU2": meta.tau2}
+    return {"review": review, "result_id": rid, "kind": "pooled", "outcome": key, "timepoint": "",
+            "analysis": "primary", "measure": meta.effect_measure, "estimate": repr(float(meta.effect_size)),
+            "ci_low": repr(float(meta.ci_start)), "ci_high": repr(float(meta.ci_end)), "scale": "natural",
+            "p": repr(float(meta.p_z)), "k": int(meta.studies), "n": int(meta.total_1 + meta.total_2),
+            "i2": repr(float(meta.i2)), "tau2": repr(float(meta.tau2)) if meta.random else "",
+            "q": repr(float(meta.chi2)), "q_df": int(meta.df), "q_p": f"{float(meta.p_chi2):.6g}",
+            "stat": repr(float(meta.z)),
+            "model": f"{meta.method} {'random' if meta.random else 'fixed'}", "source": str(path),
+            "locator": f"<{meta.type} ID={aid}>",
+            "quote": " ".join(f"{name}={float(v)!r}" for name, v in attrs.items()), "source_kind": "primary"}
 
 
 def import_table(studies_path, published_path, spec):
@@ -66,7 +80,7 @@ def import_table(studies_path, published_path, spec):
     published = (pd.read_csv(published_path) if header_only
                  else validate_table(read_table(published_path), "published", published_path))
     for i, r in published.iterrows():
-        for col in ("estimate", "ci_low", "ci_high"):
+        for col in ("estimate", "ci_low", "ci_high", *QUOTED_PARTS):
             if not pd.isna(r[col]) and not value_in_quote(r[col], r["quote"]):  # a p-only figure prints none
                 raise LedgerError(f"{published_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
     published = pd.read_csv(published_path, dtype=str, keep_default_na=False)

@@ -32,9 +32,11 @@ def convergence(counts, reproduction):
         rep = reproduction[reproduction.review == c["review"]]
         n = rep.status.value_counts()
         rows.append({"cells_contributed": 0, **c, "figures": len(rep), "reproduced": int(n.get("reproduced", 0)),
-                     "partial": int(n.get("partial", 0)), "not_reproducible": int(n.get("not_reproducible", 0))})
+                     "partial": int(n.get("partial", 0)), "not_reproducible": int(n.get("not_reproducible", 0)),
+                     "not_computed": int(n.get("not_computed", 0))})
     return pd.DataFrame(rows, columns=["review", "cells_needed", "cells_filled", "cells_not_reported",
-                                       "cells_contributed", "figures", "reproduced", "partial", "not_reproducible"])
+                                       "cells_contributed", "figures", "reproduced", "partial", "not_reproducible",
+                                       "not_computed"])
 
 
 def summary_lines(table):
@@ -47,6 +49,7 @@ def summary_lines(table):
         if r.cells_contributed:  # every cell contributed so far, across files and rounds
             nr = f" ({r.cells_contributed} contributed){nr}"
         lines.append(f"  {r.review:<12} cells filled {r.cells_filled} of {r.cells_needed}{nr}; figures "
-                     f"{r.reproduced} reproduced, {r.partial} partial, {r.not_reproducible} not reproducible "
+                     f"{r.reproduced} reproduced, {r.partial} partial, {r.not_reproducible} not reproducible"
+                     + (f", {r.not_computed} not computed" if r.not_computed else "") + " "
                      f"(worksheet: results/worksheets/{r.review}.xlsx)")
     return "\n".join(lines) + "\n"
