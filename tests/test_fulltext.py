@@ -509,6 +509,27 @@ def test_a_contributed_quote_with_one_digit_changed_stops_the_run(base, tmp_path
 
 
 @pytest.mark.workflow
+def test_a_quote_cited_on_the_wrong_page_stops_the_run_in_a_few_console_lines(base, tmp_path):
+    """The console as the reader meets it (the default profile's brief logger): the failed job's one ERROR: line
+    with its log, once; no temporary script path, no list of the job's inputs."""
+    work = clone(base, tmp_path)
+
+    def change(i, cells):
+        if i == 3:
+            cells["locator"] = "data table of dat.bcg, p. 10"
+
+    fill_from_hints(work / "results/worksheets/bcg.xlsx", work / "data/contrib/bcg.xlsx", change)
+    message = ("ERROR: data/contrib/bcg.xlsx, sheet 'numbers', row 3, column 'locator': the locator 'data table of "
+               "dat.bcg, p. 10' cites p. 10, but the quote is on p. 9 of data/fulltext/metafor.pdf")
+    out = run_fails(work, message)
+    print(out)
+    lines = out.strip().splitlines()
+    assert len(lines) < 15, out
+    assert out.count("cites p. 10") == 1 and "Error in rule contribute (review=bcg), log logs/" in out, out
+    assert ".snakemake/scripts" not in out and "input:" not in out and "CalledProcessError" not in out, out
+
+
+@pytest.mark.workflow
 def test_a_manifest_naming_a_missing_file_stops_the_run(base, tmp_path):
     work = clone(base, tmp_path)
     with open(work / "data/fulltext/documents.csv", "a") as fh:
