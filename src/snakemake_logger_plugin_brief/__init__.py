@@ -78,12 +78,15 @@ class LogHandler(LogHandlerBase):
 
     def _progress(self, finished=None):
         running = sorted(set(self.running.values()))
-        if self.tty:
+        if self.tty and not self.failed:  # after a failure the bar is gone: the hooks print below the error
             filled = BAR_WIDTH * self.done // max(self.total, 1)
             self.bar = (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total} jobs"
                         + (f"  running: {', '.join(running)}" if running else ""))
-            self.bar = self.bar[: os.get_terminal_size(self.stream.fileno()).columns - 1]
+            self.bar = self.bar[: max(40, os.get_terminal_size(self.stream.fileno()).columns - 1)]
             self.stream.write("\r\033[K" + self.bar)
+            if self.total and self.done >= self.total:  # the last job: the bar stays, as one line
+                self.stream.write("\n")
+                self.bar = ""
             self.stream.flush()
         elif finished:
             self._write(f"{self.done} of {self.total} jobs done: {finished}"
@@ -123,6 +126,7 @@ class LogHandler(LogHandlerBase):
             self.done += 1
             self._progress(job["name"])
         elif event == LogEvent.JOB_ERROR:
+            self._end_bar()
             self.failed = True
             self.running.pop(record.jobid, None)
             job = self.jobs.get(record.jobid, {"name": record.rule_name})
