@@ -55,11 +55,12 @@ def test_a_cold_run_of_the_conformance_reviews_prints_under_60_lines(cold):
 
 
 @pytest.mark.workflow
-def test_verbose_brings_back_snakemakes_own_console(cold):
+def test_verbose_and_a_dry_run_bring_back_snakemakes_own_console(cold):
     work, _ = cold
-    res = smk(work, "-n", "--forcerun", "convergence", *BOTH)
-    assert res.returncode == 0 and "rule convergence:" in res.stdout + res.stderr and "reason:" in res.stdout + \
-        res.stderr
+    for args in (("--verbose",), ("-n",)):
+        res = smk(work, *args, "--forcerun", "convergence", *BOTH)
+        out = res.stdout + res.stderr
+        assert res.returncode == 0 and "Job stats:" in out and "rule convergence:" in out and "reason:" in out, out
 
 
 @pytest.mark.workflow
