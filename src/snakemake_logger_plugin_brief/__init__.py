@@ -142,7 +142,6 @@ class LogHandler(LogHandlerBase):
             message = record.getMessage()
             if _JOB_PROCESS.search(message) or (self.failed and _AFTER_FAILURE.search(message)):
                 return
-            self._end_bar() if record.levelno >= logging.ERROR else None
             self._write(message.rstrip())
         else:
             message = record.getMessage()
