@@ -70,9 +70,10 @@ def test_a_worksheets_run_with_another_selection_leaves_results_as_selection_jso
     and no completion block from that run is printed as if it were this one's."""
     work, _ = cold
     before = digests(work)
-    res = smk(work, "worksheets", *BCG)
+    res = smk(work, "worksheets", "--forcerun", "worksheet", *BCG)  # the worksheet job runs (a run that succeeds)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-3000:]
+    assert "1 of 2 jobs done: worksheet (review=bcg)" in out, out
     assert digests(work) == before, "the worksheets run changed results/"
     assert publish.last_selection(work) == {"reviews": ["fleiss1993", "bcg"], "outcomes": []}
     assert not (work / "deselected").exists()
