@@ -1,5 +1,6 @@
-"""Broken inputs stop the run with one clear message naming file, line and column, a non-zero exit, no Python
-traceback and no half-written results (issue 7). Hypothesis generates corruptions beyond the hand-written ones."""
+"""Broken inputs stop the run with one clear message naming file, row (a YAML file: line) and column, a non-zero
+exit, no Python traceback and no half-written results (issue 7). Hypothesis generates corruptions beyond the
+hand-written ones."""
 
 import shutil
 import tempfile
@@ -71,9 +72,10 @@ def test_bad_extraction_stops_the_run(tmp_path, case):
     work = copy_project(tmp_path)
     path = work / "data/raw/extraction.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    line, column = EXTRACTION_CASES[case](df)
+    row, column = EXTRACTION_CASES[case](df)
     df.to_csv(path, index=False)
-    assert_clean_failure(work, f"data/raw/extraction.csv, line {line}, column '{column}'")
+    # the path relative to the project and the row as every message counts rows (the header is row 1)
+    assert_clean_failure(work, f"ERROR: data/raw/extraction.csv, row {row}, column '{column}'")
 
 
 @pytest.mark.workflow

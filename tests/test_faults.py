@@ -4,6 +4,7 @@ a raw file edited behind the extract stage's back. Each runs the conformance rev
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -18,7 +19,9 @@ from test_worksheets import fill_csv
 CONFIG = ("--config", "reviews=[fleiss1993]")
 LOCKED = "Directory cannot be locked"
 INCOMPLETE = "The files below seem to be incomplete"
-RESUME = "Interrupted: results/ is as it was before this run. To finish the run: snakemake --cores 4 --rerun-incomplete"
+# the user's own command line (background() below), as typed, then --rerun-incomplete
+RESUME = ("Interrupted: results/ is as it was before this run. To finish the run: "
+          f"{SNAKEMAKE} --cores 2 --config 'reviews=[fleiss1993]' --rerun-incomplete")
 
 
 def digests(work):
@@ -56,10 +59,10 @@ def wait_for(proc, work, done, timeout=300):
 
 
 def running_after(n):
-    """True once n jobs have finished and the next job has been started (so a job is cut off mid-run)."""
+    """True once n jobs have finished and the next job has been started (so a job is cut off mid-run): the brief
+    console's line "n of N jobs done: <rule>; running <rules>"."""
     def done(text):
-        tail = text.split(f"{n} of ", 1)
-        return len(tail) == 2 and ("rule " in tail[1])
+        return re.search(rf"^{n} of \d+ jobs done: .*; running ", text, re.M) is not None
     return done
 
 
@@ -193,7 +196,7 @@ def test_a_failure_in_a_late_job_publishes_nothing(tmp_path):
                          capture_output=True, env={**os.environ, "PYTHONPATH": str(work / "src")})
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "Error in rule report" in out, out[-3000:]
-    assert "rule umbrella" in out  # the umbrella was rewritten during the run
+    assert re.search(r"^\d+ of \d+ jobs done: umbrella", out, re.M)  # the umbrella was rewritten during the run
     assert out.count("results/ is as it was before this run: a failed run publishes nothing.") == 1
     assert digests(work) == before
     assert not (work / "deselected").exists() and not (work / ".snakemake/results-snapshot").exists()

@@ -102,6 +102,9 @@ def test_a_table_is_read_row_by_row(tmp_path):
 def test_normalise_joins_pdfium_hyphens_and_soft_hyphens_and_keeps_compound_words():
     assert fulltext.normalise("neg\ufffe\r\native and pro\u00ad\nvides") == "negative and provides"
     assert fulltext.normalise("Frimodt-\nMoller et al") == "Frimodt-Moller et al"
+    # pdfium puts its generated hyphen in place of the printed hyphen and the line break
+    assert fulltext.normalise("Mantel\ufffeHaenszel, par\ufffeticipant, TB\x02Treated") == \
+        "Mantel-Haenszel, participant, TB-Treated"
     assert fulltext.normalise("a  b\u00a0\u00a0c\n d +- 2") == "a b c d ± 2"
 
 
@@ -236,6 +239,51 @@ def test_a_quote_from_another_document_is_refused(docs):
     with pytest.raises(LedgerError) as err:
         docs.verify("other.pdf", "p. 1", "Aronson 1948 44 random -0.88931133 0.325584765", {}, where)
     assert "is not in data/fulltext/other.pdf; the closest passage on the cited page is on p. 1" in str(err.value)
+
+
+def test_the_metafor_papers_hyphens_at_a_line_end_verify_as_printed(docs):
+    """p. 42 prints "Mantel-Haenszel" twice with the hyphen at a line end (pdfium: "Mantel\ufffeHaenszel"): the
+    compound as printed verifies, and a lower-case word broken there ("par-ticipant") verifies joined."""
+    for quote in ("2 × 2 table data are the Mantel-Haenszel and Peto's one-step method",
+                  "the Cochran-Mantel-Haenszel test", "a particular participant"):
+        assert docs.verify("metafor.pdf", "p. 42", quote, {}, where)[2] == 42, quote
+    for page, quote in ((45, 'Findings from Meta-Regression."'), (47, "Software for Meta-Analysis Version"),
+                        (48, "Amount of Heterogeneity in Meta-Analysis")):
+        assert docs.verify("metafor.pdf", f"p. {page}", quote, {}, where)[2] == page, quote
+    with pytest.raises(LedgerError, match="the closest passage on the cited page is on p. 42: \"the Mantel-Haenszel"):
+        docs.verify("metafor.pdf", "p. 42", "the MantelHaenszel and Peto's", {}, where)
+
+
+def test_a_minus_ending_a_table_line_stays_a_minus(docs):
+    """p. 10's 2x2 table header prints "TB+ TB−" and, on the next line, "Treated tpos tneg" (pdfium reads the
+    minus as a generated hyphen before "Treated")."""
+    assert docs.verify("metafor.pdf", "p. 10", "TB+ TB−", {}, where)[2] == 10
+    assert docs.verify("metafor.pdf", "p. 10", "TB+ TB− Treated tpos tneg", {}, where)[2] == 10
+    assert "TB+ TB-Treated" in docs.texts[docs.named("metafor.pdf")["sha256"]]["pages"][9]
+
+
+def test_a_quote_beginning_with_a_tab_is_normalised_as_the_page_is(docs):
+    assert fulltext.normalise(f"\t{ROW}") == fulltext.normalise(f"{ROW}\t") == ROW
+    assert docs.verify("metafor.pdf", "p. 9", f"\t{ROW}", {"value": 4.0}, where)[2] == 9
+    assert docs.verify("metafor.pdf", "p. 9", ROW.replace(" ", "\t", 1), {"value": 4.0}, where)[2] == 9
+
+
+def test_a_quote_not_on_its_cited_page_names_the_page_of_a_closer_passage(docs):
+    with pytest.raises(LedgerError) as err:
+        docs.verify("metafor.pdf", "p. 10", ROW.replace("119", "118"), {}, where)
+    assert str(err.value) == (
+        f"{where('quote')}: the quote 'Aronson 1948 4 118 11 128 44 random' is not in data/fulltext/metafor.pdf; "
+        "the closest passage on the cited page is on p. 10: 'yi vi 1 Aronson 1948 44 random -0.8'; a closer one is "
+        f"on p. 9: '{ROW}'")
+
+
+def test_a_cited_page_the_pdf_does_not_have_is_named_as_such(docs):
+    with pytest.raises(LedgerError) as err:
+        docs.verify("other.pdf", "p. 9", "Aronson 1948 4 119 11 128 45 random", {}, where)
+    assert str(err.value) == (
+        f"{where('quote')}: the quote 'Aronson 1948 4 119 11 128 45 random' is not in data/fulltext/other.pdf; "
+        "the PDF has 1 page; the locator 'p. 9' cites p. 9; the closest passage is on p. 1: "
+        "'Aronson 1948 4 119 11 128 44 random'")
 
 
 def test_a_value_not_in_the_matched_passage_is_refused(docs):
@@ -462,6 +510,27 @@ def test_a_contributed_quote_with_one_digit_changed_stops_the_run(base, tmp_path
 
 
 @pytest.mark.workflow
+def test_a_quote_cited_on_the_wrong_page_stops_the_run_in_a_few_console_lines(base, tmp_path):
+    """The console as the reader meets it (the default profile's brief logger): the failed job's one ERROR: line
+    with its log, once; no temporary script path, no list of the job's inputs."""
+    work = clone(base, tmp_path)
+
+    def change(i, cells):
+        if i == 3:
+            cells["locator"] = "data table of dat.bcg, p. 10"
+
+    fill_from_hints(work / "results/worksheets/bcg.xlsx", work / "data/contrib/bcg.xlsx", change)
+    message = ("ERROR: data/contrib/bcg.xlsx, sheet 'numbers', row 3, column 'locator': the locator 'data table of "
+               "dat.bcg, p. 10' cites p. 10, but the quote is on p. 9 of data/fulltext/metafor.pdf")
+    out = run_fails(work, message)
+    print(out)
+    lines = out.strip().splitlines()
+    assert len(lines) < 15, out
+    assert out.count("cites p. 10") == 1 and "Error in rule contribute (review=bcg), log logs/" in out, out
+    assert ".snakemake/scripts" not in out and "input:" not in out and "CalledProcessError" not in out, out
+
+
+@pytest.mark.workflow
 def test_a_manifest_naming_a_missing_file_stops_the_run(base, tmp_path):
     work = clone(base, tmp_path)
     with open(work / "data/fulltext/documents.csv", "a") as fh:
@@ -493,7 +562,7 @@ def test_a_pdf_changed_after_extraction_has_its_quotes_verified_again(filled, tm
                                                            "random")]] * 9)
     out = run_fails(work, "ERROR: data/contrib/bcg.xlsx, sheet 'numbers', row 2, column 'quote': the quote 'Aronson "
                     "1948 4 119 11 128 44 random' is not in data/fulltext/metafor.pdf")
-    assert "rule extract_fulltext" in out
+    assert re.search(r"^\d+ of \d+ jobs done: extract_fulltext", out, re.M), out  # the new PDF was read
 
 
 # ----------------------------------------------------------------------------------------------- the report

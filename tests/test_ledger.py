@@ -1,5 +1,5 @@
 """The evidence ledger: every verified number is in its quote, every row has a source, and broken tables stop
-with one message naming file, line and column."""
+with one message naming file, row and column."""
 
 import re
 import shutil
@@ -156,7 +156,7 @@ def test_negative_dispersion(raw_copy):
     df.loc[i, "status"] = "derived"
     df.loc[i, "derivation"] = "test"
     df.to_csv(path, index=False)
-    with pytest.raises(LedgerError, match=r"line \d+, column 'value': \w+ must be > 0"):
+    with pytest.raises(LedgerError, match=r"row \d+, column 'value': \w+ must be > 0"):
         load_ledger(raw_copy)
 
 
@@ -171,7 +171,7 @@ def test_a_figure_read_in_two_places_is_one_figure_and_must_print_the_same_numbe
     edit(path, second, "p", ".001")
     with pytest.raises(LedgerError) as e:
         load_ledger(raw_copy)
-    assert f"line {second + 2}, column 'p'" in str(e.value) and "the same figure" in str(e.value)
+    assert f"row {second + 2}, column 'p'" in str(e.value) and "the same figure" in str(e.value)
 
 
 # The audit of issue 30: every number was printed at its source; these labels and sources were not right. One test
@@ -273,7 +273,7 @@ def _broken(raw_copy, extract_id, **cells):
         edit(path, i, column, value)
     with pytest.raises(LedgerError) as e:
         load_ledger(raw_copy)
-    assert str(e.value).startswith(f"{path}, line {i + 2}, column 'source': "), str(e.value)
+    assert str(e.value).startswith(f"{path}, row {i + 2}, column 'source': "), str(e.value)
     return str(e.value)
 
 
@@ -315,3 +315,17 @@ def test_source_kind_says_abstract_exactly_where_the_verification_table_counts_a
     level = pd.Series([fulltext.level(r) for r in x.to_dict("records")], index=x.index)
     assert ((level == "abstract") == x.source_kind.isin(["abstract", "conference"])).all()
     assert (x.source_kind[x.locator.str.contains("review Table")] == "review").all()
+
+
+def test_a_message_names_the_table_relative_to_the_project_and_counts_rows(raw_copy, monkeypatch):
+    """The start-up check hands the loader an absolute folder; the message names the file as the user finds it
+    from the project (the working directory) and its row as a spreadsheet numbers it (the header is row 1)."""
+    path = raw_copy / "extraction.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    i = int(df.statistic.isin(["sd", "se", "pm"]).idxmax())
+    df.loc[i, ["value", "status", "derivation"]] = ["-" + df.loc[i, "value"], "derived", "test"]
+    df.to_csv(path, index=False)
+    monkeypatch.chdir(raw_copy.parent)
+    with pytest.raises(LedgerError) as e:
+        load_ledger(raw_copy.resolve())
+    assert str(e.value).startswith(f"{raw_copy.name}/extraction.csv, row {i + 2}, column 'value': "), str(e.value)

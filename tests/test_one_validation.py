@@ -110,7 +110,7 @@ def test_the_same_bad_row_gets_the_same_message_from_data_raw_a_worksheet_and_a_
     pd.concat([x, pd.DataFrame([bad])]).fillna("").to_csv(path, index=False)
     with pytest.raises(LedgerError) as raw:
         load_ledger(path.parent)
-    assert str(raw.value) == f"{path}, line {len(x) + 2}, column 'value': {rule}"
+    assert str(raw.value) == f"{path}, row {len(x) + 2}, column 'value': {rule}"
 
     folder = tmp_path / "sheet"
     with pytest.raises(LedgerError) as sheet:

@@ -1,6 +1,7 @@
 # results/ changes only when a run succeeds (ketamine_ma.stages.publish): a snapshot of hard links when the run
-# starts, put back when a job fails or the run is interrupted; when it succeeds, the outputs of reviews it no
-# longer selects are moved aside to deselected/<review>/ and its selection is recorded for `snakemake --report`.
+# starts, put back when a job fails or the run is interrupted; when a run of the whole selection succeeds, the
+# outputs of reviews it no longer selects are moved aside to deselected/<review>/ and its selection is recorded for
+# `snakemake --report`. A run of another target (worksheets, a file) records nothing.
 import signal
 
 from ketamine_ma.stages import publish as _publish
@@ -10,7 +11,7 @@ from ketamine_ma.stages import publish as _publish
 # (set -euo pipefail: Snakemake's own prefix, which this one replaces.)
 shell.prefix("set -euo pipefail; trap '' INT; ")
 
-_RUN = {"interrupted": False}
+_RUN = {"interrupted": False, "whole": False, "completion": False}
 
 
 def _interrupted(signum, frame):
@@ -55,11 +56,24 @@ if any(a == "--report" or a.startswith("--report=") for a in sys.argv[1:]):
         stop(
             f"snakemake --report: results/ holds {_was}, not reviews={SELECTION['reviews']}, "
             f"outcomes={SELECTION['outcomes']}; give --report the same --config as that run, or run "
-            "`snakemake --cores 4` with this config first"
+            f"`{_publish.command_line(sys.argv, drop=('--report',))}` first"
         )
 
 
 onstart:
+    _RUN["whole"] = any(j.rule.name == "all" for j in workflow.dag.targetjobs)
+    _RUN["completion"] = any(
+        j.rule.name == "convergence" for j in workflow.dag.jobs
+    )
+    _refused = _publish.refusal(
+        _RUN["whole"],
+        _publish.last_selection("."),
+        SELECTION,
+        [f for j in workflow.dag.needrun_jobs() for f in j.output],
+        _publish.command_line(sys.argv, drop=workflow.dag_settings.targets),
+    )
+    if _refused:
+        stop(_refused)
     signal.signal(signal.SIGINT, _interrupted)
     _publish.snapshot(".")
 
@@ -69,7 +83,7 @@ onerror:
     if _RUN["interrupted"]:
         print(
             "Interrupted: results/ is as it was before this run. To finish the run: "
-            "snakemake --cores 4 --rerun-incomplete",
+            f"{_publish.command_line(sys.argv, drop=('--rerun-incomplete', '--ri'))} --rerun-incomplete",
             file=sys.stderr,
         )
     else:
@@ -82,11 +96,14 @@ onerror:
 onsuccess:
     _publish.discard(".")
     remember_merged()
-    for _name, _paths in _publish.move_aside(
-        ".", deselected_groups(), SELECTION
-    ).items():
-        print(
-            f"{_name} is no longer selected: its outputs were moved to deselected/{_name}/"
-        )
-    if Path(CONVERGENCE_TEXT).exists():
+    if _RUN["whole"]:
+        _rebuilt = list(SPECS) + (["umbrella"] if LEDGER_REVIEWS else [])
+        for _name, _paths in _publish.move_aside(
+            ".", deselected_groups(), SELECTION, _rebuilt
+        ).items():
+            print(
+                f"{_name} is no longer selected: its outputs were moved to deselected/{_name}/"
+            )
+    # the completion block of this run's reviews, only when this run's DAG holds it (not a file of an earlier run)
+    if _RUN["completion"]:
         print(Path(CONVERGENCE_TEXT).read_text(), end="")

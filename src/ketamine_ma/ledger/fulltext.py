@@ -37,16 +37,18 @@ def normalise(text):
     """One line of comparable text from a PDF page or a typed quote.
 
     Ligatures and other compatibility forms unfolded (NFKC: "ﬁ" -> "fi", no-break spaces -> spaces); a word broken
-    across a line end by pdfium's generated hyphen (U+FFFE or U+0002), a soft hyphen or a plain hyphen joined
-    ("neg-\\native" -> "negative"; before a capital or digit the hyphen stays: "Frimodt-\\nMoller"); Unicode minus
-    and dashes -> "-"; "+/-" and "+-" -> "±"; curly quotes -> straight; line breaks inside a sentence or table row
-    and repeated spaces -> one space.
+    across a line end by pdfium's generated hyphen (U+FFFE or U+0002, which pdfium puts in place of the printed
+    hyphen and the line break), a soft hyphen or a plain hyphen joined ("neg-\\native" -> "negative"); before a
+    capital or digit the printed hyphen stays ("Mantel-\\nHaenszel" -> "Mantel-Haenszel", "TB−" ending a table's
+    line stays "TB-"); Unicode minus and dashes -> "-"; "+/-" and "+-" -> "±"; curly quotes -> straight; tabs, line
+    breaks inside a sentence or table row and repeated spaces -> one space, none at either end.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # pdfium's generated hyphen: U+FFFE in a page's text, U+0002 in a bounded region's text
-    text = unicodedata.normalize("NFKC", text.replace("\ufffe", "\u00ad").replace("\x02", "\u00ad"))
+    # pdfium's generated hyphen (U+FFFE in a page's text, U+0002 in a bounded region's text) ends a line: mark it so
+    text = re.sub("[\ufffe\x02][ ]*\n?", "\u00ad\n", text)
+    text = unicodedata.normalize("NFKC", text)
     text = text.translate(_DASHES).translate(_QUOTES).translate(_SPACES)
-    # a hyphen (generated, soft or plain) at a line end: a word broken across lines
+    # a hyphen (generated, soft or plain) at a line end: a word broken across lines, or a compound or a minus
     text = re.sub(r"(?<=\w)[\u00ad-][ ]*\n[ ]*(?=[a-z])", "", text)
     text = re.sub(r"(?<=\w)[\u00ad-][ ]*\n[ ]*", "-", text)
     text = text.replace("\u00ad", "")
@@ -269,9 +271,12 @@ def cited_pages(locator):
 
 def _key(text):
     """Comparison form and, per character, its position in ``text``: a hyphen inside a word is dropped (so a
-    word hyphenated at a line end matches the word typed whole), everything else is kept as normalised."""
+    word hyphenated at a line end matches the word typed whole), and so is a space after a hyphen ending a word (a
+    minus ending a table's line, "TB− Treated", is "TB-Treated" in the page's text); the rest is kept as
+    normalised."""
     keep = [i for i, c in enumerate(text)
-            if not (c == "-" and 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].islower())]
+            if not (c == "-" and 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].islower())
+            and not (c == " " and i > 1 and text[i - 1] == "-" and text[i - 2] != " ")]
     return "".join(text[i] for i in keep), keep
 
 
@@ -323,7 +328,7 @@ class Documents:
         return f"p. {page}" if printed in (None, page) else f"p. {printed} (PDF page {page})"
 
     def closest(self, doc, quote, pages):
-        """The passage most like ``quote`` on the given pages (all pages when none): page and text."""
+        """The passage most like ``quote`` on the given pages (all pages when none): similarity, page and text."""
         q = normalise(quote)
         best = (0.0, 1, "")
         texts = self.texts[doc["sha256"]]["pages"]
@@ -337,7 +342,25 @@ class Documents:
                 m = difflib.SequenceMatcher(None, q, window, autojunk=False)
                 if m.real_quick_ratio() > best[0] and m.quick_ratio() > best[0] and (r := m.ratio()) > best[0]:
                     best = (r, p, window)
-        return best[1], best[2]
+        return best
+
+    def not_found(self, doc, quote, cited, locator, name):
+        """Why ``quote`` is not in ``doc``, for the message: the closest passage on the cited pages, and where a
+        closer one is when it is on another page; a cited page the PDF does not have is named as such."""
+        pages = doc["pages"]
+        on_cited = {p for p in range(1, pages + 1) if p in cited or self.printed(doc, p) in cited}
+        r_all, p_all, t_all = self.closest(doc, quote, set())
+        if cited and not on_cited:
+            return (f"the PDF has {pages} page{'s' if pages != 1 else ''}; the locator {locator!r} cites p. "
+                    f"{', '.join(map(str, sorted(cited)))}; the closest passage is on {self.label(doc, p_all)}: "
+                    f"{t_all!r}")
+        if not cited:
+            return f"the closest passage is on {self.label(doc, p_all)}: {t_all!r}"
+        r, page, passage = self.closest(doc, quote, on_cited)
+        text = f"the closest passage on the cited page is on {self.label(doc, page)}: {passage!r}"
+        if p_all not in on_cited and r_all > r:
+            text += f"; a closer one is on {self.label(doc, p_all)}: {t_all!r}"
+        return text
 
     def tables(self, sha, page):
         """The forest plots and tables of one page, read from its rows (``layout.tables``)."""
@@ -382,11 +405,8 @@ class Documents:
         cited = cited_pages(locator)
         hits, rows = self.find(doc, quote), self.find_rows(doc, quote)
         if not hits and not rows:
-            page, passage = self.closest(doc, quote, {p for p in range(1, doc["pages"] + 1)
-                                                      if p in cited or self.printed(doc, p) in cited})
-            raise LedgerError(f"{where('quote')}: the quote {quote!r} is not in {name}; the closest passage"
-                              f"{' on the cited page' if cited else ''} is on {self.label(doc, page)}: "
-                              f"{passage!r}")
+            raise LedgerError(f"{where('quote')}: the quote {quote!r} is not in {name}; "
+                              f"{self.not_found(doc, quote, cited, locator, name)}")
         if cited:
             agree = [h for h in hits if h[0] in cited or self.printed(doc, h[0]) in cited]
             agree_rows = [h for h in rows if h[0] in cited or self.printed(doc, h[0]) in cited]

@@ -2,7 +2,7 @@
 RevMan file (``ledger.contrib.validate``).
 
 Each rule is written once and reports at the place its caller names: ``where(index, column)`` is the row's cell as
-its source shows it (``data/raw/extraction.csv, line 5, column 'value'``; ``<file>, sheet 'numbers', row 3, column
+its source shows it (``data/raw/extraction.csv, row 5, column 'value'``; ``<file>, sheet 'numbers', row 3, column
 'value'``; ``<file>.rm5, <DICH_DATA STUDY_ID=...> in CMP-001.01, attribute TOTAL_1 (value)``). Any failure raises
 ``LedgerError`` with one message.
 """

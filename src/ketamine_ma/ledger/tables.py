@@ -5,7 +5,7 @@ from (``ledger.rows``: the pandera schema of ``ledger.schemas``, layout document
 canonical id or why not; a ``verified`` number printed in its quote; positive sizes, events ≤ n, CI bounds in
 order), then checks what only the raw ledger has: every trial referenced exists, a published figure read in
 several places prints the same numbers. Any failure raises ``LedgerError`` with one message naming the file, the
-line and the column.
+row and the column.
 """
 
 from __future__ import annotations
@@ -18,10 +18,18 @@ from . import rows
 from .vocabulary import FIGURE_PARTS, TABLES, LedgerError
 
 
+def shown(path):
+    """``path`` as a message names it: relative to the project (the working directory) when inside it."""
+    path = Path(path)
+    return path.relative_to(Path.cwd()) if path.is_absolute() and path.is_relative_to(Path.cwd()) else path
+
+
 def _where(path, index, column):
-    line = f"line {int(index) + 2}" if index is not None and not pd.isna(index) else "header"
+    """File, row and column of a cell; the row as a spreadsheet numbers it (the header is row 1), as every
+    message of the project counts rows."""
+    row = f"row {int(index) + 2}" if index is not None and not pd.isna(index) else "header"
     col = f", column '{column}'" if column is not None and not pd.isna(column) else ""
-    return f"{path}, {line}{col}"
+    return f"{path}, {row}{col}"
 
 
 def read_table(path):
@@ -93,7 +101,8 @@ def load_ledger(raw, as_printed=False):
     ``raw``: the tables' paths by name (a job's declared inputs), or a folder holding ``<name>.csv`` of each.
     Typed by the schemas, or with ``as_printed`` every cell as the text in the file (validated all the same), so
     that "5.40" keeps the digits by which the reproduction check judges rounding."""
-    paths = raw if isinstance(raw, dict) else {name: Path(raw) / f"{name}.csv" for name in TABLES}
+    paths = {name: shown(p) for name, p in
+             (raw if isinstance(raw, dict) else {name: Path(raw) / f"{name}.csv" for name in TABLES}).items()}
     tables, printed = {}, {}
     for name in TABLES:
         path = Path(paths[name])

@@ -74,7 +74,7 @@ CANONICAL_SOURCE = (r"^https://(doi\.org/10\.|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?$
 
 
 class LedgerError(ValueError):
-    """A defect in a ledger table; the message names file, line and column."""
+    """A defect in a ledger table; the message names file, row and column."""
 
 # The data each measure pools (the engine's registry, engine/measures.py), and the ledger statistics that record
 # each kind of data: a spec whose measure does not fit what the ledger records for its outcomes is rejected when

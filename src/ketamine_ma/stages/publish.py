@@ -1,6 +1,11 @@
 """results/ changes only when a run succeeds: a snapshot of hard links when the run starts, put back when it fails
 or is interrupted; outputs of reviews the run no longer selects moved aside when it succeeds.
 
+Only a run that builds the whole selection (the default target) records a selection and moves outputs aside; a run
+of another target writes its own outputs and records nothing, and is refused before any job when it would rewrite
+an output spanning the reviews (the summary tables, the report's landing page) for another selection than the one
+results/ holds (``spanning``).
+
 A hard link costs no copy: the jobs replace their outputs (Snakemake deletes an output before its job runs, and
 stages.io writes a new file and renames it), so the snapshot keeps the old bytes. Snakemake's metadata record of
 each result (what decides a rerun) is copied beside it and put back too, so the next run sees the restored files
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from base64 import urlsafe_b64encode
 from pathlib import Path
@@ -104,11 +110,64 @@ def last_selection(root, results="results"):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def move_aside(root, groups, selection, results="results", dest="deselected") -> dict[str, list[str]]:
-    """After a run that succeeded: move each group of outputs (name -> glob patterns under results/) to
-    ``dest/<name>/`` (replacing what an earlier run put there), and record this run's selection. Returns what moved.
+def belongs(path, review, results="results") -> bool:
+    """Whether an output path under results/ is one of ``review``'s: named after it (its folder, or a file
+    ``<review>.*`` or ``<review>-*``, the names every rule gives a review's outputs)."""
+    parts = Path(path).parts
+    if not parts or parts[0] != results:
+        return False
+    return any(p == review or p.startswith((f"{review}.", f"{review}-")) for p in parts[1:])
+
+
+def spanning(outputs, reviews, results="results") -> list[str]:
+    """The outputs under results/ that belong to no review of ``reviews``: those that span the selection."""
+    return sorted(str(f) for f in outputs
+                  if Path(f).parts[:1] == (results,) and not any(belongs(f, r, results) for r in reviews))
+
+
+def refusal(whole, last, selection, outputs, command) -> str | None:
+    """Why a run may not go on, or None: a run of another target than the whole selection (``whole`` False) that
+    would rewrite ``outputs`` spanning the reviews while results/ holds the run of another selection (``last``).
+    ``command``: the user's command without its targets, to build the whole selection instead."""
+    if whole or not last or last == selection:
+        return None
+    wide = spanning(outputs, selection["reviews"])
+    if not wide:
+        return None
+    return (f"this run would rewrite {', '.join(wide[:3])}{' ...' if len(wide) > 3 else ''} for "
+            f"reviews={selection['reviews']}, but results/ holds the run of reviews={last['reviews']}, "
+            f"outcomes={last['outcomes']} (results/selection.json); build the whole selection (`{command}`) or give "
+            "this target that run's --config")
+
+
+def command_line(argv, drop=()) -> str:
+    """The user's command as typed (``argv``: the Snakemake process's sys.argv), without the options and targets in
+    ``drop`` (an option given as ``--opt value`` or ``--opt=value``); the program as the user can type it again."""
+    prog = argv[0]
+    if os.path.isabs(prog) and shutil.which(os.path.basename(prog)) == prog:  # found on PATH: typed bare
+        prog = os.path.basename(prog)
+    args, rest = [], list(argv[1:])
+    while rest:
+        a = rest.pop(0)
+        if a in drop:
+            if a.startswith("-") and rest and not rest[0].startswith("-"):
+                rest.pop(0)
+        elif a.split("=", 1)[0] not in drop:
+            args.append(a)
+    return shlex.join([prog, *args])
+
+
+def move_aside(root, groups, selection, rebuilt=(), results="results", dest="deselected") -> dict[str, list[str]]:
+    """After a run of the whole selection that succeeded: move each group of outputs (name -> glob patterns under
+    results/) to ``dest/<name>/`` (replacing what an earlier run put there), remove ``dest/<name>/`` of each group
+    ``rebuilt`` (selected again: this run rebuilt its outputs in results/), and record this run's selection.
+    Returns what moved.
     """
     root = Path(root)
+    for name in rebuilt:
+        shutil.rmtree(root / dest / name, ignore_errors=True)
+    if (root / dest).is_dir() and not any((root / dest).iterdir()):
+        (root / dest).rmdir()
     moved = {}
     for name, patterns in groups.items():
         found = {p for pat in patterns for p in (root / results).glob(pat)}

@@ -71,7 +71,7 @@ def import_table(studies_path, published_path, spec):
     for i, r in raw.iterrows():
         for col in ("tpos", "tneg", "cpos", "cneg"):
             if not value_in_quote(float(r[col]), str(r["quote"])):
-                raise LedgerError(f"{studies_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
+                raise LedgerError(f"{studies_path}, row {i + 2}, column '{col}': {r[col]} is not in its quote")
     studies = pd.DataFrame({"analysis_id": "", "study_id": raw.study_id, "trial_id": raw.study_id,
                             "year": raw.year, "ai": raw.tpos, "n1": raw.tpos + raw.tneg, "ci": raw.cpos,
                             "n2": raw.cpos + raw.cneg, "alloc": raw.get("alloc"), "source": raw.source,
@@ -82,7 +82,7 @@ def import_table(studies_path, published_path, spec):
     for i, r in published.iterrows():
         for col in ("estimate", "ci_low", "ci_high", *QUOTED_PARTS):
             if not pd.isna(r[col]) and not value_in_quote(r[col], r["quote"]):  # a p-only figure prints none
-                raise LedgerError(f"{published_path}, line {i + 2}, column '{col}': {r[col]} is not in its quote")
+                raise LedgerError(f"{published_path}, row {i + 2}, column '{col}': {r[col]} is not in its quote")
     published = pd.read_csv(published_path, dtype=str, keep_default_na=False)
     return studies, published[published.review == spec["review"]]
 
