@@ -201,11 +201,37 @@ SPEC_CASES = {
     "missing required key": (edit_spec("pereira2022", "    method: IV\n", ""),
                              "config/reviews/pereira2022.yaml, analysis 'pain_1week': missing required key 'method'"),
     "YAML syntax error in a spec": (edit_spec("pereira2022", "  pain_1week:", "  pain_1week: ["),
-                                    "config/reviews/pereira2022.yaml, line 15, column 13: YAML syntax error"),
+                                    "config/reviews/pereira2022.yaml, line 19, column 13: YAML syntax error"),
     "YAML syntax error in the config": (lambda work: (work / "config/config.yaml").write_text(
         (work / "config/config.yaml").read_text().replace("outcomes: []", "outcomes: [a")),
         "config/config.yaml, line 13, column 1: YAML syntax error"),
+    "a review name in data/raw with no spec": (
+        lambda work: rename_review(work, "membership", "zhao2018", "zhao2019"),
+        "data/raw/membership.csv, line 2, column 'review': review 'zhao2019' has no spec file "
+        "config/reviews/zhao2019.yaml (reviews with a spec: bcg, fleiss1993, orhurhu2019, pereira2022, update16, "
+        "zhao2018)"),
 }
+
+
+def rename_review(work, table, old, new):
+    """The first row of ``table`` naming review ``old`` (the test moves it to line 2) names ``new`` instead."""
+    path = work / f"data/raw/{table}.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    i = int((df.review == old).idxmax())
+    row = df.loc[[i]].assign(review=new)
+    pd.concat([row, df.drop(index=i)]).to_csv(path, index=False)
+
+
+def test_a_review_name_with_no_spec_file_is_named_with_the_missing_spec(tmp_path):
+    """The ledger loader checks every review a row names against the spec files it is given (the extract job and the
+    start-up check give it the registry); the message names the file, line and the spec that is missing."""
+    raw = tmp_path / "data/raw"
+    shutil.copytree(RAW, raw)
+    rename_review(tmp_path, "published", "pereira2022", "newreview")
+    with pytest.raises(LedgerError) as err:
+        load_ledger(raw, reviews=["orhurhu2019", "pereira2022", "update16", "zhao2018"])
+    assert str(err.value).startswith(f"{raw / 'published.csv'}, line 2, column 'review': review 'newreview' has no "
+                                      "spec file config/reviews/newreview.yaml"), err.value
 
 
 @pytest.mark.workflow

@@ -245,6 +245,47 @@ def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers
     assert counts["cells_needed"] == 52 and counts["cells_filled"] == 48
 
 
+def test_a_new_trial_needs_only_what_every_review_has_and_not_reported_randomisation_is_an_answer(bcg, tmp_path):
+    """Comstock 1976 given back with its citation, why it has no id, design, "not reported" randomisation and the
+    evidence, and none of the ketamine reviews' own attributes (condition, pain type, CRPS, route, regimen)."""
+    ledger, spec, sheets = bcg
+    gone = "comstock1976"
+    ledger = {**ledger, "trials": ledger["trials"][ledger["trials"].trial_id != gone],
+              "membership": ledger["membership"][ledger["membership"].trial_id != gone]}
+    t = bcg_ledger.studies().set_index("trial_id").loc[gone]
+
+    def edit(s):
+        s["numbers"] = s["numbers"][s["numbers"].trial_id != gone].reset_index(drop=True)
+        s["trials"].loc[0, ["trial_id", "first_author", "year", "no_id_reason", "design", "randomised", "source",
+                            "locator", "quote", "included_source", "included_locator", "included_quote"]] = [
+            gone, "Comstock", "1976", "the BCG data table names trials by author and year only", "parallel",
+            "not reported", t.source, t.locator, t.quote, t.source, t.locator, t.quote]
+
+    merged, _ = contribute((ledger, spec, sheets), tmp_path / "new", edit)
+    added = merged["trials"].set_index("trial_id").loc[gone]
+    assert added.randomised == "not reported" and pd.isna(added.pain_type) and pd.isna(added.condition)
+
+
+def test_every_empty_required_cell_of_new_trials_is_named_in_one_message(bcg, tmp_path):
+    """Two partly filled trial rows: each empty required cell by sheet, row and column, with what to type."""
+    def edit(s):
+        s["trials"].loc[0, ["trial_id", "first_author", "design"]] = ["newtrial1990", "New", "parallel"]
+        s["trials"].loc[1, ["trial_id", "year", "doi", "randomised"]] = ["other1991", "1991", "10.1000/x", "no"]
+
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, tmp_path / "c", edit)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "17 required cell(s) of new trials are empty:", lines
+    at = {line.split(": empty; type")[0] for line in lines[1:]}
+    sheet = f"{tmp_path / 'c' / 'trials.csv'}, sheet 'trials'"
+    assert f"{sheet}, row 2, column 'year'" in at and f"{sheet}, row 2, column 'no_id_reason'" in at
+    assert f"{sheet}, row 3, column 'first_author'" in at and f"{sheet}, row 3, column 'design'" in at
+    assert f"{sheet}, row 3, column 'no_id_reason'" not in at  # a doi is an id
+    assert any("column 'randomised': empty; type yes, no or not reported (a trial whose randomisation is not "
+               "reported is left out of the randomised-only sensitivity analysis" in line for line in lines)
+    assert not any(c in str(err.value) for c in ("'condition'", "'pain_type'", "'crps'", "'route'"))
+
+
 def test_risk_of_bias_judgements_feed_the_low_risk_sensitivity_analysis(bcg, tmp_path):
     """A mechanics check of the RoB 2 sheet: the BCG table's only risk-of-bias information is how each trial
     allocated (random, alternate, systematic), so D1 (randomisation) and, here, the overall judgement are low for

@@ -101,3 +101,17 @@ def test_the_workflow_imports_the_plan_and_names_without_numpy_or_pandas():
             "print(sorted({'numpy', 'pandas', 'scipy'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT / "src")
     assert out.stdout.strip() == "[]"
+
+
+def test_the_randomised_only_analysis_names_each_trial_it_leaves_out_and_why(tables):
+    """BCG with one trial's randomisation "not reported": the 6 non-random trials (alternate or systematic
+    allocation) and that one are left out, each named with its answer; 6 random trials are pooled."""
+    spec = planned()["randomised_only"]
+    main = tables["main"].copy()
+    main.loc[0, "randomised"] = "not reported"
+    settings = {k: CONFIG[k] for k in ("zero_rule", "prediction_interval", "prepost_correlation")}
+    _, pooled = analysis.sensitivity("randomised_only", {"main": main}, "bcg", "rr_dl", spec, {}, settings)
+    assert pooled.k.iloc[0] == 6
+    note = pooled.note.iloc[0]
+    assert f"{main.trial_id[0]} (randomised: not reported)" in note, note
+    assert note.count("(randomised: no)") == 6, note

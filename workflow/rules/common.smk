@@ -43,14 +43,15 @@ def _validate(doc, schema, name):
 _validate(config, "config.schema.yaml", "config (config/config.yaml and --config)")
 
 
+# the review registry: every review with a spec file (a review name anywhere else must be one of these)
+SPEC_NAMES = _specs.spec_names(ROOT)
+
+
 def load_spec(review):
-    path = ROOT / "config" / "reviews" / f"{review}.yaml"
+    path = ROOT / vocabulary.SPEC_DIR / f"{review}.yaml"
     name = path.relative_to(ROOT)
-    if not path.exists():
-        have = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        stop(
-            f"config 'reviews': no spec file {name} for review {review!r}; reviews with a spec: {', '.join(have)}"
-        )
+    if review not in SPEC_NAMES:
+        stop(f"config 'reviews': {vocabulary.no_spec(review, SPEC_NAMES)}")
     try:
         spec = _specs.read_yaml(path, ROOT)
     except _specs.SpecError as e:
@@ -69,7 +70,7 @@ _problems = [
     p
     for r, s in SPECS.items()
     for p in _checker.problems(f"config/reviews/{r}.yaml", s)
-]
+] + _specs.unknown_reviews(ROOT, SPEC_NAMES)
 if _problems:
     stop("\n".join(_problems))
 
@@ -148,7 +149,12 @@ def check_inputs():
     from ketamine_ma.stages.io import USER_ERRORS
 
     try:
-        completion.contribute(load_ledger(ROOT / "data/raw"), units, list(SPECS), SPECS)
+        completion.contribute(
+            load_ledger(ROOT / "data/raw", reviews=SPEC_NAMES),
+            units,
+            list(SPECS),
+            SPECS,
+        )
     except USER_ERRORS as e:
         stop(e)
     stamp.parent.mkdir(parents=True, exist_ok=True)

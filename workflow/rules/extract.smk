@@ -13,6 +13,8 @@ rule extract_ledger:
     priority: FIRST
     conda:
         ENV
+    params:
+        reviews=SPEC_NAMES,
     script:
         "../scripts/extract_ledger.py"
 

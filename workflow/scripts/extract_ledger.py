@@ -8,7 +8,8 @@ from ketamine_ma.stages import io, steps
 
 
 def main(smk):
-    tables = load_ledger(dict(zip(TABLES, smk.input.raw, strict=True)), as_printed=True)
+    tables = load_ledger(dict(zip(TABLES, smk.input.raw, strict=True)), as_printed=True,
+                         reviews=smk.params.reviews)
     for name, path in zip(TABLES, smk.output.tables, strict=True):
         io.write_csv(tables[name], path)
     io.write_json({str(f): steps.sha256(f) for f in smk.input.raw}, smk.output.checksums)

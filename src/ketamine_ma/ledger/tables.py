@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import rows
-from .vocabulary import FIGURE_PARTS, TABLES, LedgerError
+from .vocabulary import FIGURE_PARTS, TABLES, LedgerError, no_spec
 
 
 def shown(path):
@@ -95,12 +95,26 @@ def check_evidence(tables, paths):
                 raise LedgerError(f"{_where(paths['published'], i, col)}: {row[col]:g} does not appear in its quote")
 
 
-def load_ledger(raw, as_printed=False):
+# The raw tables whose rows name a review.
+REVIEW_TABLES = ("membership", "published")
+
+
+def check_reviews(tables, paths, known):
+    """Every review a table row names has a spec file (``known``: the registry's names); else ``LedgerError`` at
+    the first row that names one without, saying which spec is missing."""
+    for name in REVIEW_TABLES:
+        for i, review in tables[name]["review"].items():
+            if review not in known:
+                raise LedgerError(f"{_where(paths[name], i, 'review')}: {no_spec(review, known)}")
+
+
+def load_ledger(raw, as_printed=False, reviews=None):
     """Read, validate and cross-check every ledger table; return a dict of DataFrames.
 
     ``raw``: the tables' paths by name (a job's declared inputs), or a folder holding ``<name>.csv`` of each.
     Typed by the schemas, or with ``as_printed`` every cell as the text in the file (validated all the same), so
-    that "5.40" keeps the digits by which the reproduction check judges rounding."""
+    that "5.40" keeps the digits by which the reproduction check judges rounding. ``reviews``: the names of the
+    reviews with a spec file (``stages.specs.spec_names``), which every review a row names must be one of."""
     paths = {name: shown(p) for name, p in
              (raw if isinstance(raw, dict) else {name: Path(raw) / f"{name}.csv" for name in TABLES}).items()}
     tables, printed = {}, {}
@@ -110,6 +124,8 @@ def load_ledger(raw, as_printed=False):
             raise LedgerError(f"{path}: missing ledger table")
         printed[name] = read_table(path)
         tables[name] = validate_table(printed[name], name, path)
+    if reviews is not None:
+        check_reviews(tables, paths, reviews)
     check_evidence(tables, paths)
     return printed if as_printed else tables
 

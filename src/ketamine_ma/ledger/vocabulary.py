@@ -5,8 +5,17 @@ Kept apart from the pandera schemas so that reading the vocabulary does not impo
 
 from ..engine.measures import MEASURES
 
-REVIEWS = ("orhurhu2019", "zhao2018", "pereira2022", "update16")
-CONFORMANCE = ("fleiss1993", "bcg")
+# The review registry: a review exists when it has a spec file here (its name is the file's stem); the package
+# keeps no list of review names. Every review name of data/raw, a contribution or the config is checked against it.
+SPEC_DIR = "config/reviews"
+
+
+def no_spec(review, known):
+    """What to say of a review name that has no spec file: which file is missing, and the reviews that have one."""
+    return (f"review {review!r} has no spec file {SPEC_DIR}/{review}.yaml (reviews with a spec: "
+            f"{', '.join(sorted(known)) or 'none'}); add the spec (docs/adding-a-review.md) or correct the name")
+
+
 TABLES = ("trials", "membership", "extraction", "published", "conflicts")
 # A review's processed ledger: the raw tables with its contributions merged in, plus what readers marked not
 # reported and their risk-of-bias judgements.
@@ -17,6 +26,16 @@ MERGED_VIEW = ("trials", "membership", "extraction", "conflicts")
 # The sheets of an extraction worksheet (and the CSV twins of a worksheet), in workbook order.
 SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias", "figures", "proposals")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
+# What every review knows of a trial (data/raw/trials.csv), whichever its question: a study design, and whether it
+# was randomised ("not reported" is an answer: such a trial is left out of the randomised-only sensitivity analysis).
+DESIGNS = ("parallel", "crossover", "cohort", "single-arm", "case-series")
+RANDOMISED = ("yes", "no", "not reported")
+# A review's own trial attributes: optional in the ledger, declared by the reviews that use them (a spec's
+# `trial_attributes`; config/schemas/review.schema.yaml lists the same names), each with its allowed values
+# (None: free text or a number).
+TRIAL_ATTRIBUTES = {"condition": None, "pain_type": ("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer",
+                                                     "unclear"),
+                    "crps": ("yes", "no"), "route": None, "regimen": None, "dose_mg_kg": None}
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
               "percent", "p_value", "t_value")
 ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")

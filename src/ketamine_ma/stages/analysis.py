@@ -182,10 +182,18 @@ def sensitivity(name, tables, review, outcome, spec, overrides, config, conventi
     e = plan.entry(name)
     table = tables[name] if e.kind == "reading" else tables["main"]
     settings = settings_for(spec, overrides, config, name, conventions)
+    left_out = None
     if e.kind == "filter":
         column, keep = e.change
-        table = table[keep(table[column])]
+        kept = keep(table[column])
+        # no trial is dropped silently: the note names each one the filter leaves out and its value
+        left_out = "; ".join(f"{t} ({column}: {v if isinstance(v, str) else 'not given'})"
+                             for t, v in zip(table.trial_id[~kept], table[column][~kept], strict=True))
+        table = table[kept]
     studies, pooled = analyse(table, review, outcome, name, spec, settings)
+    if left_out:
+        pooled["note"] = ["; ".join(n for n in (note if isinstance(note, str) else "", f"left out: {left_out}") if n)
+                          for note in pooled["note"]]
     if e.kind == "refit":
         timepoint = spec.get("timepoint", {}).get("label", "any")
         rows = [{**r, "review": review, "outcome": outcome, "analysis": name, "timepoint": timepoint}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SUBGROUP_SOURCES
+from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SPEC_DIR, SUBGROUP_SOURCES, no_spec
 from .io import SpecError
 
 # The conventions of the software a review used, each preset setting every key together (docs/conventions.md names
@@ -98,6 +98,27 @@ def validate(doc, schema, name):
     if path:
         where += f", key {'.'.join(path)!r}"
     return f"{where}: {err.message}"
+
+
+def spec_names(root):
+    """The review registry: the name of every review with a spec file under ``root`` (sorted)."""
+    return sorted(p.stem for p in (Path(root) / SPEC_DIR).glob("*.yaml"))
+
+
+def unknown_reviews(root, known, tables=("membership", "published")):
+    """One line per row of the raw ledger's ``tables`` that names a review with no spec file (file and line named);
+    read with the csv module, so that the check runs at every start for the price of reading two small files."""
+    out = []
+    for name in tables:
+        path = Path(root) / "data/raw" / f"{name}.csv"
+        if not path.exists():
+            continue  # the extract stage reports a missing table
+        with open(path, encoding="utf-8", newline="") as fh:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                review = row.get("review")
+                if review and review not in known:
+                    out.append(f"data/raw/{name}.csv, line {line}, column 'review': {no_spec(review, known)}")
+    return out
 
 
 def _ledger_statistics(raw):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..rows import time_key
-from ..vocabulary import ARMS, DAY_COUNT, SCALES, SHEETS, STATISTICS, LedgerError
+from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, RANDOMISED, SCALES, SHEETS, STATISTICS, TRIAL_ATTRIBUTES, LedgerError
 from .route import unit_files
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
@@ -62,10 +62,9 @@ ENUMS = {
     ("numbers", "statistic"): (*STATISTICS, DAY_COUNT),
     ("numbers", "scale"): SCALES,
     ("numbers", "not_reported"): ("yes",),
-    ("trials", "design"): ("parallel", "crossover", "cohort", "single-arm", "case-series"),
-    ("trials", "randomised"): ("yes", "no"),
-    ("trials", "pain_type"): ("neuropathic", "nociplastic", "nociceptive", "mixed", "cancer", "unclear"),
-    ("trials", "crps"): ("yes", "no"),
+    ("trials", "design"): DESIGNS,
+    ("trials", "randomised"): RANDOMISED,
+    **{("trials", c): v for c, v in TRIAL_ATTRIBUTES.items() if v},
     **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
     ("figures", "accept"): ("yes",),
     ("proposals", "accept"): ("yes", "no"),

@@ -22,7 +22,7 @@ import pandas as pd
 from ...engine.rm5 import Rm5Error, read_rm5
 from .. import rows
 from ..rows import same_label, time_key, value_in_quote
-from ..vocabulary import DAY_COUNT, TRIAL_ID, LedgerError, window_words
+from ..vocabulary import DAY_COUNT, DESIGNS, SPEC_DIR, TRIAL_ID, LedgerError, window_words
 from .read import (
     ENUMS,
     FILLED,
@@ -172,6 +172,7 @@ def read_contributions(units, ledger, selected, specs, verify=None):
         for _, r in sheets["trials"].iterrows():
             if r["trial_id"] and any(r[c] for c in FILLED["trials"] if c != "trial_id"):
                 new_trials.setdefault(r["trial_id"], Where(sheet_file(unit, "trials"), "trials", r["_row"]))
+    _new_trials_complete(parsed)
     given = {}
     for unit, sheets, meta in parsed:
         for given_in in ("membership", "numbers", "proposals", "trials", "risk_of_bias"):
@@ -186,8 +187,9 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                 who, when = _stamp(row, meta, where, unit)
                 if row["review"] not in selected:
                     raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
-                                      f"(config reviews: {', '.join(selected)}); select it, or move {unit} out of "
-                                      "the contributions folder")
+                                      f"(config reviews: {', '.join(selected)}); select it (its spec file: "
+                                      f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
+                                      "folder")
                 _check_enum(row, sheet, where)
                 tid = row["trial_id"]
                 if sheet != "trials" and tid not in known_trials and tid not in new_trials:
@@ -389,6 +391,44 @@ def _membership_row(row, where, ledger, stamp, origin, out, places):
     out["log"].append({"origin": origin, "became": f"membership {row['review']} {row['trial_id']} {row['status']}"})
 
 
+# What a new trial's row gives whatever the review's question, and what to type in each empty cell. A review's own
+# attributes (vocabulary.TRIAL_ATTRIBUTES: condition, dose, ...) are optional.
+NEW_TRIAL = {
+    "first_author": "the first author's surname as printed, e.g. Smith",
+    "year": "the year of publication, e.g. 2004",
+    "design": f"one of {', '.join(DESIGNS)}",
+    "randomised": "yes, no or not reported (a trial whose randomisation is not reported is left out of the "
+                  "randomised-only sensitivity analysis, with that reason)",
+    "no_id_reason": "a doi, pmid, pmcid or registry_id of the trial's report, or here why it has none",
+    "source": "where the trial's details were read: its DOI or URL, or the file name of its PDF in the full-text "
+              "folder",
+    "locator": "where in it, e.g. 'p. 3' or 'Table 1'",
+    "quote": "a short verbatim passage of it with the details",
+    "included_source": "the review that lists the trial: its DOI or URL, or its PDF's file name",
+    "included_locator": "where the review lists it, e.g. 'Table 1, p. 4'",
+    "included_quote": "the review's words that include the trial",
+}
+_IDS = ("doi", "pmid", "pmcid", "registry_id", "no_id_reason")
+
+
+def _new_trials_complete(parsed):
+    """Every empty required cell of every filled row of the contributions' trials sheets, in one message (sheet,
+    row, column and what to type), so that one run names them all."""
+    missing = []
+    for unit, sheets, _ in parsed:
+        label = sheet_file(unit, "trials")
+        for _, row in sheets["trials"].iterrows():
+            if not any(row[c] for c in FILLED["trials"]):
+                continue
+            where = Where(label, "trials", row["_row"])
+            for c, what in NEW_TRIAL.items():
+                empty = not any(row[i] for i in _IDS) if c == "no_id_reason" else not row[c]
+                if empty:
+                    missing.append(f"{where(c)}: empty; type {what}")
+    if missing:
+        raise LedgerError(f"{len(missing)} required cell(s) of new trials are empty:\n" + "\n".join(missing))
+
+
 def _trial_row(row, where, known, stamp, origin, out, places, seen):
     tid = row["trial_id"]
     if tid in known:
@@ -397,9 +437,6 @@ def _trial_row(row, where, known, stamp, origin, out, places, seen):
     if not re.fullmatch(TRIAL_ID.strip("^$"), tid):
         raise LedgerError(f"{where('trial_id')}: {tid!r} is not a trial id: first author's surname + year, lower "
                           "case ASCII, e.g. smith2004")
-    _require(row, ["first_author", "year", "design", "condition", "pain_type", "crps", "route", "regimen", "source",
-                   "locator", "quote", "included_source", "included_locator", "included_quote"], where,
-             "a new trial needs its citation, design and the evidence that the review includes it")
     if ("trial", tid) in seen:
         raise LedgerError(f"{where('trial_id')}: trial {tid!r} is already added at {seen[('trial', tid)]}")
     seen[("trial", tid)] = f"{where.path}, sheet 'trials', row {where.row}"
