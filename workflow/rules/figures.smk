@@ -41,7 +41,7 @@ for _review in SPECS:
             members=(
                 member_outputs(_review)["members"] if _review in LEDGER_REVIEWS else {}
             ),
-            arms=SPECS[_review].get("arms", ["Ketamine", "Control"]),
+            arms=SPECS[_review]["arms"],
             dpi=config["figure_dpi"],
         script:
             "../scripts/figures.py"

@@ -17,7 +17,12 @@ _NOTEBOOKS = {
     **{
         r: {
             "template": "notebooks/review.ipynb",
-            "parameters": {"review": r, "results": "results"},
+            "parameters": {
+                "review": r,
+                "question": SPECS[r]["question"],
+                "arms": SPECS[r]["arms"],
+                "results": "results",
+            },
             "ipynb": f"results/notebooks/{r}.ipynb",
             "html": notebook_html(r),
         }

@@ -82,7 +82,7 @@ def _reason_lines(reason):
     return "\n".join(lines)
 
 
-def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arms=("Ketamine", "Control"),
+def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arms,
            lower_is_better=True, gaps: pd.DataFrame | None = None, published: dict | None = None):
     """Forest plot as RevMan draws it (per study the arm data, weight and estimate [95% CI]; squares sized by weight;
     the pooled diamond; heterogeneity and overall-effect lines; direction labels), plus the gap: every trial the
@@ -211,8 +211,8 @@ def _when(timepoint):
 
 def umbrella_forest(table: pd.DataFrame, files, dpi):
     """The reviews' own pooled figures side by side, one panel per measure (MD, ratios, event rates)."""
-    panels = [("MD", "Mean difference (0-10 scale)", False), ("ratio", "Risk ratio (adverse effects, responders)",
-                                                                True), ("proportion", "Event rate (%)", False)]
+    panels = [("MD", "Mean difference", False), ("ratio", "Risk ratio or odds ratio", True),
+              ("proportion", "Event rate (%)", False)]
     t = table.assign(panel=np.where(table.measure.map(ef.is_ratio), "ratio", table.measure))
     used = [p for p in panels if (t.panel == p[0]).any()]
     heights = [max(1, (t.panel == p[0]).sum()) for p in used]
@@ -234,7 +234,7 @@ def umbrella_forest(table: pd.DataFrame, files, dpi):
         if log:
             _log_ticks(ax, d.ci_low.min(), d.ci_high.max())
         ax.set_xlabel(xlabel)
-    fig.suptitle("Published pooled figures of the four reviews (as printed; see results/umbrella/umbrella.csv)")
+    fig.suptitle("Published pooled figures of the reviews (as printed; see results/umbrella/umbrella.csv)")
     fig.tight_layout()
     _save(fig, files, dpi)
 

@@ -502,9 +502,13 @@ def coverage_of(run: Run, review) -> dict:
     used = sorted({t for ts in prim.get("trials", pd.Series(dtype=str)).dropna() for t in str(ts).split(";") if t})
     cov = run.coverage[run.coverage.review == review] if len(run.coverage) else run.coverage
     total = cov.published_k_review.max() if len(cov) and cov.published_k_review.notna().any() else float("nan")
-    if missing(total):
-        ks = [float(r["published_k"]) for r in run.rep_rows(review) if not missing(r.get("published_k"))]
-        total = max(ks) if ks else float("nan")
+    if missing(total):  # no scope row: the k of the primary analysis' own figure (the first analysis' first
+        # published figure), never a sensitivity figure's (a trim-and-fill k counts trials the review imputed)
+        first = next(((k, a["published"][0]) for k, a in run.specs[review]["analyses"].items()
+                      if a.get("published")), None)
+        ks = [] if first is None else [float(r["published_k"]) for r in run.rep_rows(review, first[0])
+                                       if r.get("result_id") == first[1] and not missing(r.get("published_k"))]
+        total = ks[0] if ks else float("nan")
     known = "" if missing(total) else f"{float(total):g}"
     have = len(used)
     pct = 0 if missing(total) or not total else min(100, round(100 * have / float(total)))
@@ -541,7 +545,7 @@ def ledger_link(eid, known, verified=None, kinds=None) -> dict:
             "kind": (kinds or {}).get(eid, "")}
 
 
-def study_rows(run: Run, df: pd.DataFrame, arms=("Ketamine", "Control")) -> tuple[list[str], list[dict]]:
+def study_rows(run: Run, df: pd.DataFrame, arms) -> tuple[list[str], list[dict]]:
     arm = [c for c in ARM_COLUMNS if c in df and df[c].notna().any()]
     cols = (["study", "membership", "design", "time point"] + [ARM_COLUMNS[c].format(*arms) for c in arm]
             + ["effect yi", "variance vi", "weight %", "ledger rows", "conversions"])
@@ -568,7 +572,7 @@ def study_group(run: Run, review, key, spec) -> dict:
     sections = []
     for v in run.variants(review, key):
         df = run.studies(review, key, v)
-        cols, rows = study_rows(run, df, spec.get("arms", ["Ketamine", "Control"]))
+        cols, rows = study_rows(run, df, spec["arms"])
         p = pools.get(v)
         if p:
             est = estimate_ci(p.get("estimate"), p.get("ci_low"), p.get("ci_high")) or "not estimable"
@@ -602,8 +606,9 @@ def review_context(run: Run, review, spec) -> dict:
     ws = run.worksheets.get(review)
     return {
         "slug": review, "page": f"{review}.html", "studies_page": f"{review}-studies.html",
-        "citation": spec["citation"], "methods": spec["methods"], "source": spec["source"],
-        "conformance": spec["source"] != "ledger", "status": status_of(rows), "headline": headline(run, review, spec),
+        "citation": spec["citation"], "question": spec["question"], "methods": spec["methods"],
+        "source": spec["source"], "conformance": spec["source"] != "ledger", "status": status_of(rows),
+        "headline": headline(run, review, spec),
         "coverage": coverage_of(run, review), "top_missing": top, "n_missing": n_missing, "flow": flow,
         "notebook": run.rel(nb) if nb else None, "worksheet": run.rel(ws) if ws else None,
         "verification": verified_share(run.verification.get(review)),
@@ -716,7 +721,10 @@ def pages(files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltex
     env = environment()
     reviews = [review_context(run, r, s) for r, s in specs.items()]
     commit = run.prov.get("git_commit") or "unknown"
-    common = {"reviews": reviews, "commit": commit, "dirty": bool(run.prov.get("git_dirty"))}
+    # the report is about the questions of the reviews of this run, each as its spec words it
+    questions = list(dict.fromkeys(s["question"] for s in specs.values()))
+    common = {"reviews": reviews, "commit": commit, "dirty": bool(run.prov.get("git_dirty")),
+              "site": f"{'; '.join(questions)}: published meta-analyses re-run"}
 
     def render(name, current, **ctx):
         return env.get_template(name).render(current=current, **common, **ctx)

@@ -1,4 +1,4 @@
-"""The four reviews side by side: their own pooled figures, how many trials each pooled, and how many trials
+"""The reviews side by side: their own pooled figures, how many trials each pooled, and how many trials
 they share (overlap matrix and the corrected covered area, Pieper et al. 2014, J Clin Epidemiol 67:368:
 CCA = (N − r)/(r·c − r), N inclusions counted over c reviews and r distinct trials)."""
 
