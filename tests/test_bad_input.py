@@ -179,7 +179,13 @@ SPEC_CASES = {
                                         "Mantel-Haenszel pools 2x2 tables"),
     "subgroup the source lacks": (edit_spec("bcg", "subgroups: [alloc]", "subgroups: [crps]"),
                                   "config/reviews/bcg.yaml, analysis 'rr_dl', key 'subgroups': 'crps' is not a "
-                                  "subgroup of a review whose source is 'table'"),
+                                  "grouping this spec declares (a review whose source is 'table' with "
+                                  "trial_attributes [] splits by: alloc)"),
+    "undeclared grouping": (edit_spec("update16", "subgroups: [dose]", "subgroups: [missing_data]"),
+                            "config/reviews/update16.yaml, analysis 'pain', key 'subgroups': 'missing_data' is not "
+                            "a grouping this spec declares (a review whose source is 'ledger' with trial_attributes "
+                            "[condition, pain_type, crps, route, regimen, dose_mg_kg] splits by: design, dose, "
+                            "condition, pain_type, crps, route, regimen)"),
     "dose subgroup without its cut": (edit_spec("update16", "subgroups: [dose]\n    dose_cut_mg_kg: 0.5",
                                                 "subgroups: [dose]"),
                                       "config/reviews/update16.yaml, analysis 'pain', key 'dose_cut_mg_kg'"),
@@ -274,7 +280,7 @@ def test_any_review_with_a_spec_file_can_be_selected(tmp_path):
     assert "analyse_bcg2" in res.stdout
     res = smk(work, "-n", "--config", "reviews=[bcg3]")
     assert res.returncode != 0
-    assert "ERROR: config 'reviews': no spec file config/reviews/bcg3.yaml for review 'bcg3'" in res.stderr
+    assert "ERROR: config 'reviews': review 'bcg3' has no spec file config/reviews/bcg3.yaml" in res.stderr
 
 
 @pytest.mark.workflow

@@ -1,6 +1,6 @@
 """One registry per vocabulary: every enum of config/schemas/*.yaml and every switch of config/config.yaml is the
 registry's (engine/measures.py for measures, τ² estimators, CI methods, models and methods; ledger/plan.py for the
-sensitivity switches; ledger/vocabulary.py for subgroups), compared as the schemas structure them, so a spelling
+sensitivity switches; ledger/vocabulary.py for a review's trial attributes), compared as the schemas structure them, so a spelling
 added to a schema or a registry alone fails here."""
 
 from pathlib import Path
@@ -38,7 +38,8 @@ def enum(node):
     ("review ci_method", ANALYSIS["ci_method"], measures.CI_METHODS),
     ("review subgroup_test.tau2_estimator", ANALYSIS["subgroup_test"]["properties"]["tau2_estimator"],
      measures.COMMON_TAU2_ESTIMATORS),
-    ("review subgroups", ANALYSIS["subgroups"]["items"], vocabulary.SUBGROUP_SOURCES),
+    ("review trial_attributes", REVIEW_SCHEMA["properties"]["trial_attributes"]["items"],
+     vocabulary.TRIAL_ATTRIBUTES),
 ], ids=lambda x: x if isinstance(x, str) else "")
 def test_each_schema_enum_is_its_registry(where, node, registry):
     assert enum(node) == set(registry), where

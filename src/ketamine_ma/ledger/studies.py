@@ -19,7 +19,7 @@ from ..engine.effects import BINARY_MEASURES as BINARY
 from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
-from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, counted_statuses, window_words
+from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, TRIAL_ATTRIBUTES, counted_statuses, window_words
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
 
@@ -329,8 +329,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         label, days, a = best
         t = trials.loc[tid]
         row = {"study_id": study_id(t), "trial_id": tid, "membership": mem["status"],
-               "design": t["design"], "randomised": t["randomised"], "crps": t["crps"],
-               "pain_type": t["pain_type"], "dose_mg_kg": t["dose_mg_kg"],
+               "design": t["design"], "randomised": t["randomised"], **{c: t[c] for c in TRIAL_ATTRIBUTES},
                "year": int(t["year"]), "timepoint": label, "time_days": days}
         row.update(_arm_columns(a.cells, measure))
         if t["design"] == "crossover" and measure in CONTINUOUS + BINARY:
@@ -338,8 +337,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         row["extract_ids"] = ";".join(sorted(set(a.rows)))
         row["conversions"] = " | ".join(a.log)
         studies.append(row)
-    cols = ["study_id", "trial_id", "membership", "design", "randomised", "crps", "pain_type", "dose_mg_kg", "year",
-            "timepoint",
+    cols = ["study_id", "trial_id", "membership", "design", "randomised", *TRIAL_ATTRIBUTES, "year", "timepoint",
             "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions"]
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),

@@ -103,10 +103,11 @@ DATA_STATISTICS = {"continuous": ("mean", "sd", "se", "pm", "median"), "dichotom
                    "proportion": ("events", "percent")}
 # Mantel-Haenszel pools 2x2 tables only.
 MH_MEASURES = tuple(name for name, m in MEASURES.items() if m.mh)
-# Subgroup variables and the study sources that carry them: the ledger's trials table, or a conformance data
-# table's allocation column (config/schemas/review.schema.yaml lists the same names).
-SUBGROUP_SOURCES = {"crps": ("ledger",), "pain_type": ("ledger",), "dose": ("ledger",), "design": ("ledger",),
-                    "alloc": ("table",)}
+# Subgroups a review may split its trials by beyond its own declared trial attributes (a ledger review's
+# `trial_attributes`): per study source, what every study of it carries: a ledger trial's design, and its dose
+# split at the spec's `dose_cut_mg_kg` (for a review that declares the `dose_mg_kg` attribute); a conformance
+# table's allocation column. Checked when the workflow starts (ketamine_ma.stages.specs).
+SOURCE_SUBGROUPS = {"ledger": ("design", "dose"), "table": ("alloc",), "rm5": ()}
 
 # What a published figure is (the `kind` of a row of a published table, and of a worksheet's `published` sheet):
 # each kind is compared with our statistic of the same kind, never with another (issue 27's data model, shared by

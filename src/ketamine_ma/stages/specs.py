@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SPEC_DIR, SUBGROUP_SOURCES, no_spec
+from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SOURCE_SUBGROUPS, SPEC_DIR, no_spec
 from .io import SpecError
 
 # The conventions of the software a review used, each preset setting every key together (docs/conventions.md names
@@ -162,11 +162,12 @@ class Checker:
             where = f"{name}, analysis {key!r}"
             out += [f"{where}, {p}" for p in self._window(a.get("timepoint"))]
             out += [f"{where}, {p}" for p in self._measure(a, source)]
+            allowed = self.subgroups(spec)
             for by in a.get("subgroups", []):
-                if source not in SUBGROUP_SOURCES[by]:
-                    has = [s for s, where_from in SUBGROUP_SOURCES.items() if source in where_from]
-                    out.append(f"{where}, key 'subgroups': {by!r} is not a subgroup of a review whose source is "
-                               f"{source!r} (its studies carry: {', '.join(has) or 'none'})")
+                if by not in allowed:
+                    out.append(f"{where}, key 'subgroups': {by!r} is not a grouping this spec declares (a review "
+                               f"whose source is {source!r} with trial_attributes "
+                               f"[{', '.join(spec['trial_attributes'])}] splits by: {', '.join(allowed) or 'none'})")
             if "dose" in a.get("subgroups", []) and a.get("dose_cut_mg_kg") is None:
                 out.append(f"{where}, key 'dose_cut_mg_kg': the 'dose' subgroup needs the dose that splits it")
             if table and (self.root / table).exists():
@@ -196,6 +197,14 @@ class Checker:
             out += [f"key 'conventions.{k}': {v!r} is not RevMan 5's ({fixed[k][1]}); name the software that "
                     f"computed the review's figures in 'preset'" for k, v in given.items() if v != fixed[k][0]]
         return out
+
+    @staticmethod
+    def subgroups(spec):
+        """What a review can split its trials by: what its source carries, and (a ledger review) the trial
+        attributes it declares; the dose split only for a review that declares the dose."""
+        source, declared = spec["source"], spec["trial_attributes"] if spec["source"] == "ledger" else []
+        carried = [b for b in SOURCE_SUBGROUPS[source] if b != "dose" or "dose_mg_kg" in declared]
+        return carried + [c for c in declared if c != "dose_mg_kg"]
 
     @staticmethod
     def _window(tp):
