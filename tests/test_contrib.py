@@ -350,7 +350,7 @@ def test_the_csv_twins_write_formula_like_text_inert_and_read_it_back_verbatim(b
     assert back["membership"].current_evidence[:n].tolist() == FORMULA_LIKE
     merged, _ = completion.contribute(bcg[0], [folder], ["bcg"], {"bcg": bcg[1]})
     x = merged["extraction"].set_index("extract_id")
-    assert x.loc["aronson1948-tuberculosis-any-ketamine-n-fulltext", "quote"] == sheets["numbers"].loc[0, "quote"]
+    assert x.loc["aronson1948-tuberculosis-any-vaccinated-n-fulltext", "quote"] == sheets["numbers"].loc[0, "quote"]
 
 
 def log_as_read(log, tmp_path):
@@ -463,3 +463,55 @@ def test_the_workflow_and_the_reader_see_the_same_contributions(tmp_path):
     (tmp_path / "~$open.xlsx").write_bytes(b"")
     assert route.discover(tmp_path) == [tmp_path / "bcg.rm5", twins]
     assert route.unit_files(twins) == [twins / "readme.csv", twins / "numbers.csv"]
+
+
+# --- a review's printed figures from its worksheet's published sheet (issue 28) -----------------------------------
+
+REML = {"review": "bcg", "result_id": "rr_reml_sheet", "outcome": "tuberculosis", "analysis": "primary",
+        "measure": "RR", "estimate": "-0.7145", "ci_low": "-1.0669", "ci_high": "-0.3622", "scale": "log",
+        "p": "<.0001", "k": "13", "model": "random effects (REML), log relative risk",
+        "source": "https://doi.org/10.18637/jss.v036.i03", "locator": "p. 14",
+        "quote": "-0.7145 0.1798 -3.9744 <.0001 -1.0669 -0.3622", "source_kind": "primary"}
+
+
+def published_row(**change):
+    def edit(s):
+        for k, v in {**REML, **change}.items():
+            s["published"].loc[0, k] = v
+    return edit
+
+
+def test_the_published_sheet_has_the_published_tables_columns_and_its_figures_join_the_ledger(bcg, tmp_path):
+    """The metafor paper's REML pool (p. 14) typed in the published sheet joins the processed ledger's published
+    table with who read it; the sheet's columns are the table's (one list: ledger.schemas)."""
+    from ketamine_ma.ledger.schemas import SCHEMAS
+
+    assert list(bcg[2]["published"].columns) == [*SCHEMAS["published"].columns, "contributor", "contributed_on"]
+    merged, _ = contribute(bcg, tmp_path / "c", published_row())
+    got = merged["published"].set_index("result_id").loc["rr_reml_sheet"]
+    assert (got.estimate, got.ci_low, got.ci_high, got.k) == ("-0.7145", "-1.0669", "-0.3622", "13")  # as printed
+    assert (got.contributor, got.source_kind) == ("Test Reader", "primary")
+    assert len(merged["published"]) == len(bcg[0]["published"]) + 1
+
+
+@pytest.mark.parametrize("change,column,words", [
+    ({"estimate": "-0.7154"}, "estimate", "-0.7154 does not appear in the quote"),
+    ({"scale": "logit"}, "scale", "must be one of"),
+    ({"review": "bcg2"}, "review", "review 'bcg2' is not selected"),
+])
+def test_a_bad_published_row_is_named_by_file_sheet_row_and_column(bcg, tmp_path, change, column, words):
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, tmp_path / "c", published_row(**change))
+    at = f"{tmp_path / 'c' / 'published.csv'}, sheet 'published', row 2, column '{column}'"
+    assert str(err.value).startswith(at) and words in str(err.value), err.value
+
+
+def test_a_published_row_of_an_unknown_kind_is_named(bcg, tmp_path):
+    from ketamine_ma.ledger.contrib.read import published_columns
+
+    if "kind" not in published_columns():
+        pytest.skip("the published table has no 'kind' column yet (issue 27 adds it)")
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, tmp_path / "c", published_row(kind="forest"))
+    at = f"{tmp_path / 'c' / 'published.csv'}, sheet 'published', row 2, column 'kind'"
+    assert str(err.value).startswith(at) and "must be one of" in str(err.value), err.value

@@ -61,3 +61,19 @@ def test_the_ketamine_reviews_ledger_ids_are_those_of_the_tree_before(before):
     assert all(sum(len(old[r][part]) for r in KETAMINE) for part in ("studies", "excluded", "missing"))
     for review in KETAMINE:
         assert new[review] == old[review], review
+
+
+def test_a_contributed_row_of_a_ketamine_review_keeps_its_id_and_a_new_review_names_its_own_arms():
+    """Contributed rows name their arms in their ids by the review's arm labels: the ketamine reviews' labels
+    (Ketamine, Control) give the ledger's arm names, as their ids always had; "BCG vaccine" gives bcg-vaccine."""
+    import yaml
+
+    from ketamine_ma.ledger.contrib.validate import _arm_id
+    from ketamine_ma.ledger.vocabulary import ARMS
+
+    for review in KETAMINE:
+        spec = yaml.safe_load((ROOT / f"config/reviews/{review}.yaml").read_text())
+        assert [_arm_id(a, spec) for a in ARMS] == list(ARMS), review
+    bcg = {"arms": ["BCG vaccine", "no vaccine"]}
+    assert [_arm_id(a, bcg) for a in ("ketamine", "control", "ketamine_2", "baseline")] == [
+        "bcg-vaccine", "no-vaccine", "bcg-vaccine_2", "baseline"]

@@ -1,7 +1,7 @@
 """One registry per vocabulary: every enum of config/schemas/*.yaml and every switch of config/config.yaml is the
 registry's (engine/measures.py for measures, τ² estimators, CI methods, models and methods; ledger/plan.py for the
-sensitivity switches; ledger/vocabulary.py for a review's trial attributes), compared as the schemas structure them, so a spelling
-added to a schema or a registry alone fails here."""
+sensitivity switches; ledger/vocabulary.py for a review's trial attributes), compared as the schemas structure
+them, so a spelling added to a schema or a registry alone fails here."""
 
 from pathlib import Path
 

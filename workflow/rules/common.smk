@@ -65,7 +65,18 @@ def load_spec(review):
 SPECS = {r: load_spec(r) for r in config["reviews"]}
 # the selected reviews read from the evidence ledger (the others are conformance reviews read from their file)
 LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
-_checker = _specs.Checker(ROOT)
+def _contributed_figures():
+    """The figures the contributions' published sheets give (a spec may name them)."""
+    units = route.discover(ROOT / config["contrib"])
+    if not units:
+        return set()
+    # imported here: reading the worksheets needs pandas, which a run without contributions never pays for
+    from ketamine_ma.ledger.contrib.read import published_ids
+
+    return published_ids(units)
+
+
+_checker = _specs.Checker(ROOT, _contributed_figures())
 _problems = [
     p
     for r, s in SPECS.items()

@@ -23,9 +23,9 @@ def union(raw, views):
 
     Every table as text (empty cell = ""), so that raw rows keep their numbers as printed. Membership rows of a
     review come from that review's own ledger (a worksheet confirms or excludes a trial for the review it names,
-    which always receives it); contributed trials, extraction rows and conflicts are added by id. A raw extraction
-    row that some review's ledger changed takes that ledger's ``CHANGED`` columns; every ledger that received the
-    contribution changed it the same way.
+    which always receives it), and so do the figures of its worksheet's published sheet; contributed trials,
+    extraction rows and conflicts are added by id. A raw extraction row that some review's ledger changed takes
+    that ledger's ``CHANGED`` columns; every ledger that received the contribution changed it the same way.
     """
     if not views:
         return {t: raw[t] for t in MERGED_VIEW}
@@ -33,6 +33,12 @@ def union(raw, views):
     mem = raw["membership"][~raw["membership"].review.isin(list(views))]
     out["membership"] = pd.concat([mem, *(v["membership"][v["membership"].review == r] for r, v in views.items())],
                                   ignore_index=True).sort_values(["review", "trial_id"], kind="stable")
+    # the raw figures in their order, then each review's from its worksheet's published sheet (in its own ledger)
+    given = []
+    for r, v in views.items():
+        p = v["published"]
+        given.append(p[(p.review == r) & (p.get("contributor", "") != "")])
+    out["published"] = pd.concat([raw["published"], *given], ignore_index=True)
     for table, key in KEYS.items():
         seen = pd.concat([v[table] for v in views.values()], ignore_index=True).drop_duplicates(key)
         out[table] = pd.concat([raw[table], seen[~seen[key].isin(raw[table][key])]], ignore_index=True)

@@ -21,10 +21,10 @@ TABLES = ("trials", "membership", "extraction", "published", "conflicts")
 # reported and their risk-of-bias judgements.
 MERGED = (*TABLES, "not_reported", "risk_of_bias")
 # The merged ledger (ledger.merged), the union of the reviews' processed ledgers: the tables a contribution can
-# change (published figures are not contributed; they stay the raw table).
-MERGED_VIEW = ("trials", "membership", "extraction", "conflicts")
+# change (a review's printed figures come from its worksheet's published sheet too).
+MERGED_VIEW = ("trials", "membership", "extraction", "conflicts", "published")
 # The sheets of an extraction worksheet (and the CSV twins of a worksheet), in workbook order.
-SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias", "figures", "proposals")
+SHEETS = ("readme", "membership", "numbers", "trials", "risk_of_bias", "published", "figures", "proposals")
 TRIAL_ID = r"^[a-z][a-z0-9]*[0-9]{4}[a-z]?$"
 # What every review knows of a trial (data/raw/trials.csv), whichever its question: a study design, and whether it
 # was randomised ("not reported" is an answer: such a trial is left out of the randomised-only sensitivity analysis).

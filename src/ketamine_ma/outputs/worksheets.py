@@ -15,13 +15,14 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text
+from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text, sheet_columns
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
 ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
 STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
 BLANK_TRIAL_ROWS = 10
+BLANK_PUBLISHED_ROWS = 10
 # Room to type in the columns a reader fills (they start empty).
 MIN_WIDTH = {"quote": 50, "current_evidence": 40, "source": 30, "locator": 18, "derivation": 14, "timepoint": 18,
              "citation": 30, "criteria": 30, **{c: 30 for c in ("d1_randomisation_support", "d2_deviations_support",
@@ -56,6 +57,9 @@ README = [
                   "your reading, checked like a typed one). A proposal nobody accepted changes no result."),
     ("trials", "A trial the review includes that the ledger does not know yet: its citation, design, arms and "
                "n, with the quote that prints them, and where the review lists it (included_*)."),
+    ("published", "The review's own printed figures, one row per figure and place it is printed: its result_id "
+                  "(the id the review's spec names under 'published'), what kind of figure it is, the numbers as "
+                  "printed, and the source, locator (e.g. 'p. 9') and a short verbatim quote that contains them."),
     ("risk_of_bias", "RoB 2 per trial: the judgement of each domain and the overall judgement (low, some "
                      "concerns, high), each with its support quote from the paper."),
     ("contributed rows", "Rows with a contributor and contributed_on are already in the ledger, from an earlier "
@@ -200,10 +204,22 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         "proposals": pd.DataFrame(),
     }
     sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
+    sheets["published"] = published_sheet(review, published)
     counted = set(members(ledger["membership"], review, policy).trial_id)
     log = _log(contributed)
     counts = {**cell_counts(review, spec, counted, missing, nr), "cells_contributed": _contributed(log, spec, counted)}
     return carry(sheets, log[log.review == review]), counts
+
+
+def published_sheet(review, published):
+    """The review's published sheet: the figures given in earlier rounds (its ledger's published rows that carry
+    a contributor), then blank rows, in the published table's columns (``read.sheet_columns``)."""
+    cols = sheet_columns("published")
+    given = published[published.review == review]
+    given = given[given.get("contributor", pd.Series("", index=given.index)).fillna("") != ""]
+    rows = pd.concat([given.reindex(columns=cols), pd.DataFrame([{"review": review}] * BLANK_PUBLISHED_ROWS)],
+                     ignore_index=True)
+    return rows.reindex(columns=cols).map(_text)
 
 
 def _log(contributed):
@@ -433,7 +449,7 @@ def build_conformance(review, spec, studies):
               "membership": pd.DataFrame([{"review": review, "trial_id": t, "current_status": "confirmed"}
                                           for t in ids])}
     for s in SHEETS:
-        sheets[s] = sheets.get(s, pd.DataFrame()).reindex(columns=LAYOUT[s]).fillna("").astype(str)
+        sheets[s] = sheets.get(s, pd.DataFrame()).reindex(columns=sheet_columns(s)).fillna("").astype(str)
     need = len({(t, _group_key(a), c) for k, a in spec["analyses"].items() for t in per[k]
                 for c in required_cells(a["measure"])})
     return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0,
@@ -477,6 +493,8 @@ def to_xlsx(sheets, outcomes):
             for cell in cells:
                 _as_text(cell)
         editable = set(FILLED.get(name, [])) | ({"value"} if name == "readme" else set())
+        if name == "published":
+            editable = set(df.columns) - {"review", *STAMP}
         if name == "numbers":
             editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "scale", "source"}
         if name == "proposals":  # a reader may correct what was read (then it is their reading)

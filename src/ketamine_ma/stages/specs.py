@@ -138,8 +138,10 @@ def _result_ids(path):
 class Checker:
     """Checks of meaning for the review specs of one run, reading the raw ledger at most once."""
 
-    def __init__(self, root):
+    def __init__(self, root, contributed=()):
+        """``contributed``: ``(review, result_id)`` of the figures the contributions' published sheets give."""
         self.root = Path(root)
+        self.contributed = set(contributed)
         self._stats = None
         self._published = {}
 
@@ -173,9 +175,10 @@ class Checker:
             if table and (self.root / table).exists():
                 known = self.published(table)
                 for rid in a.get("published", []):
-                    if (spec["review"], rid) not in known:
+                    if (spec["review"], rid) not in known | self.contributed:
                         out.append(f"{where}, key 'published': {rid!r} is not a result_id of review "
-                                   f"{spec['review']!r} in {table}")
+                                   f"{spec['review']!r} in {table}"
+                                   + (" nor in a worksheet's published sheet" if source == "ledger" else ""))
         return out
 
     @staticmethod

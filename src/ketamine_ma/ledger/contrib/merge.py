@@ -61,6 +61,8 @@ def merge(ledger, contrib):
     out["membership"] = mem.sort_values(["review", "trial_id"], kind="stable").reset_index(drop=True)
     if len(contrib["trials"]):
         out["trials"] = pd.concat([out["trials"], contrib["trials"]], ignore_index=True)
+    if len(contrib["published"]):  # a review's printed figures from its worksheet, beside data/raw's
+        out["published"] = pd.concat([out["published"], contrib["published"]], ignore_index=True)
     if conflicts:
         out["conflicts"] = pd.concat([out["conflicts"], pd.DataFrame(conflicts)], ignore_index=True)
     out["not_reported"] = contrib["not_reported"]

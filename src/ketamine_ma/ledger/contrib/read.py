@@ -16,7 +16,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..rows import time_key
-from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, RANDOMISED, SCALES, SHEETS, STATISTICS, TRIAL_ATTRIBUTES, LedgerError
+from ..vocabulary import (
+    ARMS,
+    DAY_COUNT,
+    DESIGNS,
+    FIGURE_KINDS,
+    RANDOMISED,
+    SCALES,
+    SHEETS,
+    STATISTICS,
+    TRIAL_ATTRIBUTES,
+    LedgerError,
+)
 from .route import unit_files
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
@@ -68,6 +79,9 @@ ENUMS = {
     **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
     ("figures", "accept"): ("yes",),
     ("proposals", "accept"): ("yes", "no"),
+    # the published sheet's drop-downs (its columns are the published table's: a list for a column it has)
+    ("published", "kind"): FIGURE_KINDS,
+    ("published", "source_kind"): ("primary", "secondary"),
 }
 # A proposal's self-check verdicts (ledger.proposals); accepting a figure takes its rows that do not fail.
 FAILS = "fails"
@@ -130,6 +144,20 @@ def _cell_text(v):
     return str(v).strip()
 
 
+def published_columns():
+    """The published sheet's columns: the ledger's published table's (``ledger.schemas``, the one list, so the
+    sheet follows the table), then who read the row and when. pandera is imported here, not with the module: the
+    workflow routes contributions at every start without it."""
+    from ..schemas import SCHEMAS
+
+    return [*SCHEMAS["published"].columns, *STAMP]
+
+
+def sheet_columns(name):
+    """A sheet's columns as the worksheet writes them and the reader expects them."""
+    return published_columns() if name == "published" else LAYOUT[name]
+
+
 def read_sheets(unit):
     """Every sheet of a worksheet (``.xlsx`` or CSV-twin folder) as text DataFrames with the spreadsheet's row
     numbers in ``_row`` (header = row 1). Sheets the file lacks come back empty."""
@@ -166,7 +194,7 @@ def read_sheets(unit):
                 df["_row"] = range(2, len(df) + 2)
                 sheets[name] = df
     for name in SHEETS:
-        cols = LAYOUT[name]
+        cols = sheet_columns(name)
         df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
         missing = [c for c in cols if c not in df.columns and c not in STAMP]
         if missing and name in sheets:
@@ -201,6 +229,13 @@ def _raw_tables(unit):
     return tables
 
 
+def filled_row(name, cells):
+    """A row the reader filled: a column they fill has text (on the published sheet: any but its review)."""
+    if name == "published":
+        return any(v for c, v in cells.items() if c not in ("review", *STAMP))
+    return any(cells.get(c) for c in FILLED[name])
+
+
 @cache
 def _filled_rows(unit, stamp):
     """``(sheet, row number, {column: text})`` of every filled row of a contribution (``stamp``: the file's
@@ -212,7 +247,7 @@ def _filled_rows(unit, stamp):
         header = rows[0]
         for i, r in enumerate(rows[1:], start=2):
             cells = dict(zip(header, r, strict=False))
-            if name == "readme" or any(cells.get(c) for c in FILLED[name]):
+            if name == "readme" or filled_row(name, cells):
                 out.append((name, i, cells))
     return tuple(out)
 
@@ -244,6 +279,22 @@ def mentions(unit):
         if cells.get("trial_id"):
             trials.add(cells["trial_id"])
     return reviews, trials
+
+
+def published_ids(units):
+    """``(review, result_id)`` of every figure the contributions' published sheets give, read cheaply when the
+    workflow starts (a spec may name them beside data/raw/published.csv's); an unreadable contribution gives none
+    here (the contribute job reports it)."""
+    out = set()
+    for unit in units:
+        if Path(unit).suffix.lower() == ".rm5":
+            continue
+        try:
+            rows = filled_rows(unit)
+        except Exception:  # the contribute job reports the defect properly
+            continue
+        out |= {(cells.get("review"), cells.get("result_id")) for name, _, cells in rows if name == "published"}
+    return out
 
 
 def routes(units, selected, ledger_reviews, membership):

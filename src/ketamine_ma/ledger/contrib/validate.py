@@ -22,7 +22,8 @@ import pandas as pd
 from ...engine.rm5 import Rm5Error, read_rm5
 from .. import rows
 from ..rows import same_label, time_key, value_in_quote
-from ..vocabulary import DAY_COUNT, DESIGNS, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from . import published
 from .read import (
     ENUMS,
     FILLED,
@@ -33,6 +34,7 @@ from .read import (
     Where,
     accepted,
     cell_key,
+    published_columns,
     read_sheets,
     sheet_file,
 )
@@ -123,6 +125,15 @@ def _slug(text):
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
+def _arm_id(arm, spec):
+    """An arm as the review names it, in the ids of the rows it contributes: the experimental and control arms
+    (the ledger's first two ARMS) by the spec's arm labels, a second such arm with its number; the others
+    (baseline, total, difference) by their ledger name. A review labelled Ketamine/Control keeps its ids."""
+    base, _, n = arm.partition("_")
+    names = dict(zip(ARMS[:2], map(_slug, spec.get("arms", ARMS[:2])), strict=True))
+    return names.get(base, base) + (f"_{n}" if n else "")
+
+
 def _stamp(row, meta, where, unit):
     """Who read a row and when: the row's own contributor and contributed_on (a row carried from an earlier
     round), else the readme's."""
@@ -151,13 +162,14 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     table)``: proves the rows whose source is a full text of the folder (``ledger.fulltext``). Returns a dict of
     DataFrames: ``extraction``, ``membership``, ``trials``, ``not_reported``, ``risk_of_bias`` (contributed rows,
     each with ``source_kind``: full_text, or review for an accepted proposal of a review's figure, ``contributor``
-    and ``contributed_on``) and ``log`` (one line per filled
+    and ``contributed_on``), ``published`` (a review's printed figures from its published sheet,
+    ``ledger.contrib.published``) and ``log`` (one line per filled
     row: where it came from and what it became). Raises ``LedgerError`` on the first defect.
     """
     known_trials = set(ledger["trials"]["trial_id"])
     out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "day_counts",
                            "_undated", "log")}
-    places = {k: [] for k in ("extraction", "membership", "trials")}
+    places = {k: [] for k in ("extraction", "membership", "trials", "published")}
     seen = {}
     new_trials = {}
     parsed = []
@@ -173,6 +185,7 @@ def read_contributions(units, ledger, selected, specs, verify=None):
             if r["trial_id"] and any(r[c] for c in FILLED["trials"] if c != "trial_id"):
                 new_trials.setdefault(r["trial_id"], Where(sheet_file(unit, "trials"), "trials", r["_row"]))
     _new_trials_complete(parsed)
+    out["published"], places["published"] = published.rows(parsed, selected, ledger["published"], _stamp)
     given = {}
     for unit, sheets, meta in parsed:
         for given_in in ("membership", "numbers", "proposals", "trials", "risk_of_bias"):
@@ -218,13 +231,14 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                 elif sheet == "membership":
                     _membership_row(row, where, ledger, stamp, origin, out, places)
                 elif sheet == "trials":
-                    _trial_row(row, where, known_trials, stamp, origin, out, places, seen)
+                    _trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
+                               seen)
                 else:
                     _rob_row(row, where, stamp, origin, out)
                 for entry in out["log"][logged:]:
                     entry.update(raw)
     if verify is not None:  # every quote citing a full text of the folder is proved on its page
-        for name in ("extraction", "membership", "trials"):
+        for name in ("extraction", "membership", "trials", "published"):
             verify(out[name], places[name], name)
     _pair_time_points(out, ledger["extraction"])
     result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log", "_undated")}
@@ -239,6 +253,9 @@ def read_contributions(units, ledger, selected, specs, verify=None):
             # an extract_id is made of the row's trial, outcome, time, arm and statistic: a duplicate is a cell
             # given twice, named at the row's trial_id
             _schema_check(built, name, at, {"extract_id": "trial_id"})
+    if result["published"].empty:
+        result["published"] = pd.DataFrame(columns=published_columns())
+    published.check(result["published"], places["published"], _schema_check)
     if len(result["trials"]):
         rows.check_trials(result["trials"], _where(places["trials"]))
     if len(result["extraction"]):  # with the ledger's rows: events <= n and CI order hold across both
@@ -360,8 +377,8 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
                           "cell once")
     seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
     tp = row["timepoint"] or (f"day {days:g}" if days is not None else "")
-    xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any", row["arm"],
-                               row["statistic"], "fulltext") if x)
+    xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any",
+                               _arm_id(row["arm"], spec), row["statistic"], "fulltext") if x)
     out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
                               "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
                               "statistic": row["statistic"], "qualifier": None, "value": value,
@@ -429,7 +446,7 @@ def _new_trials_complete(parsed):
         raise LedgerError(f"{len(missing)} required cell(s) of new trials are empty:\n" + "\n".join(missing))
 
 
-def _trial_row(row, where, known, stamp, origin, out, places, seen):
+def _trial_row(row, where, known, spec, stamp, origin, out, places, seen):
     tid = row["trial_id"]
     if tid in known:
         raise LedgerError(f"{where('trial_id')}: {tid!r} is already in the ledger; give its numbers in the numbers "
@@ -453,7 +470,8 @@ def _trial_row(row, where, known, stamp, origin, out, places, seen):
             n = _number(row[f"n_{arm}"], where, f"n_{arm}")
             if not value_in_quote(n, row["quote"]):
                 raise LedgerError(f"{where(f'n_{arm}')}: {row[f'n_{arm}']} does not appear in the quote")
-            out["extraction"].append({"extract_id": f"{tid}-randomised-{arm}-n-fulltext", "trial_id": tid,
+            out["extraction"].append({"extract_id": f"{tid}-randomised-{_arm_id(arm, spec)}-n-fulltext",
+                                      "trial_id": tid,
                                       "outcome": "randomised", "timepoint": None, "time_days": None, "arm": arm,
                                       "statistic": "n", "qualifier": None, "value": n, "scale": "count",
                                       "source": row["source"], "locator": row["locator"], "quote": row["quote"],
@@ -542,7 +560,7 @@ def _rm5_rows(path, ledger, selected, specs, out, places, seen):
                     raise LedgerError(f"{where}, attribute {attr}: the same cell is already given at {seen[key_]}")
                 seen[key_] = f"{where}, attribute {attr}"
                 out["extraction"].append({
-                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{arm}-{stat}-revman",
+                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{_arm_id(arm, spec)}-{stat}-revman",
                     "trial_id": tid, "outcome": a["outcomes"][0], "timepoint": tp.get("label"),
                     "time_days": tp.get("target_days", tp.get("min_days")), "arm": arm, "statistic": stat,
                     "qualifier": None, "value": float(text), "scale": "count" if tag == "DICH_DATA"
