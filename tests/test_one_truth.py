@@ -188,7 +188,8 @@ def test_the_merged_ledger_takes_each_review_s_membership_and_every_change_a_con
                                        "status": ["candidate"] * 3}),
            "extraction": pd.DataFrame({"extract_id": ["x1"], "trial_id": ["t1"], "time_days": [""],
                                        "value": ["5.40"], "notes": [""]}),
-           "conflicts": pd.DataFrame({"conflict_id": ["k0"], "trial_id": ["t1"]})}
+           "conflicts": pd.DataFrame({"conflict_id": ["k0"], "trial_id": ["t1"]}),
+           "published": pd.DataFrame({"review": ["a", "b"], "result_id": ["p0", "q0"]})}
     extra = {"reading": "", "conflict_id": "", "source_kind": ""}
     b = {**raw, "extraction": raw["extraction"].assign(**extra, value="5.4"),
          "membership": raw["membership"].assign(source_kind="")}
@@ -198,7 +199,10 @@ def test_the_merged_ledger_takes_each_review_s_membership_and_every_change_a_con
                                   pd.DataFrame([{"extract_id": "x1-fulltext", "trial_id": "t1", "time_days": "",
                                                  "value": "6", "notes": "", "reading": "contribution",
                                                  "conflict_id": "k1", "source_kind": "full_text"}])]),
-         "conflicts": pd.concat([raw["conflicts"], pd.DataFrame({"conflict_id": ["k1"], "trial_id": ["t1"]})])}
+         "conflicts": pd.concat([raw["conflicts"], pd.DataFrame({"conflict_id": ["k1"], "trial_id": ["t1"]})]),
+         # a figure of a's published sheet (its reader named); b's ledger holds the raw figures only
+         "published": pd.concat([raw["published"].assign(contributor=""),
+                                 pd.DataFrame({"review": ["a"], "result_id": ["p1"], "contributor": ["R"]})])}
     for views in ({"a": a, "b": b}, {"b": b, "a": a}):
         m = union(raw, views)
         assert m["membership"].set_index("review").status.to_dict() == {"a": "confirmed", "b": "candidate",
@@ -207,3 +211,4 @@ def test_the_merged_ledger_takes_each_review_s_membership_and_every_change_a_con
         assert list(x.index) == ["x1", "x1-fulltext"] and x.loc["x1", "value"] == "5.40"
         assert x.reading.to_dict() == {"x1": "ledger", "x1-fulltext": "contribution"}
         assert list(m["conflicts"].conflict_id) == ["k0", "k1"]
+        assert list(m["published"].result_id) == ["p0", "q0", "p1"]  # the raw figures in order, then a's
