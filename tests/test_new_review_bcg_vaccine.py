@@ -154,6 +154,15 @@ def test_the_new_reviews_printed_figure_is_reproduced(run):
     assert f"{REVIEW}" in res.stdout and "1 reproduced" in res.stdout
 
 
+def test_the_card_and_the_flow_count_the_trials_of_the_primary_figure(run):
+    """The review prints no scope row: its card and flow diagram take the k printed with its primary figure."""
+    work, _ = run
+    assert f"{REVIEW}: {{'published_k': 13," in (work / "logs/figures/flow.log").read_text()
+    index = (work / "results/report/index.html").read_text()
+    card = index[index.index(f'id="cov-{REVIEW}"'):][:300]
+    assert "<strong>13</strong> of the <strong>13</strong> the review pooled" in card, card
+
+
 def test_nothing_of_the_project_was_touched(run):
     work, _ = run
     for folder in ("src", "data/raw"):

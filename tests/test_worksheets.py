@@ -98,8 +98,9 @@ def test_worksheet_asks_for_every_bcg_number(base):
 @pytest.mark.workflow
 def test_xlsx_reads_back_with_the_cells_of_its_csv_twins(base):
     book = pd.read_excel(base / "results/worksheets/bcg.xlsx", sheet_name=None, dtype=str, keep_default_na=False)
-    assert list(book) == ["readme", "membership", "numbers", "trials", "risk_of_bias", "figures", "proposals", "lists"]
-    for sheet in ("readme", "membership", "numbers", "trials", "risk_of_bias", "figures", "proposals"):
+    assert list(book) == ["readme", "membership", "numbers", "trials", "risk_of_bias", "published", "figures",
+                          "proposals", "lists"]
+    for sheet in ("readme", "membership", "numbers", "trials", "risk_of_bias", "published", "figures", "proposals"):
         twin = pd.read_csv(base / f"results/worksheets/bcg/{sheet}.csv", dtype=str, keep_default_na=False)
         twin = twin.map(from_csv_text)  # a text a spreadsheet would read as a formula is written inert
         pd.testing.assert_frame_equal(book[sheet].reset_index(drop=True), twin, check_dtype=False, obj=sheet)
@@ -131,8 +132,8 @@ def test_worksheet_is_byte_identical_when_rebuilt(base):
     from ketamine_ma.outputs.worksheets import to_xlsx
 
     sheets = {s: pd.read_csv(base / f"results/worksheets/bcg/{s}.csv", dtype=str, keep_default_na=False)
-              .map(from_csv_text) for s in ("readme", "membership", "numbers", "trials", "risk_of_bias", "figures",
-                                            "proposals")}
+              .map(from_csv_text) for s in ("readme", "membership", "numbers", "trials", "risk_of_bias", "published",
+                                            "figures", "proposals")}
     first = to_xlsx(sheets, ["tuberculosis"])
     time.sleep(1.1)
     assert to_xlsx(sheets, ["tuberculosis"]) == first == (base / "results/worksheets/bcg.xlsx").read_bytes()

@@ -65,6 +65,8 @@ def load_spec(review):
 SPECS = {r: load_spec(r) for r in config["reviews"]}
 # the selected reviews read from the evidence ledger (the others are conformance reviews read from their file)
 LEDGER_REVIEWS = [r for r, s in SPECS.items() if s["source"] == "ledger"]
+
+
 def _contributed_figures():
     """The figures the contributions' published sheets give (a spec may name them)."""
     units = route.discover(ROOT / config["contrib"])

@@ -79,6 +79,16 @@ if LEDGER_REVIEWS:
         params:
             policy=config["membership"],
             analyses={r: outcomes_of(r) for r in LEDGER_REVIEWS},
+            # the figure of each review's primary analysis (the first its spec names), whose k the flow shows
+            # when the review prints no scope row
+            primary={
+                r: [
+                    f
+                    for o in outcomes_of(r)
+                    for f in SPECS[r]["analyses"][o].get("published", [])
+                ][:1]
+                for r in LEDGER_REVIEWS
+            },
             # each review's diagram (its SVG; the script draws every format its output has beside it)
             figures={r: flow_figure(r) for r in LEDGER_REVIEWS},
             dpi=config["figure_dpi"],

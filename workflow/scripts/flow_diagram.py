@@ -13,7 +13,8 @@ def main(smk):
     pooled = pd.read_csv(smk.input.pooled)
     log = []
     for review, analyses in smk.params.analyses.items():
-        counts = steps.flow_counts(review, membership, published, pooled, smk.params.policy, analyses)
+        counts = steps.flow_counts(review, membership, published, pooled, smk.params.policy, analyses,
+                                   smk.params.primary[review])
         plots.flow(counts, review, plots.drawn(smk.output, smk.params.figures[review]), smk.params.dpi)
         log.append(f"{review}: {counts}")
     Path(smk.log[0]).write_text("\n".join(log) + "\n")

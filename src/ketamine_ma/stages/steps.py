@@ -198,11 +198,15 @@ def coverage(ledger, published, specs, exclusions, pooled):
 
 
 
-def flow_counts(review, membership, published, pooled, policy, analyses):
-    """Counts for the flow diagram of one review."""
+def flow_counts(review, membership, published, pooled, policy, analyses, primary=()):
+    """Counts for the flow diagram of one review. The review's published k: its scope row's, else the k printed
+    with its primary analysis' figure (``primary``: that figure's result_id, the first its spec names)."""
     m = membership[membership.review == review]
     members = st.members(membership, review, policy)
-    scope = published[(published.review == review) & published.measure.isna() & published.k.notna()]
+    pub = published[(published.review == review) & published.k.notna()]
+    scope = pub[pub.measure.isna()]
+    if not len(scope):
+        scope = pub[pub.result_id.isin(primary)]
     p = pooled[(pooled.review == review) & (pooled.analysis == "primary") & pooled.outcome.isin(analyses)]
     used = {t for ts in p.trials.dropna() for t in str(ts).split(";")}
     return {"published_k": int(scope.k.max()) if len(scope) else "not reported",
