@@ -467,8 +467,9 @@ def test_the_workflow_and_the_reader_see_the_same_contributions(tmp_path):
 
 # --- a review's printed figures from its worksheet's published sheet (issue 28) -----------------------------------
 
-REML = {"review": "bcg", "result_id": "rr_reml_sheet", "outcome": "tuberculosis", "analysis": "primary",
-        "measure": "RR", "estimate": "-0.7145", "ci_low": "-1.0669", "ci_high": "-0.3622", "scale": "log",
+REML = {"review": "bcg", "result_id": "rr_reml_sheet", "kind": "pooled", "outcome": "tuberculosis",
+        "analysis": "primary", "measure": "RR", "estimate": "-0.7145", "ci_low": "-1.0669", "ci_high": "-0.3622",
+        "scale": "log",
         "p": "<.0001", "k": "13", "model": "random effects (REML), log relative risk",
         "source": "https://doi.org/10.18637/jss.v036.i03", "locator": "p. 14",
         "quote": "-0.7145 0.1798 -3.9744 <.0001 -1.0669 -0.3622", "source_kind": "primary"}

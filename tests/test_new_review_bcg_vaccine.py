@@ -79,7 +79,8 @@ def trials_and_figure(wb, rows):
             ws.cell(i, col[k], v)
     ws = wb["published"]
     col = columns(ws)
-    figure = {"review": REVIEW, "result_id": "tb_reml", "outcome": "tuberculosis", "analysis": "primary",
+    figure = {"review": REVIEW, "result_id": "tb_reml", "kind": "pooled", "outcome": "tuberculosis",
+              "analysis": "primary",
               "measure": "RR", "estimate": -0.7145, "ci_low": -1.0669, "ci_high": -0.3622, "scale": "log",
               "p": "<.0001", "k": 13, "model": "random effects (REML), log relative risk",
               "source": "metafor.pdf", "locator": "p. 14", "quote": P14, "source_kind": "primary"}

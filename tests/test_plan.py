@@ -109,7 +109,7 @@ def test_the_randomised_only_analysis_names_each_trial_it_leaves_out_and_why(tab
     spec = planned()["randomised_only"]
     main = tables["main"].copy()
     main.loc[0, "randomised"] = "not reported"
-    settings = {k: CONFIG[k] for k in ("zero_rule", "prediction_interval", "prepost_correlation")}
+    settings = {k: CONFIG[k] for k in ("prediction_interval", "prepost_correlation")}
     _, pooled = analysis.sensitivity("randomised_only", {"main": main}, "bcg", "rr_dl", spec, {}, settings)
     assert pooled.k.iloc[0] == 6
     note = pooled.note.iloc[0]
