@@ -34,6 +34,7 @@ SPEC = {
     "arms": ["BCG vaccine", "no vaccine"],
     "criteria": "the 13 trials of BCG vaccine against no vaccine in the paper's data set dat.bcg",
     "methods": "Random-effects model of log relative risks, REML estimate of tau2, Wald-type CI (p. 14).",
+    "conventions": {"preset": "metafor"},  # the paper's figures are metafor's
     "analyses": {"tb": {"label": "Tuberculosis, relative risk, random effects (REML)",
                         "outcomes": ["tuberculosis"], "measure": "RR", "method": "IV", "model": "random",
                         "tau2_estimator": "REML", "ci_method": "wald"}},
