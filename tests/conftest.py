@@ -124,3 +124,18 @@ def pytest_runtest_setup(item):
         if slow:
             raise UnmarkedWorkflowTest(f"{item.nodeid} uses {', '.join(slow)}, which runs Snakemake: mark it "
                                        "@pytest.mark.workflow")
+
+
+@pytest.fixture(autouse=True)
+def jobs_end_in_the_test_process(monkeypatch):
+    """A workflow script run inside the test process (``runpy``, tests/test_declared_files.py) ends through
+    ``stages.io.run``, whose ``os._exit`` would end pytest itself, with exit status 0 and most tests never run. Here a
+    job that succeeds returns, and one that stops on a user's mistake raises SystemExit(1) as a script would exit;
+    tests that run a script in its own process (tests/test_job_exit.py) still see the real exit."""
+    from ketamine_ma.stages import io
+
+    def end(code):
+        if code:
+            raise SystemExit(code)
+
+    monkeypatch.setattr(io, "_exit", end)
