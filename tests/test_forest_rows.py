@@ -152,7 +152,10 @@ def pooled(path):
 def pool(cells, measure, estimator):
     """The random-effects pool of accepted proposals (the engine's effect and tau2 functions)."""
     x = pd.DataFrame(cells).pivot_table(index="trial_id", columns=["arm", "statistic"], values="value")
-    if ("ketamine", "mean") in x.columns:
+    if ("difference", "se") in x.columns:  # estimates and CIs only: the estimate (log for a ratio) and its SE
+        est = x[("difference", "mean")]
+        yi, vi = (np.log(est) if effects.is_ratio(measure) else est), x[("difference", "se")] ** 2
+    elif ("ketamine", "mean") in x.columns:
         yi, vi = effects.md(*(x[(a, s)] for a in ("ketamine", "control") for s in ("mean", "sd", "n")))
     else:
         yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
@@ -212,6 +215,36 @@ def test_revman_column_order_with_a_prediction_interval_row_self_checks_and_repr
     ref = pooled(plots).loc["revman_md"]
     assert pool(got["cells"], "MD", "DL") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
                                                           abs=1e-6)
+
+
+def test_metafor_forest_plot_of_estimates_and_cis_alone_pools_to_metafors_pool_of_the_printed_cis(plots):
+    """forest() of dat.bcg's rma fit with no ilab columns prints each trial's RR [95% CI] only. Every row proposes
+    its estimate and CI and the SE derived from the CI as printed; their pool is metafor's rma(yi, sei) of the same
+    rounded numbers (tests/reference/forest_plots.R)."""
+    t = only_table(plots / "bcg_ci_only.pdf")
+    got = proposals.propose(t, bcg_trials(), "bcg_ci_only.pdf", "p. 1", measure="RR")
+    assert not got["unmatched"] and len(got["rows"]) == 13
+    assert all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == 13 * 4 and {c["arm"] for c in got["cells"]} == {"difference"}
+    aronson = {c["statistic"]: c for c in got["cells"] if c["trial_id"] == "aronson1948"}
+    assert {s: aronson[s]["value"] for s in ("mean", "ci_low", "ci_high")} == {
+        "mean": 0.41, "ci_low": 0.13, "ci_high": 1.26}  # as printed: Aronson 1948 0.41 [0.13, 1.26]
+    assert aronson["se"]["derivation"].startswith("SE = (ln 1.26 \u2212 ln 0.13) / (2 \u00d7 1.96) = 0.579432")
+    assert got["pool"] == (True, "the 13 rows pool (REML) to the printed 0.49 [0.34, 0.70]")
+    ref = pooled(plots).loc["bcg_ci_only"]
+    assert pool(got["cells"], "RR", "REML") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                             abs=1e-6)
+
+
+def test_an_estimate_misread_off_the_middle_of_its_ci_fails_its_self_check(plots):
+    t = only_table(plots / "bcg_ci_only.pdf")
+    row = next(r for r in t["rows"] if r["label"] == "Aronson 1948")
+    row["cells"]["estimate"] = {**row["cells"]["estimate"], "est": "0.47", "text": "0.47 [0.13, 1.26]"}
+    got = proposals.propose(t, bcg_trials(), "bcg_ci_only.pdf", "p. 1", measure="RR")
+    bad = [r for r in got["rows"] if r["self_check"] != "passes"]
+    assert [(r["label"], r["words"]) for r in bad] == [
+        ("Aronson 1948", "prints RR 0.47 [0.13, 1.26]; the geometric middle of its CI is 0.40 to 0.41")]
+    assert got["pool"] == (False, "a row fails its self-check: no pool checked")
 
 
 def test_metafor_subgroup_layout_with_addpoly_reads_every_trial_and_its_subtotals(plots):
