@@ -459,5 +459,5 @@ def test_a_review_without_its_pdf_says_so_on_its_figures_pages():
     assert said in ws.figures_page(doc) and "<img" not in ws.figures_page(doc)
     r = {"slug": "fleiss1993", "page": "fleiss1993.html", "worksheet": None}
     page = report.environment().get_template("figures.html.j2").render(
-        r=r, doc=doc, current="fleiss1993", reviews=[r], commit="0" * 12, dirty=False)
+        r=r, doc=doc, current="fleiss1993", reviews=[r], commit="0" * 12, dirty=False, site="Re-run")
     assert said in page and 'href="fleiss1993.html"' in page
