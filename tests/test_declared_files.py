@@ -135,7 +135,8 @@ def report_mapping(run, review, spec):
             **{t: merged / f"{t}.csv" for t in ("trials", "membership", "extraction", "conflicts")},
             "published": run / "data/processed/ledger/published.csv", "review_extraction": [],
             "exclusions": [run / f"data/processed/{review}/exclusions.csv"],
-            "reviews": {review: {"analyses": analyses}}}
+            "reviews": {review: {"analyses": analyses,
+                                 "figures_read": run / f"results/worksheets/{review}/figures.json"}}}
 
 
 def copied(files, into, counter=None):

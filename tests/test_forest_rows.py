@@ -152,7 +152,10 @@ def pooled(path):
 def pool(cells, measure, estimator):
     """The random-effects pool of accepted proposals (the engine's effect and tau2 functions)."""
     x = pd.DataFrame(cells).pivot_table(index="trial_id", columns=["arm", "statistic"], values="value")
-    if ("ketamine", "mean") in x.columns:
+    if ("difference", "se") in x.columns:  # estimates and CIs only: the estimate (log for a ratio) and its SE
+        est = x[("difference", "mean")]
+        yi, vi = (np.log(est) if effects.is_ratio(measure) else est), x[("difference", "se")] ** 2
+    elif ("ketamine", "mean") in x.columns:
         yi, vi = effects.md(*(x[(a, s)] for a in ("ketamine", "control") for s in ("mean", "sd", "n")))
     else:
         yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
@@ -214,6 +217,36 @@ def test_revman_column_order_with_a_prediction_interval_row_self_checks_and_repr
                                                           abs=1e-6)
 
 
+def test_metafor_forest_plot_of_estimates_and_cis_alone_pools_to_metafors_pool_of_the_printed_cis(plots):
+    """forest() of dat.bcg's rma fit with no ilab columns prints each trial's RR [95% CI] only. Every row proposes
+    its estimate and CI and the SE derived from the CI as printed; their pool is metafor's rma(yi, sei) of the same
+    rounded numbers (tests/reference/forest_plots.R)."""
+    t = only_table(plots / "bcg_ci_only.pdf")
+    got = proposals.propose(t, bcg_trials(), "bcg_ci_only.pdf", "p. 1", measure="RR")
+    assert not got["unmatched"] and len(got["rows"]) == 13
+    assert all(r["self_check"] == "passes" for r in got["rows"]), got["rows"]
+    assert len(got["cells"]) == 13 * 4 and {c["arm"] for c in got["cells"]} == {"difference"}
+    aronson = {c["statistic"]: c for c in got["cells"] if c["trial_id"] == "aronson1948"}
+    assert {s: aronson[s]["value"] for s in ("mean", "ci_low", "ci_high")} == {
+        "mean": 0.41, "ci_low": 0.13, "ci_high": 1.26}  # as printed: Aronson 1948 0.41 [0.13, 1.26]
+    assert aronson["se"]["derivation"].startswith("SE = (ln 1.26 \u2212 ln 0.13) / (2 \u00d7 1.96) = 0.579432")
+    assert got["pool"] == (True, "the 13 rows pool (REML) to the printed 0.49 [0.34, 0.70]")
+    ref = pooled(plots).loc["bcg_ci_only"]
+    assert pool(got["cells"], "RR", "REML") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
+                                                             abs=1e-6)
+
+
+def test_an_estimate_misread_off_the_middle_of_its_ci_fails_its_self_check(plots):
+    t = only_table(plots / "bcg_ci_only.pdf")
+    row = next(r for r in t["rows"] if r["label"] == "Aronson 1948")
+    row["cells"]["estimate"] = {**row["cells"]["estimate"], "est": "0.47", "text": "0.47 [0.13, 1.26]"}
+    got = proposals.propose(t, bcg_trials(), "bcg_ci_only.pdf", "p. 1", measure="RR")
+    bad = [r for r in got["rows"] if r["self_check"] != "passes"]
+    assert [(r["label"], r["words"]) for r in bad] == [
+        ("Aronson 1948", "prints RR 0.47 [0.13, 1.26]; the geometric middle of its CI is 0.40 to 0.41")]
+    assert got["pool"] == (False, "a row fails its self-check: no pool checked")
+
+
 def test_metafor_subgroup_layout_with_addpoly_reads_every_trial_and_its_subtotals(plots):
     t = only_table(plots / "bcg_subgroups.pdf")
     got = proposals.propose(t, bcg_trials(), "bcg_subgroups.pdf", "p. 1")
@@ -269,8 +302,8 @@ def bcg_with_plot(plots, tmp_path_factory):
     bcg_ledger.reduce(work)
     pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
     scope = {c: "" for c in pub.columns} | {
-        "review": "bcg", "result_id": "scope", "outcome": "tuberculosis", "analysis": "primary", "k": "13",
-        "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
+        "review": "bcg", "result_id": "scope", "kind": "pooled", "outcome": "tuberculosis", "analysis": "primary",
+        "k": "13", "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
         "quote": "the data set object dat.bcg with the results from 13 studies"}
     pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
     cfg = work / "config/config.yaml"
@@ -310,9 +343,12 @@ def test_the_worksheet_proposes_every_printed_arm_cell_of_figure_2_with_its_row(
         pos, neg = (s.tpos, s.tneg) if r.arm == "ketamine" else (s.cpos, s.cneg)
         assert float(r.value) == (pos if r.statistic == "events" else pos + neg), r
         assert r.quote.startswith(s.study_id.replace("-", "\u2212")) and r.locator == "Figure 2, p. 1"
+    # every row names the picture: the report's page of what was read, at the figure's anchor
     assert props.picture.nunique() == 1 and figures.picture[0] == props.picture[0]
+    name, anchor = figures.picture[0].split("#")
+    assert name == "bcg-figures.html"
     page = (work / "results/worksheets/bcg/figures.html").read_text()
-    assert f"id='{figures.picture[0]}'" in page and page.count("<td>not accepted</td>") == 13
+    assert f"id='{anchor}'" in page and page.count("<td>not accepted</td>") == 13
     rows = (work / "data/processed/fulltext/pages").glob("*.rows.txt")
     assert any("Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in p.read_text() for p in rows)
 
@@ -331,7 +367,7 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
         r[1].value = {"contributor": "Test Reader", "date": "2026-12-07"}.get(r[0].value, r[1].value)
     (work / "data/contrib").mkdir(parents=True, exist_ok=True)
     wb.save(work / "data/contrib/bcg.xlsx")
-    res = smk(work, "results/convergence.csv", "--config", "reviews=[bcg]")
+    res = smk(work, "results/convergence.csv", "results/report/index.html", "--config", "reviews=[bcg]")
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
     # a review's table or figure (vocabulary.SOURCE_KINDS), read here from Figure 2
@@ -343,6 +379,16 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
     assert rep.loc["rr_reml"].published_estimate == "-0.7145"  # metafor's REML pool, Viechtbauer 2010 p. 14
     page = (work / "results/worksheets/bcg/figures.html").read_text()
     assert page.count("<td>accepted</td>") == 13 and page.count("data:image/png;base64,") == 1
+
+    # seen in the report: its page of what was read, linked from the review's page and its landing card
+    site = work / "results/report"
+    shown = (site / "bcg-figures.html").read_text()
+    anchor = sheet(work / "results/worksheets/bcg.xlsx", "proposals").picture[0].split("#")[1]
+    assert f"id='{anchor}'" in shown and "Figure 2, p. 1 of bcg_forest.pdf" in shown
+    assert shown.count("<td>accepted</td>") == 13 and shown.count("data:image/png;base64,") == 1
+    assert shown.count("<tr><td>") == 13 and shown.count('class="passes"') == 13
+    assert '<a href="bcg-figures.html">' in (site / "bcg.html").read_text()
+    assert '<a href="bcg-figures.html">' in (site / "index.html").read_text()
 
 
 # ------------------------------------------------------------------------------------------------ bad input
@@ -402,3 +448,16 @@ def test_a_plot_pasted_as_an_image_is_reported_as_an_image(tmp_path):
     pdf.output(str(tmp_path / "image.pdf"))
     page = layout.read(tmp_path / "image.pdf")[0]
     assert len(page["images"]) == 1 and layout.tables(page, 1) == []
+
+
+def test_a_review_without_its_pdf_says_so_on_its_figures_pages():
+    from ketamine_ma.outputs import report
+    from ketamine_ma.outputs import worksheets as ws
+
+    doc = ws.figures_read("fleiss1993", {"documents": [], "figures": []}, {})
+    said = "No PDF of fleiss1993 was read: no PDF in the full-text folder names this review"
+    assert said in ws.figures_page(doc) and "<img" not in ws.figures_page(doc)
+    r = {"slug": "fleiss1993", "page": "fleiss1993.html", "worksheet": None}
+    page = report.environment().get_template("figures.html.j2").render(
+        r=r, doc=doc, current="fleiss1993", reviews=[r], commit="0" * 12, dirty=False, site="Re-run")
+    assert said in page and 'href="fleiss1993.html"' in page

@@ -173,7 +173,7 @@ def test_nothing_of_the_project_was_touched(run):
         assert diff.returncode == 0, diff.stdout
 
 
-@pytest.mark.parametrize("page", [f"{REVIEW}.html", f"{REVIEW}-studies.html", "index.html"])
+@pytest.mark.parametrize("page", [f"{REVIEW}.html", f"{REVIEW}-studies.html", f"{REVIEW}-figures.html", "index.html"])
 def test_the_new_reviews_pages_never_say_ketamine(run, page):
     """As a reader meets them: the page's text as Chromium renders it."""
     work, _ = run

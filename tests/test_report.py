@@ -77,6 +77,8 @@ PAGES = ["index.html",
          "orhurhu2019.html", "orhurhu2019-studies.html", "zhao2018.html", "zhao2018-studies.html",
          "pereira2022.html", "pereira2022-studies.html", "update16.html", "update16-studies.html",
          "fleiss1993.html", "fleiss1993-studies.html", "bcg.html", "bcg-studies.html",
+         "orhurhu2019-figures.html", "zhao2018-figures.html", "pereira2022-figures.html", "update16-figures.html",
+         "fleiss1993-figures.html", "bcg-figures.html",
          "ledger.html", "conflicts.html", "missing.html", "audit.html", "provenance.html"]
 
 

@@ -3,8 +3,8 @@
 # weights, header), bcg_subgroups.pdf (dat.bcg by allocation, addpoly per subgroup), gibson_forest.pdf (the
 # continuous rows of dat.gibson2002: means, SDs and sizes; dat.normand1999 prints no author and year to match a
 # trial by), revman_md.pdf (the same rows in RevMan's column order, a prediction-interval row), bcg_changed.pdf
-# (bcg_forest with one count changed, its printed estimate left as metafor drew it), and pooled.csv (metafor's
-# pooled results the tests compare with).
+# (bcg_forest with one count changed, its printed estimate left as metafor drew it), bcg_ci_only.pdf (dat.bcg's
+# estimates and CIs alone) and pooled.csv (metafor's pooled results the tests compare with).
 suppressMessages(library(metafor))
 out <- commandArgs(TRUE)[1]
 bcg <- dat.bcg
@@ -99,7 +99,21 @@ text(95, y - 1, sprintf("[%s, %s]", f2(pred$pi.lb), f2(pred$pi.ub)), cex = .7)
 text(5, y - 2, sprintf("Heterogeneity: Tau\u00b2 = %.2f; I\u00b2 = %.0f%%", dl$tau2, dl$I2), pos = 4, cex = .7)
 invisible(dev.off())
 
-write.csv(data.frame(figure = c("bcg_forest", "gibson_forest", "revman_md"),
-                     estimate = c(res$b[1], gres$b[1], dl$b[1]), ci_low = c(res$ci.lb, gres$ci.lb, dl$ci.lb),
-                     ci_high = c(res$ci.ub, gres$ci.ub, dl$ci.ub), tau2 = c(res$tau2, gres$tau2, dl$tau2)),
+# estimates and CIs only: forest() of the rma fit with no ilab columns, as a review prints a generic inverse-variance
+# plot. The reference pool is metafor's of the yi and sei a reader derives from the printed (rounded) numbers:
+# yi = log(printed estimate), sei = (log(upper) - log(lower)) / (2 * 1.959964) (Cochrane Handbook v6.4 s6.3.1-6.3.2)
+pdf(file.path(out, "bcg_ci_only.pdf"), width = 8, height = 6)
+forest(res, atransf = exp, cex = .75, header = "Author(s) and Year")
+mtext("Figure 4. BCG vaccine and tuberculosis: risk ratios", side = 1, line = 3)
+invisible(dev.off())
+printed <- function(x) as.numeric(formatC(exp(x), format = "f", digits = 2))  # forest()'s default digits = 2
+ci <- data.frame(est = printed(res$yi), lo = printed(res$yi - qnorm(.975) * sqrt(res$vi)),
+                 hi = printed(res$yi + qnorm(.975) * sqrt(res$vi)))
+cres <- rma(yi = log(ci$est), sei = (log(ci$hi) - log(ci$lo)) / (2 * qnorm(.975)))
+
+write.csv(data.frame(figure = c("bcg_forest", "gibson_forest", "revman_md", "bcg_ci_only"),
+                     estimate = c(res$b[1], gres$b[1], dl$b[1], cres$b[1]),
+                     ci_low = c(res$ci.lb, gres$ci.lb, dl$ci.lb, cres$ci.lb),
+                     ci_high = c(res$ci.ub, gres$ci.ub, dl$ci.ub, cres$ci.ub),
+                     tau2 = c(res$tau2, gres$tau2, dl$tau2, cres$tau2)),
           file.path(out, "pooled.csv"), row.names = FALSE)

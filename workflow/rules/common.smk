@@ -471,7 +471,7 @@ def report_inputs():
     """What the HTML report reads and embeds, as ``{key: path}`` (the report job's params; its paths are the
     job's inputs): the run's tables, the merged ledger, the reviews' processed extraction tables, and per review
     its flow diagram and per analysis the study rows of every pool, its figures and their captions, and the
-    small-study and influence tables. A key left out (a conformance review's flow, small-study tests switched
+    small-study and influence tables, and what the worksheet job read from the review's PDFs. A key left out (a conformance review's flow, small-study tests switched
     off) is a section the report leaves out; a path given is a file it must read (ketamine_ma.outputs.report).
     The notebooks it links are not inputs: the run executes them beside the report, the last two jobs before
     provenance.json.
@@ -490,7 +490,8 @@ def report_inputs():
                 "figures": {k: analysis_figure(r, o, k) for k in FIGURES},
                 "captions": analysis_figure(r, o, "captions.json"),
             }
-        reviews[r] = {"analyses": analyses}
+        # what the worksheet job read from the review's PDFs, for the report's page of it
+        reviews[r] = {"analyses": analyses, "figures_read": figures_read(r)}
         if r in LEDGER_REVIEWS:
             reviews[r]["flow"] = flow_figure(r)
     files = {

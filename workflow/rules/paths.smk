@@ -32,6 +32,11 @@ def worksheet_cells(review="{review}"):
     return f"{WORKSHEETS}{review}.cells.json"
 
 
+def figures_read(review="{review}"):
+    """What was read from the review's PDFs (the worksheet job writes it, the report shows it)."""
+    return f"{WORKSHEETS}{review}/figures.json"
+
+
 def notebook_html(review):
     return f"results/notebooks/{review}.html"
 

@@ -11,6 +11,7 @@ rule worksheet:
         csv=expand("results/worksheets/{{review}}/{sheet}.csv", sheet=vocabulary.SHEETS),
         counts=worksheet_cells(),
         figures="results/worksheets/{review}/figures.html",
+        read=figures_read(),
     log:
         "logs/worksheets/{review}.log",
     benchmark:

@@ -19,7 +19,7 @@ def main(smk):
         contributed = pd.read_csv(smk.input.contributions, dtype=str, keep_default_na=False)
         docs = completion.documents(smk.input.get("documents"), smk.input.get("pages", []), p.fulltext)
         pictures = {k: v for f in smk.input.get("pictures", []) for k, v in json.loads(Path(f).read_text()).items()}
-        sheets, counts, page = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
+        sheets, counts, read = worksheets.worksheet(p.review, p.spec, ledger, missing, p.policy, contributed, docs,
                                                     exclusions=pd.read_csv(smk.input.exclusions),
                                                     pm_reading=p.pm_reading,
                                                     member_exclusions=pd.read_csv(smk.input.member_exclusions),
@@ -29,12 +29,13 @@ def main(smk):
     else:
         sheets, counts = ws.build_conformance(p.review, p.spec, pd.read_csv(smk.input.studies))
         outcomes = []
-        page = ws.figures_page(p.review, [], {})
+        read = ws.figures_read(p.review, {"documents": [], "figures": []}, {})
     for path in smk.output.csv:
         io.write_csv(ws.csv_twin(sheets[Path(path).stem]), path)
     io.write_bytes(ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
-    Path(smk.output.figures).write_text(page, encoding="utf-8")
+    io.write_json(read, smk.output.read)
+    io.write_text(ws.figures_page(read), smk.output.figures)
     Path(smk.log[0]).write_text("".join(f"{k}: {len(v)} row(s)\n" for k, v in sheets.items()))
 
 

@@ -31,6 +31,18 @@ def sd_from_ci(ci_low, ci_high, n, level=0.95, dist="t"):
     return float(np.sqrt(n) * (ci_high - ci_low) / (2 * crit))
 
 
+def se_from_ci(ci_low, ci_high, ratio=False, level=0.95):
+    """The SE of an effect estimate from its CI (Cochrane Handbook v6.4 §6.3.1, absolute measures:
+    SE = (upper − lower)/3.92 for a 95% CI, i.e. 2·z with z the normal quantile; §6.3.2, ratio measures: the same on
+    the natural logs of the bounds). The bounds as printed: their rounding carries into the SE."""
+    if not ci_low <= ci_high or (ratio and ci_low <= 0):
+        raise ValueError(f"no SE from the CI [{ci_low}, {ci_high}]" + (" of a ratio" if ratio else ""))
+    from scipy import special
+
+    lo, hi = (np.log(ci_low), np.log(ci_high)) if ratio else (ci_low, ci_high)
+    return float((hi - lo) / (2 * special.ndtri(1 - (1 - level) / 2)))
+
+
 SCALE_FACTORS = {"nrs_0_10": 1.0, "vas_0_10": 1.0, "vas_0_100": 0.1}
 
 

@@ -2,7 +2,9 @@
 
 For each study row of a figure or table (``layout.tables``) whose label names a trial of the review (first author
 and year; accents, "et al." and co-authors aside), every arm cell the row prints is proposed with the document, the
-page, the figure's label as printed, the row's text as quote and the row's box. Every row is self-checked: the
+page, the figure's label as printed, the row's text as quote and the row's box; a row printing only the trial's
+estimate and CI proposes those (arm ``difference``: ``mean``, ``ci_low``, ``ci_high``) and the SE derived from the
+CI as printed, which pools them. Every row is self-checked: the
 trial's estimate and CI recomputed from the proposed arm data with the figure's measure (``engine.effects``,
 metafor's ``escalc`` and RevMan's formulas) and compared with the printed ones at their printed precision; the
 weight under the figure's model; the pool of the rows against the printed pooled row; the arm totals against the
@@ -17,7 +19,7 @@ import unicodedata
 
 import numpy as np
 
-from ..engine import effects, pooling
+from ..engine import conversions, effects, pooling
 from . import layout
 from .vocabulary import ARMS
 
@@ -100,6 +102,51 @@ def effect(data, measure):
     return float(yi[0]), float(vi[0])
 
 
+def ci_only(data, row):
+    """Whether a row prints its estimate and CI and no arm data (a generic inverse-variance plot)."""
+    est = row["cells"].get("estimate") or {}
+    return not data and all(est.get(k) for k in ("est", "lo", "hi"))
+
+
+def ci_effect(row, measure):
+    """``(yi, vi, words)`` of a row printing only its estimate and CI: yi the printed estimate (its log for a
+    ratio), vi the square of the SE derived from the CI as printed (``conversions.se_from_ci``), and the
+    derivation in words."""
+    est, ratio = row["cells"]["estimate"], effects.is_ratio(measure)
+    value = layout.number(est["est"])
+    se = conversions.se_from_ci(layout.number(est["lo"]), layout.number(est["hi"]), ratio)
+    bounds = f"ln {est['hi']} \u2212 ln {est['lo']}" if ratio else f"{est['hi']} \u2212 {est['lo']}"
+    words = (f"SE = ({bounds}) / (2 \u00d7 1.96) = {se:.6g}{' on the log scale' if ratio else ''}, from the 95% CI "
+             "as printed (Cochrane Handbook v6.4 \u00a76.3.1\u20136.3.2)")
+    return (float(np.log(value)) if ratio else value), se ** 2, words
+
+
+def row_effect(table, row, measure):
+    """``(yi, vi)`` of a study row: from its arm data, or from its printed CI where it prints nothing else."""
+    data = arm_data(table, row)
+    return effect(data, measure) if _family(data) else ci_effect(row, measure)[:2]
+
+
+def _centred(est, measure):
+    """``(ok, words)``: a printed estimate against the middle of its printed CI (on the log scale for a ratio),
+    each number known to within half its last printed digit; a misread digit moves one off the other."""
+    ratio = effects.is_ratio(measure)
+    f, g = (np.log, np.exp) if ratio else ((lambda x: x), (lambda x: x))
+
+    def span(text):
+        v, d = _printed(text)
+        h = 0.5 * 10 ** -d * (1 + 1e-6)
+        return max(v - h, 1e-12) if ratio else v - h, v + h
+
+    (l0, l1), (h0, h1), (e0, e1) = span(est["lo"]), span(est["hi"]), span(est["est"])
+    m0, m1 = g((f(l0) + f(h0)) / 2), g((f(l1) + f(h1)) / 2)
+    where = "geometric middle" if ratio else "middle"
+    if m0 <= e1 and m1 >= e0:
+        return True, f"{measure} {est['text']}: the estimate is the {where} of its CI as printed"
+    return False, (f"prints {measure} {est['text']}; the {where} of its CI is {_fmt(m0, est['est'])} to "
+                   f"{_fmt(m1, est['est'])}")
+
+
 def _printed(text):
     return layout.number(text), layout.decimals(text.replace("\u2212", "-"))
 
@@ -120,10 +167,12 @@ def self_check(table, row, measure):
     est = row["cells"].get("estimate")
     if est is None or not est.get("est"):
         return None, "the row prints no estimate to check against"
-    if not _family(data):
-        return False, "the row prints no complete arm data for both arms"
     if measure is None:
         return False, "the figure's header names no effect measure"
+    if ci_only(data, row):
+        return _centred(est, measure)
+    if not _family(data):
+        return False, "the row prints no complete arm data for both arms"
     yi, vi = effect(data, measure)
     got = effects.study_intervals([yi], [vi], measure)
     got = [float(g[0]) for g in got]
@@ -143,7 +192,7 @@ def pool_check(table, rows, measure, estimator):
     summary = [r for r in table["rows"] if r["kind"] == "summary" and r["cells"].get("estimate", {}).get("est")]
     if not summary or not rows or measure is None:
         return None, "no pooled row to check against"
-    yv = np.array([effect(arm_data(table, r), measure) for r in rows])
+    yv = np.array([row_effect(table, r, measure) for r in rows])
     t2 = pooling.tau2(yv[:, 0], yv[:, 1], estimator)
     w = 1 / (yv[:, 1] + t2)
     mu, se = float((w * yv[:, 0]).sum() / w.sum()), float(np.sqrt(1 / w.sum()))
@@ -205,10 +254,17 @@ def propose(table, trials, document, page_label, measure=None, estimator=None):
             checked.append(r)
         if not tid:
             continue
-        for (arm, stat), (value, _text, derivation) in sorted(arm_data(table, r).items()):
-            if stat == "nonevents":
-                continue
-            cells.append({"trial_id": tid, "arm": ARMS[arm], "statistic": stat, "value": value,
+        data = {(ARMS[arm], stat): v for (arm, stat), v in arm_data(table, r).items() if stat != "nonevents"}
+        if ci_only(data, r) and measure is not None:
+            # the trial's estimate and CI as printed, and the SE the analysis pools them with, derived
+            est = r["cells"]["estimate"]
+            _, vi, how = ci_effect(r, measure)
+            data = {("difference", "mean"): (layout.number(est["est"]), est["est"], ""),
+                    ("difference", "ci_low"): (layout.number(est["lo"]), est["lo"], ""),
+                    ("difference", "ci_high"): (layout.number(est["hi"]), est["hi"], ""),
+                    ("difference", "se"): (float(np.sqrt(vi)), "", how)}
+        for (arm, stat), (value, _text, derivation) in sorted(data.items()):
+            cells.append({"trial_id": tid, "arm": arm, "statistic": stat, "value": value,
                           "derivation": derivation, "source": document, "locator": f"{figure}, {page_label}",
                           "quote": r["text"], "figure": figure, "box": r["box"],
                           "self_check": verdict, "check_words": words})

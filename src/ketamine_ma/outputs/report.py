@@ -27,7 +27,7 @@ from ..ledger import plan
 from ..ledger.rows import another_publication
 from ..ledger.studies import study_id
 from ..ledger.vocabulary import OWN_REPORT, SOURCE_KINDS
-from .report_files import STATIC_FILES
+from .report_files import STATIC_FILES, figures_page_name
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -606,6 +606,7 @@ def review_context(run: Run, review, spec) -> dict:
     ws = run.worksheets.get(review)
     return {
         "slug": review, "page": f"{review}.html", "studies_page": f"{review}-studies.html",
+        "figures_page": figures_page_name(review),
         "citation": spec["citation"], "question": spec["question"], "methods": spec["methods"],
         "source": spec["source"], "conformance": spec["source"] != "ledger", "status": status_of(rows),
         "headline": headline(run, review, spec),
@@ -746,6 +747,9 @@ def pages(files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltex
         out[f"{review}.html"] = render("review.html.j2", review, r=ctx, analyses=analyses)
         groups = [study_group(run, review, k, spec) for k in keys]
         out[f"{review}-studies.html"] = render("studies.html.j2", review, r=ctx, groups=groups)
+        # what the worksheet job read from the review's PDFs (outputs.worksheets.figures_read), pictures inline
+        read = json.loads(declared(run.files["reviews"][review]["figures_read"]).read_text(encoding="utf-8"))
+        out[ctx["figures_page"]] = render("figures.html.j2", review, r=ctx, doc=read)
     out["ledger.html"] = render("ledger.html.j2", "ledger", rows=ledger_rows(run), kinds=SOURCE_KINDS.values(),
                                 trials=trial_rows(run), membership=membership_rows(run),
                                 published=published_rows(run))

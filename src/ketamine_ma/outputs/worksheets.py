@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text, sheet_columns
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
+from .report_files import figures_page_name
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
 ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
@@ -295,7 +296,8 @@ def _outcome(spec, measure):
 def proposal_sheets(review, spec, ledger, docs):
     """The ``figures`` and ``proposals`` sheets: every forest plot and table of the review's PDFs (manifest
     ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``);
-    and under ``seen`` what the figures page shows of each (``figures_page``). Nothing is accepted here."""
+    and what the figures pages show of each (``figures_read``): the PDFs read and per figure its rows. Nothing is
+    accepted here."""
     from ..ledger import layout, proposals
 
     mem = ledger["membership"]
@@ -307,10 +309,11 @@ def proposal_sheets(review, spec, ledger, docs):
     x = ledger["extraction"]
     taken = x[x.source_kind == "review"] if "source_kind" in x else x.iloc[0:0]  # matched to a figure by locator
     taken = set(zip(taken.trial_id, taken.locator, strict=True))
-    figures, cells, seen = [], [], []
+    figures, cells, seen, read = [], [], [], []
     for d in docs.rows:
         if review not in {r.strip() for r in re.split(r"[;,\s]+", d["reviews"])}:
             continue
+        read.append(d["file"])
         pages = docs.texts[d["sha256"]].get("layout") or []
         for page in range(1, min(d["pages"], len(pages)) + 1):
             label = docs.label(d, page)
@@ -319,6 +322,7 @@ def proposal_sheets(review, spec, ledger, docs):
                 got = proposals.propose(t, trials, d["file"], label)
                 figure = f"{t['label'] or 'Table'}, {label}"
                 picture = layout.region_id(d["sha256"], page, i)
+                named = f"{figures_page_name(review)}#{picture}"  # the picture on the report's page, by anchor
                 failed = [f"{r['label']}: {r['words']}" for r in got["rows"] if r["self_check"] == "fails"]
                 passed = sum(r["self_check"] == "passes" for r in got["rows"])
                 unchecked = sum(r["self_check"] == proposals.UNCHECKED for r in got["rows"])
@@ -332,7 +336,7 @@ def proposal_sheets(review, spec, ledger, docs):
                     + "".join(f"; {f}" for f in failed),
                     "pool_check": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w),
                     "unmatched": "; ".join(got["unmatched"]),
-                    "problems": "; ".join(problems), "picture": picture})
+                    "problems": "; ".join(problems), "picture": named})
                 seen.append({"figure": figure, "source": d["file"], "picture": picture, "problems": problems,
                              "pool": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w), "rows": [
                                  {**r, "accepted": bool(r["trial_id"]) and (r["trial_id"], figure) in taken}
@@ -345,49 +349,37 @@ def proposal_sheets(review, spec, ledger, docs):
                         "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
                         "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
                         "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
-                        "box": ", ".join(f"{v:g}" for v in c["box"]), "picture": picture})
+                        "box": ", ".join(f"{v:g}" for v in c["box"]), "picture": named})
             for j in range(len(tabs) + 1, len(tabs) + 1 + len(pages[page - 1].get("images", []))):
                 why = ("a picture with no text layer in its region: nothing can be read or proposed from it; type "
                        "its numbers in the numbers sheet")
                 picture = layout.region_id(d["sha256"], page, j)
                 figures.append({"review": review, "source": d["file"], "page": label, "figure": f"Image, {label}",
-                                "problems": why, "picture": picture})
+                                "problems": why, "picture": f"{figures_page_name(review)}#{picture}"})
                 seen.append({"figure": f"Image, {label}", "source": d["file"], "picture": picture,
                              "problems": [why], "pool": "", "rows": []})
     out = {k: pd.DataFrame(v).reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str)
            for k, v in (("figures", figures), ("proposals", cells))}
-    return out, seen
+    return out, {"documents": read, "figures": seen}
 
 
-def figures_page(review, seen, pictures):
-    """A page of what was read from the review's PDFs (HTML, pictures inline): per figure or table the picture of
-    its region beside its rows as parsed, each with its self-check, its trial and whether a reader accepted it."""
-    from html import escape
+def figures_read(review, seen, pictures):
+    """What was read from the review's PDFs, as the figures pages show it (JSON-able): ``documents``, the PDFs
+    read for the review, and per figure or table (``seen`` of ``proposal_sheets``) its rows as parsed, each with
+    its self-check, trial and whether a reader accepted it, and its picture (``pictures``: ``ledger.layout.pictures``
+    of the PDFs; base64 PNG, so a page showing it works offline)."""
+    keep = ("label", "trial_id", "why", "self_check", "words", "accepted")
+    return {"review": review, "documents": seen["documents"],
+            "figures": [{**f, "png": (pictures.get(f["picture"]) or {}).get("png"),
+                         "rows": [{k: r.get(k) or "" for k in keep} for r in f["rows"]]} for f in seen["figures"]]}
 
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{escape(review)}: figures read from its PDFs</title>",
-             "<style>body{font:14px sans-serif;margin:1em}section{display:flex;gap:1em;margin-bottom:2em;"
-             "align-items:flex-start}img{max-width:55%;border:1px solid #ccc}table{border-collapse:collapse}"
-             "td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}"
-             ".fails{color:#a00}.passes{color:#060}</style>",
-             f"<h1>{escape(review)}: forest plots and tables read from its PDFs</h1>"]
-    if not seen:
-        parts.append("<p>No forest plot or table was read: put the review's PDF in the full-text folder with its "
-                     "manifest row naming the review (docs/forest-plots.md).</p>")
-    for f in seen:
-        pic = pictures.get(f["picture"])
-        img = f"<img alt='{escape(f['figure'])}' src='data:image/png;base64,{pic['png']}'>" if pic else \
-            "<p>(no picture)</p>"
-        rows = "".join(
-            f"<tr><td>{escape(r['label'])}</td><td>{escape(r['trial_id'] or r['why'])}</td>"
-            f"<td class='{r['self_check'] if r['self_check'] in ('fails', 'passes') else ''}'>"
-            f"{escape(r['self_check'])}: "
-            f"{escape(r['words'])}</td><td>{'accepted' if r['accepted'] else 'not accepted'}</td></tr>"
-            for r in f["rows"])
-        notes = "".join(f"<p>{escape(p)}</p>" for p in f["problems"] + ([f["pool"]] if f["pool"] else []))
-        parts.append(f"<h2 id='{f['picture']}'>{escape(f['figure'])} of {escape(f['source'])}</h2><section>{img}"
-                     f"<div>{notes}<table><tr><th>row</th><th>trial</th><th>self-check</th><th>accepted</th></tr>"
-                     f"{rows}</table></div></section>")
-    return "\n".join(parts) + "\n"
+
+def figures_page(doc):
+    """The worksheet's standalone figures page (HTML) of ``figures_read``, rendered by the template the report's
+    page of the same figures uses."""
+    from .report import environment
+
+    return environment().get_template("figures_page.html.j2").render(doc=doc)
 
 
 def _candidate_cells(member_exclusions, member_missing):

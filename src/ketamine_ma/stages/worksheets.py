@@ -9,11 +9,11 @@ from ..outputs import worksheets as ws
 
 def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd",
               member_exclusions=None, member_missing=None, pictures=None):
-    """Sheets, cell counts and figures page (HTML) of one review's worksheet (``contributed``: its contribution
-    log; ``exclusions``: why each included trial is not pooled; ``member_*``: the clean stage's reasons and missing
-    cells of every member, counted or not); with full texts (``docs``), hints for every empty cell and the numbers
-    proposed from the review's own forest plots and tables, which the figures page shows beside their pictures
-    (``pictures``: ``ledger.layout.pictures`` of the PDFs)."""
+    """Sheets, cell counts and what was read from the PDFs (``outputs.worksheets.figures_read``) of one review's
+    worksheet (``contributed``: its contribution log; ``exclusions``: why each included trial is not pooled;
+    ``member_*``: the clean stage's reasons and missing cells of every member, counted or not); with full texts
+    (``docs``), hints for every empty cell and the numbers proposed from the review's own forest plots and tables,
+    which the figures pages show beside their pictures (``pictures``: ``ledger.layout.pictures`` of the PDFs)."""
     sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
                               exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
                               member_missing=member_missing)
@@ -21,8 +21,8 @@ def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
         read, seen = ws.proposal_sheets(review, spec, ledger, docs)
         sheets.update(read)
-        return sheets, counts, ws.figures_page(review, seen, pictures or {})
-    return sheets, counts, ws.figures_page(review, [], {})
+        return sheets, counts, ws.figures_read(review, seen, pictures or {})
+    return sheets, counts, ws.figures_read(review, {"documents": [], "figures": []}, {})
 
 
 def convergence(counts, reproduction):
