@@ -195,7 +195,7 @@ def test_a_ledger_row_says_what_it_was_read_from_and_shows_the_trials_record_onl
     df = pd.DataFrame({"study_id": ["X 2001"], "trial_id": ["x2001"], "extract_ids": ["a;b"], "yi": [0.1],
                        "vi": [0.01], "weight": [100.0], "membership": ["confirmed"], "design": ["parallel"],
                        "timepoint": ["end of infusion"]})
-    _, rows = report.study_rows(run, df)
+    _, rows = report.study_rows(run, df, ("Experimental", "Control"))
     assert [(x["id"], x["kind"]) for x in rows[0]["ledger"]] == [("a", "review table or figure"),
                                                                 ("b", "trial report, full text")]
 
