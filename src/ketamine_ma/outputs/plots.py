@@ -13,6 +13,9 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import text_to_path  # noqa: E402
 
 from ..engine import effects as ef  # noqa: E402
 from ..engine import measures  # noqa: E402
@@ -40,11 +43,49 @@ def _arm_text(r, measure):
 
 
 def _log_ticks(ax, low, high):
-    """Log axis with plain tick labels (0.5, 1, 2) as RevMan prints them."""
+    """Log axis with plain tick labels (0.5, 1, 2) as RevMan prints them. Called once the x data are drawn: the
+    minor ticks are fixed to those inside the view, as matplotlib's log locator would draw them, because it
+    proposes whole decades beyond the view and matplotlib builds (and then hides) a tick object for each."""
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks([t for t in (0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100) if low / 1.5 <= t <= high * 1.5])
+    lo, hi = ax.get_xlim()
+    minor = ax.xaxis.get_minor_locator().tick_values(lo, hi)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.FixedLocator(minor[(minor >= lo) & (minor <= hi)]))
+
+
+# Fixed margins in place of tight_layout, which measures every artist with a renderer of its own before the SVG
+# backend measures them again. Heights are the same whatever the data (one line per title, tick label or axis
+# label); widths follow the tick labels, measured once with the SVG backend's own text metrics.
+PAD_IN = 1.08 * 8 / 72  # tight_layout's padding: 1.08 font sizes around the panels and between them
+TICK_IN = 7 / 72  # a tick (3.5 pt) and the pad to its label (3.5 pt)
+LABEL_IN = (9.3 + 4) / 72  # an axis label's line (1.164 em of DejaVu Sans at 8 pt) and its pad (4 pt)
+# what tight_layout left below the panels (tick labels; tick labels and an axis label) and above them (a two-line
+# title; a one-line title under the figure's title), padding included
+BOTTOM_IN_TICKS, BOTTOM_LABELLED_IN = 0.328, 0.501
+TOP_TITLE2_IN, TOP_SUPTITLE_IN = 0.443, 0.553
+
+
+def _width_in(texts, size=8):
+    """Width in inches of the widest of ``texts`` at ``size`` pt, as the SVG backend sets it."""
+    prop = FontProperties(size=size)
+    return max((text_to_path.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts), default=0) / 72
+
+
+def _tick_labels(axis):
+    """The tick labels ``axis`` will draw inside its view (what the formatter makes of the locator's ticks)."""
+    locs = axis.get_majorticklocs()
+    lo, hi = sorted(axis.get_view_interval())
+    return [t for x, t in zip(locs, axis.get_major_formatter().format_ticks(locs), strict=True) if lo <= x <= hi]
+
+
+def _margins(fig, left, bottom, top, right=PAD_IN, gap=0.0):
+    """Place a row of panels with the given margins and ``gap`` between the panels (inches)."""
+    w, h = fig.get_size_inches()
+    n = len(fig.axes)
+    panel = (w - left - right - gap * (n - 1)) / n
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h, wspace=gap / panel)
 
 
 # Every format a figure can be written in (config figure_formats), SVG first: the reports show the SVG. Metadata
@@ -129,6 +170,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
         xvals += [published["ci_low"], published["ci_high"]]
     elif published and not pd.isna(published["estimate"]):
         xvals.append(published["estimate"])
+    shaded = []  # the gap rows' grey bands, across the axes
     for y, (kind, i) in enumerate(rows):
         if kind == "study":
             r = s.iloc[i]
@@ -149,7 +191,7 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
                 cell(1, y, _reason_lines(g.reason), **{**grey, "fontsize": 6, "linespacing": 1.0})
             cell(3, y, "—", **grey)
             cell(4, y, "not pooled" if g.status == "not_pooled" else "not available", style="italic", **grey)
-            ax.axhspan(y - 0.5, y + 0.5, color="#f2f2f2", zorder=0, lw=0)
+            shaded.append([(0, y - 0.5), (1, y - 0.5), (1, y + 0.5), (0, y + 0.5)])
         elif kind == "total":
             cell(0, y, f"Total, this re-analysis: k = {k} of {len(s) + len(gaps)} trials listed "
                            f"({pooled.method}, {pooled.tau2_estimator}, {pooled.ci_method})", weight="bold")
@@ -167,6 +209,9 @@ def forest(studies: pd.DataFrame, pooled: pd.Series, label: str, files, dpi, arm
                         facecolor="white", edgecolor=PUBLISHED, lw=1.2, zorder=3)
             if not pd.isna(p["estimate"]):
                 ax.axvline(p["estimate"], color=PUBLISHED, lw=0.6, ls=":", zorder=1)
+    if shaded:
+        ax.add_collection(PolyCollection(shaded, transform=ax.get_yaxis_transform(), color="#f2f2f2", zorder=0,
+                                         lw=0), autolim=False)
     if xvals:
         ax.hlines(np.flatnonzero(ok), lo[ok], hi[ok], color="black", lw=0.8)
         ax.scatter(est[ok], np.flatnonzero(ok), marker="s", s=20 + 180 * w[ok] / max(w.max(initial=0), 1e-9),
@@ -284,7 +329,7 @@ def funnel(studies: pd.DataFrame, pooled: pd.Series, small_study: dict | None, l
     ax.set_ylabel("Standard error")
     ax.set_xlabel("log " + pooled.measure if ef.is_ratio(pooled.measure) else f"{pooled.measure} (analysis scale)")
     ax.set_title(f"{label}\nshaded: p > 0.10, 0.05, 0.01 contours", fontsize=8)
-    fig.tight_layout()
+    _margins(fig, PAD_IN + LABEL_IN + _width_in(_tick_labels(ax.yaxis)) + TICK_IN, BOTTOM_LABELLED_IN, TOP_TITLE2_IN)
     _save(fig, files, dpi)
 
 
@@ -309,7 +354,8 @@ def influence_plot(loo: pd.DataFrame, cumul: pd.DataFrame, pooled: pd.Series, la
             _log_ticks(ax, df.ci_low.min(), df.ci_high.max())
         ax.set_title(title, fontsize=8)
     fig.suptitle(label, fontsize=9)
-    fig.tight_layout()
+    left, right = (_width_in(_tick_labels(ax.yaxis)) + TICK_IN if ax.axison else 0 for ax in axes)
+    _margins(fig, PAD_IN + left, BOTTOM_IN_TICKS, TOP_SUPTITLE_IN, gap=PAD_IN + right)
     _save(fig, files, dpi)
 
 
@@ -351,8 +397,9 @@ def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, files, dpi
     tf = np.exp if ratio else (lambda x: x)
     y = np.arange(len(sub), 0, -1, dtype=float)
     est, lo, hi = tf(sub.estimate.to_numpy()), tf(sub.ci_low.to_numpy()), tf(sub.ci_high.to_numpy())
-    for yy, e, a, b in zip(y, est, lo, hi, strict=True):
-        ax.fill([a, e, b, e], [yy, yy + 0.2, yy, yy - 0.2], color="#2b5d8a")
+    # the subgroups' diamonds as one collection (one artist, not one per subgroup)
+    ax.add_collection(PolyCollection([[(a, yy), (e, yy + 0.2), (b, yy), (e, yy - 0.2)]
+                                      for yy, e, a, b in zip(y, est, lo, hi, strict=True)], color="#2b5d8a"))
     ax.fill([pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate], [0, 0.2, 0, -0.2], color="black")
     ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.6)
     if ratio:
@@ -364,5 +411,5 @@ def subgroup_forest(sub: pd.DataFrame, pooled: pd.Series, label: str, files, dpi
     r0 = sub.iloc[0]
     ax.set_title(f"{label}\nTest for subgroup differences: Chi² = {r0.q_between:.2f}, df = {int(r0.q_between_df)} "
                  f"(P = {r0.q_between_p:.2f})", fontsize=8)
-    fig.tight_layout()
+    _margins(fig, PAD_IN + _width_in(_tick_labels(ax.yaxis)) + TICK_IN, BOTTOM_IN_TICKS, TOP_TITLE2_IN)
     _save(fig, files, dpi)
