@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from test_fulltext import metafor_pdf
 
-from ketamine_ma.engine import effects, pooling
-from ketamine_ma.ledger import fulltext, layout, proposals
+from ketamine_ma.engine import effects, tau2_estimators
+from ketamine_ma.ledger import fulltext, fulltext_index, layout, pdf_text, proposals
 from ketamine_ma.ledger.vocabulary import LedgerError
 
 SCRIPT = Path(__file__).parent / "reference/forest_plots.R"
@@ -91,9 +91,9 @@ def docs(plots, tmp_path_factory):
     texts = {}
     for f in ("metafor.pdf", "bcg_forest.pdf"):
         shutil.copy(plots / f, folder / f)
-        d = fulltext.read_pdf(folder / f)
+        d = pdf_text.read_pdf(folder / f)
         texts[d["sha256"]] = d
-    return fulltext.Documents(fulltext.index(folder, texts), texts, "data/fulltext")
+    return fulltext.Documents(fulltext_index.index(folder, texts), texts, "data/fulltext")
 
 
 def where(col):
@@ -160,7 +160,7 @@ def pool(cells, measure, estimator):
     else:
         yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
                                     x[("control", "n")], measure)
-    t2 = pooling.tau2(np.asarray(yi), np.asarray(vi), estimator)
+    t2 = tau2_estimators.tau2(np.asarray(yi), np.asarray(vi), estimator)
     w = 1 / (np.asarray(vi) + t2)
     mu = float((w * yi).sum() / w.sum())
     se = float(np.sqrt(1 / w.sum()))
