@@ -9,6 +9,7 @@ published data sets (data/raw/conformance/bcg_studies.csv, R's dat.gibson2002); 
 No PDF is kept in the repository.
 """
 
+import functools
 import shutil
 import subprocess
 import time
@@ -37,6 +38,7 @@ def plots(tmp_path_factory):
     return out
 
 
+@functools.cache  # one R process for the tests that read it
 def gibson():
     out = subprocess.run(["Rscript", "-e", "suppressMessages(library(metafor)); d <- dat.gibson2002; "
                           "write.csv(d[!is.na(d$m1i), c('author','year','n1i','m1i','sd1i','n2i','m2i','sd2i')], "
@@ -266,8 +268,9 @@ def test_a_plot_drawn_with_one_count_changed_fails_its_rows_self_check_in_words(
     assert got["pool"][0] is False
 
 
-def test_the_metafor_papers_p9_table_proposes_its_counts_with_nothing_printed_to_check_against(plots):
-    t = layout.tables(layout.read(plots / "metafor.pdf")[8], 9)[0]
+def test_the_metafor_papers_p9_table_proposes_its_counts_with_nothing_printed_to_check_against(plots, docs):
+    paper = docs.named("metafor.pdf")
+    t = docs.tables(paper["sha256"], 9)[0]
     got = proposals.propose(t, bcg_trials(), "metafor.pdf", "p. 9")
     assert len(got["cells"]) == 52 and not got["unmatched"]
     assert {r["self_check"] for r in got["rows"]} == {"nothing printed to check against"}
