@@ -9,6 +9,7 @@ import pandas as pd
 from conftest import REF_DIR, read_reference
 
 from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import mantel_haenszel as mh
 from ketamine_ma.engine import pooling as po
 from ketamine_ma.engine import sensitivity as sens
 from ketamine_ma.stages import analysis
@@ -59,7 +60,7 @@ def i2_both_ways(fixture, measure, estimator):
 def mh_common_effect(fixture, measure):
     """rma.mh: the exact MH estimate and its SE, Q on the corrected study estimates and I² (the metafor preset)."""
     d = data(fixture)
-    r = po.mh_meta(d.ai, d.n1i, d.ci, d.n2i, measure, "fixed", zero_rule=_rule("metafor"))
+    r = mh.mh_meta(d.ai, d.n1i, d.ci, d.n2i, measure, "fixed", zero_rule=_rule("metafor"))
     an = f"MH_{measure}"
     np.testing.assert_allclose([r.estimate, r.se], [ref(fixture, an, "estimate")[0], ref(fixture, an, "se")[0]],
                                rtol=1e-10)

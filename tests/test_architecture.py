@@ -104,14 +104,14 @@ def test_pooling_imports_neither_pymare_nor_scipy_stats_only_meta_regression_imp
     # meta-regression (common-tau2 subgroup test) is PyMARE's
     code = """import sys
 import pandas as pd
-from ketamine_ma.engine import pooling, sensitivity, subgroups
+from ketamine_ma.engine import mantel_haenszel, pooling, sensitivity, subgroups
 from ketamine_ma.stages import analysis
 empty = pd.DataFrame(columns=["trial_id", "ai", "n1", "ci", "n2"])
 analysis.pool(empty, {"measure": "RR", "method": "IV", "model": "random", "tau2_estimator": "DL", "ci_method": "wald"})
 y, v = [0.1, 0.5, 0.3, -0.2], [0.04, 0.05, 0.02, 0.03]
 for model, est, ci in (("random", "DL", "wald"), ("random", "REML", "knha"), ("fixed", "DL", "wald")):
     pooling.inverse_variance(y, v, model, est, ci, pi_method="hts")
-pooling.mh_meta([2, 3, 1], [20, 30, 25], [5, 4, 6], [21, 29, 24], "OR", "random")
+mantel_haenszel.mh_meta([2, 3, 1], [20, 30, 25], [5, 4, 6], [21, 29, 24], "OR", "random")
 sensitivity.egger(y, v)
 sensitivity.trim_and_fill(y, v, side="left")
 print("pymare" in sys.modules, "scipy.stats" in sys.modules)

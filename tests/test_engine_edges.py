@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import mantel_haenszel as mh
 from ketamine_ma.engine import pooling as po
+from ketamine_ma.engine import tau2_estimators as t2e
 
 
 def test_k1_says_so():
@@ -31,13 +33,13 @@ def test_double_zero_excluded_by_revman_kept_by_metafor():
 
 
 def test_all_zero_events_in_one_arm_pools():
-    r = po.mh_meta([3, 5, 2], [20, 25, 30], [0, 0, 0], [20, 24, 28], "RR", zero_rule="revman")
+    r = mh.mh_meta([3, 5, 2], [20, 25, 30], [0, 0, 0], [20, 24, 28], "RR", zero_rule="revman")
     assert np.isfinite(r.estimate) and np.isfinite(r.se) and r.estimate > 0
 
 
 def test_all_double_zero_is_an_error():
     with pytest.raises(ValueError, match="double-zero"):
-        po.mh_meta([0, 0], [10, 10], [0, 0], [10, 10], "OR")
+        mh.mh_meta([0, 0], [10, 10], [0, 0], [10, 10], "OR")
 
 
 @pytest.mark.parametrize("bad", [([0.1, np.nan], [1, 1]), ([0.1, 0.2], [1, 0]), ([], [])])
@@ -48,7 +50,7 @@ def test_invalid_input_rejected(bad):
 
 def test_unknown_names_rejected():
     with pytest.raises(ValueError, match="allowed"):
-        po.tau2([0.1, 0.2], [0.1, 0.1], "XX")
+        t2e.tau2([0.1, 0.2], [0.1, 0.1], "XX")
     with pytest.raises(ValueError, match="allowed"):
         ef.two_by_two([1], [10], [1], [10], "RR", rule="cochrane")
 
@@ -60,7 +62,7 @@ def test_a_pooled_result_is_built_once():
     with pytest.raises(ValueError, match="read-only"):
         r.weights[0] = 0.0
     with pytest.raises(dataclasses.FrozenInstanceError):
-        po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random").tau2 = 0.0
+        mh.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random").tau2 = 0.0
 
 
 def test_the_model_is_an_argument_and_fe_only_a_label():
@@ -69,13 +71,13 @@ def test_the_model_is_an_argument_and_fe_only_a_label():
     assert (fixed.model, fixed.tau2_estimator, fixed.tau2) == ("fixed", None, 0.0)
     assert fixed.as_row()["tau2_estimator"] == "FE" and "model" not in fixed.as_row()
     assert po.inverse_variance(yi, vi, "random", "PM").as_row()["tau2_estimator"] == "PM"
-    mh = po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random")
-    assert (mh.model, mh.as_row()["tau2_estimator"]) == ("random", "DL")
+    pooled = mh.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", "random")
+    assert (pooled.model, pooled.as_row()["tau2_estimator"]) == ("random", "DL")
     for bad in ("FE", "EE", True):
         with pytest.raises(ValueError, match="allowed: fixed, random"):
             po.inverse_variance(yi, vi, bad)
         with pytest.raises(ValueError, match="allowed: fixed, random"):
-            po.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", bad)
+            mh.mh_meta([3, 5], [20, 25], [1, 2], [20, 24], "RR", bad)
 
 
 @pytest.mark.parametrize("reml", [True, False])
@@ -84,8 +86,8 @@ def test_one_fit_is_the_one_row_case_of_the_scorer(reml):
     rng = np.random.default_rng(3)
     V = rng.uniform(0.01, 0.5, (40, 7))
     Y = rng.normal(0.2, np.sqrt(V + 0.1))
-    batch = po.fisher_scoring(Y, V, reml)
-    single = [po.tau2(y, v, "REML" if reml else "ML") for y, v in zip(Y, V, strict=True)]
+    batch = t2e.fisher_scoring(Y, V, reml)
+    single = [t2e.tau2(y, v, "REML" if reml else "ML") for y, v in zip(Y, V, strict=True)]
     assert list(batch) == single
 
 

@@ -1,8 +1,8 @@
 """Every estimate, CI bound, SE, τ², I², Q and p of the engine against R's metafor.
 
 Reference values: tests/reference/metafor_reference.csv, written by tests/reference/generate_metafor.R
-(metafor 3.8-1 from Debian). When Rscript and metafor are installed the suite regenerates them live first
-(see conftest.py) and also checks that the committed file still matches metafor.
+(metafor 3.8-1 from Debian). The live_r test (`make test`) regenerates them in R now and checks that the committed
+file still matches metafor.
 """
 
 from pathlib import Path
@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import COMMITTED, read_reference
+from conftest import COMMITTED, read_reference, regenerate
 
 from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import mantel_haenszel as mh
 from ketamine_ma.engine import pooling as po
 from ketamine_ma.engine import sensitivity as sens
 from ketamine_ma.engine import subgroups as sg
@@ -80,7 +81,7 @@ def ours_for(fx, analysis):
     if head in ("MH", "MHRANDOM", "MHCC"):
         meas = rest[0]
         rule = "metafor" if head == "MH" else "revman"
-        r = po.mh_meta(d.ai, d.n1i, d.ci, d.n2i, meas, "random" if head == "MHRANDOM" else "fixed", zero_rule=rule)
+        r = mh.mh_meta(d.ai, d.n1i, d.ci, d.n2i, meas, "random" if head == "MHRANDOM" else "fixed", zero_rule=rule)
         return r.as_row()
     if head == "SUBGROUP":
         yi, vi, _ = ef.two_by_two(d.ai, d.n1i, d.ci, d.n2i, "RR", rule="metafor")
@@ -140,14 +141,30 @@ def test_against_metafor(fx, analysis, g):
         close(ov, v, rtol=LOOSER.get(analysis, RTOL), atol=1e-8 if q in ("tau2", "tau2_ci_low") else ATOL)
 
 
-def test_committed_reference_matches_live_metafor(live_reference_path):
+@pytest.mark.live_r
+def test_committed_reference_matches_live_metafor(tmp_path):
     """metafor run now gives the committed reference to 1e-12, so test_against_metafor, which holds the engine to
     the committed values, holds it to metafor's live values too."""
-    if live_reference_path is None:
-        pytest.skip("Rscript with metafor is not installed; the committed reference was checked instead")
-    live = read_reference(live_reference_path)
+    live = regenerate("generate_metafor.R", tmp_path / "metafor_reference.csv")
     committed = REFERENCE
     assert len(live) == len(committed)
     merged = committed.merge(live, on=["fixture", "analysis", "quantity", "i"], suffixes=("_c", "_l"))
     assert len(merged) == len(committed)
     np.testing.assert_allclose(merged.value_c, merged.value_l, rtol=1e-12, atol=1e-14, equal_nan=True)
+
+
+@pytest.mark.live_r
+def test_committed_conventions_reference_and_data_match_live_metafor(tmp_path):
+    """generate_conventions.R run now writes the committed data sets of tests/reference/conventions/ and gives the
+    committed conventions_reference.csv to 1e-12, so the test_example_*.py checks hold the engine to metafor live."""
+    (tmp_path / "tests/reference").mkdir(parents=True)  # the script writes its data sets under the folder it runs in
+    live = regenerate("generate_conventions.R", tmp_path / "conventions_reference.csv", cwd=tmp_path)
+    committed = read_reference(COMMITTED.parent / "conventions_reference.csv")
+    assert len(live) == len(committed)
+    merged = committed.merge(live, on=["fixture", "analysis", "quantity", "i"], suffixes=("_c", "_l"))
+    assert len(merged) == len(committed)
+    np.testing.assert_allclose(merged.value_c, merged.value_l, rtol=1e-12, atol=1e-14, equal_nan=True)
+    written = sorted((tmp_path / "tests/reference/conventions").glob("*.csv"))
+    assert [f.name for f in written] == sorted(f.name for f in (COMMITTED.parent / "conventions").glob("*.csv"))
+    for f in written:
+        pd.testing.assert_frame_equal(pd.read_csv(f), pd.read_csv(COMMITTED.parent / "conventions" / f.name))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ketamine_ma.engine import effects as ef
+from ketamine_ma.engine import mantel_haenszel as mh
 from ketamine_ma.engine import pooling as po
 
 FIELDS = ("estimate", "se", "ci_low", "ci_high", "tau2", "q", "i2", "pi_low", "pi_high")
@@ -67,8 +68,8 @@ def pools(yi, vi):
 
 
 def mh_pools(ai, n1, ci, n2, measure):
-    return {"MH fixed": po.mh_meta(ai, n1, ci, n2, measure), "MH random": po.mh_meta(ai, n1, ci, n2, measure, "random"),
-            "MH fixed, metafor rule": po.mh_meta(ai, n1, ci, n2, measure, zero_rule="metafor")}
+    return {"MH fixed": mh.mh_meta(ai, n1, ci, n2, measure), "MH random": mh.mh_meta(ai, n1, ci, n2, measure, "random"),
+            "MH fixed, metafor rule": mh.mh_meta(ai, n1, ci, n2, measure, zero_rule="metafor")}
 
 
 # --- the order of the studies --------------------------------------------------------------------------------

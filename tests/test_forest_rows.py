@@ -9,6 +9,7 @@ published data sets (data/raw/conformance/bcg_studies.csv, R's dat.gibson2002); 
 No PDF is kept in the repository.
 """
 
+import functools
 import shutil
 import subprocess
 import time
@@ -20,8 +21,8 @@ import pandas as pd
 import pytest
 from test_fulltext import metafor_pdf
 
-from ketamine_ma.engine import effects, pooling
-from ketamine_ma.ledger import fulltext, layout, proposals
+from ketamine_ma.engine import effects, tau2_estimators
+from ketamine_ma.ledger import fulltext, fulltext_index, layout, pdf_text, proposals
 from ketamine_ma.ledger.vocabulary import LedgerError
 
 SCRIPT = Path(__file__).parent / "reference/forest_plots.R"
@@ -37,6 +38,7 @@ def plots(tmp_path_factory):
     return out
 
 
+@functools.cache  # one R process for the tests that read it
 def gibson():
     out = subprocess.run(["Rscript", "-e", "suppressMessages(library(metafor)); d <- dat.gibson2002; "
                           "write.csv(d[!is.na(d$m1i), c('author','year','n1i','m1i','sd1i','n2i','m2i','sd2i')], "
@@ -91,9 +93,9 @@ def docs(plots, tmp_path_factory):
     texts = {}
     for f in ("metafor.pdf", "bcg_forest.pdf"):
         shutil.copy(plots / f, folder / f)
-        d = fulltext.read_pdf(folder / f)
+        d = pdf_text.read_pdf(folder / f)
         texts[d["sha256"]] = d
-    return fulltext.Documents(fulltext.index(folder, texts), texts, "data/fulltext")
+    return fulltext.Documents(fulltext_index.index(folder, texts), texts, "data/fulltext")
 
 
 def where(col):
@@ -160,7 +162,7 @@ def pool(cells, measure, estimator):
     else:
         yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
                                     x[("control", "n")], measure)
-    t2 = pooling.tau2(np.asarray(yi), np.asarray(vi), estimator)
+    t2 = tau2_estimators.tau2(np.asarray(yi), np.asarray(vi), estimator)
     w = 1 / (np.asarray(vi) + t2)
     mu = float((w * yi).sum() / w.sum())
     se = float(np.sqrt(1 / w.sum()))
@@ -266,8 +268,9 @@ def test_a_plot_drawn_with_one_count_changed_fails_its_rows_self_check_in_words(
     assert got["pool"][0] is False
 
 
-def test_the_metafor_papers_p9_table_proposes_its_counts_with_nothing_printed_to_check_against(plots):
-    t = layout.tables(layout.read(plots / "metafor.pdf")[8], 9)[0]
+def test_the_metafor_papers_p9_table_proposes_its_counts_with_nothing_printed_to_check_against(plots, docs):
+    paper = docs.named("metafor.pdf")
+    t = docs.tables(paper["sha256"], 9)[0]
     got = proposals.propose(t, bcg_trials(), "metafor.pdf", "p. 9")
     assert len(got["cells"]) == 52 and not got["unmatched"]
     assert {r["self_check"] for r in got["rows"]} == {"nothing printed to check against"}

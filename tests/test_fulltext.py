@@ -22,7 +22,7 @@ import yaml
 from openpyxl import load_workbook
 from test_pipeline import ROOT, copy_project, smk
 
-from ketamine_ma.ledger import fulltext
+from ketamine_ma.ledger import fulltext, fulltext_index, pdf_text
 from ketamine_ma.ledger.vocabulary import LedgerError
 
 DOI = "10.18637/jss.v036.i03"
@@ -77,7 +77,7 @@ def test_two_columns_are_read_column_by_column_and_hyphenation_is_joined(tmp_pat
     right = ["Control patients received saline and rated", "their pain on a numeric scale from 0 to 10;",
              "nausea occurred in four of them."]
     items = [(15, 30 + 6 * i, a) for i, a in enumerate(left)] + [(110, 30 + 6 * i, b) for i, b in enumerate(right)]
-    text = fulltext.read_pdf(make_pdf(tmp_path / "cols.pdf", [items]))["pages"][0]
+    text = pdf_text.read_pdf(make_pdf(tmp_path / "cols.pdf", [items]))["pages"][0]
     assert text == ("Ketamine reduced pain intensity in the first week after the infusion. Pain scores remained lower "
                     "at one month in the treated arm. Control patients received saline and rated their pain on a "
                     "numeric scale from 0 to 10; nausea occurred in four of them.")
@@ -87,25 +87,25 @@ def test_ligatures_unicode_minus_plus_minus_and_spaces_are_normalised(tmp_path):
     items = [(15, 30, "The e\ufb03cacy of the \ufb01rst \ufb02uid bolus was de\ufb01ned a priori."),
              (15, 40, "Mean change \u22120.82 (95% CI \u22121.20 to \u22120.44), 5.2 \u00b1 1.3 vs 6.1 +/- 1.4 at"
                       " day\u00a07\u2013day 14.")]
-    text = fulltext.read_pdf(make_pdf(tmp_path / "lig.pdf", [items]))["pages"][0]
+    text = pdf_text.read_pdf(make_pdf(tmp_path / "lig.pdf", [items]))["pages"][0]
     assert text == ("The efficacy of the first fluid bolus was defined a priori. Mean change -0.82 (95% CI -1.20 to "
                     "-0.44), 5.2 ± 1.3 vs 6.1 ± 1.4 at day 7-day 14.")
 
 
 def test_a_table_is_read_row_by_row(tmp_path):
     rows = [("Arm", "n", "Events"), ("Ketamine", "24", "7"), ("Placebo", "23", "12")]
-    text = fulltext.read_pdf(make_pdf(tmp_path / "tab.pdf", [[(15, 20, "Table 2. Responders"),
+    text = pdf_text.read_pdf(make_pdf(tmp_path / "tab.pdf", [[(15, 20, "Table 2. Responders"),
                                                               ("table", 30, rows)]]))["pages"][0]
     assert text == "Table 2. Responders Arm n Events Ketamine 24 7 Placebo 23 12"
 
 
 def test_normalise_joins_pdfium_hyphens_and_soft_hyphens_and_keeps_compound_words():
-    assert fulltext.normalise("neg\ufffe\r\native and pro\u00ad\nvides") == "negative and provides"
-    assert fulltext.normalise("Frimodt-\nMoller et al") == "Frimodt-Moller et al"
+    assert pdf_text.normalise("neg\ufffe\r\native and pro\u00ad\nvides") == "negative and provides"
+    assert pdf_text.normalise("Frimodt-\nMoller et al") == "Frimodt-Moller et al"
     # pdfium puts its generated hyphen in place of the printed hyphen and the line break
-    assert fulltext.normalise("Mantel\ufffeHaenszel, par\ufffeticipant, TB\x02Treated") == \
+    assert pdf_text.normalise("Mantel\ufffeHaenszel, par\ufffeticipant, TB\x02Treated") == \
         "Mantel-Haenszel, participant, TB-Treated"
-    assert fulltext.normalise("a  b\u00a0\u00a0c\n d +- 2") == "a b c d ± 2"
+    assert pdf_text.normalise("a  b\u00a0\u00a0c\n d +- 2") == "a b c d ± 2"
 
 
 def test_locator_pages():
@@ -128,7 +128,7 @@ def test_an_image_only_pdf_is_refused_with_what_to_do(tmp_path):
     pdf.image(str(img), x=10, y=10, w=180)
     pdf.output(str(tmp_path / "scan.pdf"))
     with pytest.raises(LedgerError) as err:
-        fulltext.read_pdf(tmp_path / "scan.pdf", label="data/fulltext/scan.pdf")
+        pdf_text.read_pdf(tmp_path / "scan.pdf", label="data/fulltext/scan.pdf")
     msg = str(err.value)
     assert msg.startswith("data/fulltext/scan.pdf: no text layer") and "ocrmypdf" in msg, msg
 
@@ -143,10 +143,10 @@ def test_an_encrypted_or_broken_pdf_is_refused(tmp_path):
     pdf.text(10, 10, "hidden")
     pdf.output(str(tmp_path / "locked.pdf"))
     with pytest.raises(LedgerError, match=r"^data/fulltext/locked.pdf: encrypted"):
-        fulltext.read_pdf(tmp_path / "locked.pdf", label="data/fulltext/locked.pdf")
+        pdf_text.read_pdf(tmp_path / "locked.pdf", label="data/fulltext/locked.pdf")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(LedgerError, match=r"^data/fulltext/broken.pdf: not a readable PDF"):
-        fulltext.read_pdf(tmp_path / "broken.pdf", label="data/fulltext/broken.pdf")
+        pdf_text.read_pdf(tmp_path / "broken.pdf", label="data/fulltext/broken.pdf")
 
 
 @pytest.mark.parametrize("name, why", [("../outside.pdf", "leaves the full-text folder"),
@@ -160,7 +160,7 @@ def test_a_manifest_path_must_name_a_file_in_the_folder(tmp_path, name, why):
     (folder / "link.pdf").symlink_to(tmp_path / "outside.pdf")
     (folder / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\n{name},,,,\n")
     with pytest.raises(LedgerError) as err:
-        fulltext.read_manifest(folder)
+        fulltext_index.read_manifest(folder)
     msg = str(err.value)
     assert msg.startswith(f"{folder / 'documents.csv'}, row 2, column 'file': {name!r}") and why in msg, msg
 
@@ -176,9 +176,9 @@ def test_a_pdf_without_a_manifest_row_is_found_by_the_doi_on_its_first_page_and_
     pages[1].append((15, 50, "The risk ratio was 0.49 (95% CI 0.34 to 0.70)."))
     make_pdf(folder / "paper.pdf", pages)
     (folder / "documents.csv").write_text("file,doi,pmid,trials,reviews\n")
-    d = fulltext.read_pdf(folder / "paper.pdf")
+    d = pdf_text.read_pdf(folder / "paper.pdf")
     assert d["printed"] == [245, 246, 247]
-    docs = fulltext.Documents(fulltext.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
+    docs = fulltext.Documents(fulltext_index.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
     quote = "The risk ratio was 0.49 (95% CI 0.34 to 0.70)."
     for locator in ("p. 246", "Results, p. 2"):
         got = docs.verify("https://doi.org/10.9999/example.2001.245", locator, quote, {"value": 0.49}, where)
@@ -197,9 +197,9 @@ def docs(tmp_path_factory):
     (folder / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\nmetafor.pdf,{DOI},,,bcg\n")
     texts = {}
     for f in ("metafor.pdf", "other.pdf"):
-        d = fulltext.read_pdf(folder / f)
+        d = pdf_text.read_pdf(folder / f)
         texts[d["sha256"]] = d
-    return fulltext.Documents(fulltext.index(folder, texts), texts, "data/fulltext")
+    return fulltext.Documents(fulltext_index.index(folder, texts), texts, "data/fulltext")
 
 
 ROW = "Aronson 1948 4 119 11 128 44 random"
@@ -263,7 +263,7 @@ def test_a_minus_ending_a_table_line_stays_a_minus(docs):
 
 
 def test_a_quote_beginning_with_a_tab_is_normalised_as_the_page_is(docs):
-    assert fulltext.normalise(f"\t{ROW}") == fulltext.normalise(f"{ROW}\t") == ROW
+    assert pdf_text.normalise(f"\t{ROW}") == pdf_text.normalise(f"{ROW}\t") == ROW
     assert docs.verify("metafor.pdf", "p. 9", f"\t{ROW}", {"value": 4.0}, where)[2] == 9
     assert docs.verify("metafor.pdf", "p. 9", ROW.replace(" ", "\t", 1), {"value": 4.0}, where)[2] == 9
 
@@ -318,8 +318,8 @@ def test_hints_in_a_trials_own_report_rank_outcome_arm_and_numbers_first(tmp_pat
     folder.mkdir()
     make_pdf(folder / "aronson.pdf", [page, [(15, 30, "References and acknowledgements.")]])
     (folder / "documents.csv").write_text("file,doi,pmid,trials,reviews\naronson.pdf,,,aronson1948,\n")
-    d = fulltext.read_pdf(folder / "aronson.pdf")
-    docs = fulltext.Documents(fulltext.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
+    d = pdf_text.read_pdf(folder / "aronson.pdf")
+    docs = fulltext.Documents(fulltext_index.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
     cell = {"trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine", "statistic": "events",
             "timepoint": ""}
     got = fulltext.hints(cell, {"first_author": "Aronson", "year": 1948}, docs, "bcg")
@@ -456,7 +456,7 @@ def test_every_contributed_number_is_verified_on_its_page(filled):
     work = filled[0]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
     mine = x[x.source_kind == "full_text"]
-    sha = fulltext.sha256(work / "data/fulltext/metafor.pdf")
+    sha = pdf_text.sha256(work / "data/fulltext/metafor.pdf")
     assert len(mine) == 52 and (mine.verified_page == 9).all() and (mine.verified_sha256 == sha).all()
     assert (mine.verification == "full_text").all()
     v = pd.read_csv(work / "results/ledger/verification.csv").set_index("review").loc["bcg"]

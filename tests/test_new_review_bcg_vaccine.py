@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from test_fulltext import DOI, metafor_pdf
 from test_pipeline import ROOT, copy_project, smk
 
-from ketamine_ma.ledger import fulltext
+from ketamine_ma.ledger import pdf_text
 
 pytestmark = pytest.mark.workflow
 REVIEW = "tbvax"
@@ -44,7 +44,7 @@ P14 = "-0.7145 0.1798 -3.9744 <.0001 -1.0669 -0.3622"
 
 def data_rows(pdf):
     """The paper's p. 9 data row of each BCG trial, verbatim (the quote), with its four counts."""
-    page = fulltext.read_pdf(pdf)["pages"][8]
+    page = pdf_text.read_pdf(pdf)["pages"][8]
     out = {}
     for s in bcg_ledger.studies().itertuples():
         m = re.search(rf"({re.escape(s.study_id.split()[0])}\b[^\d]{{0,40}}?{s.year} (\d+) (\d+) (\d+) (\d+) \d+ "

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ketamine_ma.engine import effects as ef
-from ketamine_ma.engine import pooling as po
+from ketamine_ma.engine import mantel_haenszel as mh
 from ketamine_ma.engine.rm5 import Rm5Error, read_rm5
 
 RM5 = Path(__file__).parent / "data" / "Fleiss1993.rm5"
@@ -31,7 +31,7 @@ def test_reader_finds_both_analyses():
 def test_mh_or_fixed_matches_revman(fleiss):
     a, s = fleiss
     assert (a.effect_measure, a.method, a.random) == ("OR", "MH", False)
-    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
+    r = mh.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
     np.testing.assert_allclose(np.exp([r.estimate, r.ci_low, r.ci_high]), [a.effect_size, a.ci_start, a.ci_end],
                                rtol=1e-12)
     np.testing.assert_allclose(abs(r.stat), a.z, rtol=1e-12)
@@ -46,7 +46,7 @@ def test_mh_or_fixed_matches_revman(fleiss):
 
 def test_per_study_values_match_revman(fleiss):
     _, s = fleiss
-    r = po.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
+    r = mh.mh_meta(s.events_1, s.total_1, s.events_2, s.total_2, "OR", "fixed", zero_rule="revman")
     np.testing.assert_allclose(r.weights, s.weight, rtol=1e-12)
     yi, vi, _ = ef.two_by_two(s.events_1, s.total_1, s.events_2, s.total_2, "OR", rule="revman")
     np.testing.assert_allclose(np.exp(yi), s.effect_size, rtol=1e-12)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ketamine_ma.engine import effects, measures, pooling, subgroups
+from ketamine_ma.engine import effects, measures, subgroups, tau2_estimators
 from ketamine_ma.ledger import plan, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_the_plan_names_small_study_tests_and_influence_as_diagnostics_not_pools
 
 
 def test_the_engine_and_the_ledger_read_the_measure_registry():
-    assert pooling.TAU2_ESTIMATORS is measures.TAU2_ESTIMATORS
+    assert tau2_estimators.TAU2_ESTIMATORS is measures.TAU2_ESTIMATORS
     assert subgroups.COMMON_TAU2_ESTIMATORS[1:] == measures.COMMON_TAU2_ESTIMATORS
     assert vocabulary.MEASURE_DATA == {n: m.data for n, m in measures.MEASURES.items()}
     assert vocabulary.MH_MEASURES == ("RR", "OR", "RD")  # RevMan's Mantel-Haenszel measures (Deeks & Higgins 2010)

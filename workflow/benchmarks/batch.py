@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ketamine_ma.engine.pooling import fisher_scoring
+from ketamine_ma.engine.tau2_estimators import fisher_scoring
 
 
 def random_effects(Y, V, tau2_estimator="DL"):

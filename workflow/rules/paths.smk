@@ -44,3 +44,11 @@ def notebook_html(review):
 def conformance_table(review, name):
     """A conformance review's table as the import job writes it: ``studies`` or ``published``."""
     return f"data/processed/conformance/{review}/{name}.csv"
+
+
+def tree_files(folder):
+    """Every file under a folder of the project, as a path relative to it: found from the Snakefile's folder, not
+    the working directory, as every other input is."""
+    return sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*") if p.is_file()
+    )

@@ -73,8 +73,8 @@ rule coverage:
 
 rule record_inputs:
     input:
-        raw=sorted(str(p) for p in Path("data/raw").rglob("*") if p.is_file()),
-        config=sorted(str(p) for p in Path("config").rglob("*") if p.is_file()),
+        raw=tree_files("data/raw"),
+        config=tree_files("config"),
         # what readers gave the run: their contributions and the full texts their quotes are verified against
         contributions=sorted({f for r in CONTRIBUTIONS for f in contribution_files(r)}),
         fulltext=sorted(set(FULLTEXT_FILES.values())),

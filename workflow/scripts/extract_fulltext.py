@@ -3,12 +3,12 @@ the pictures of its forest plots and tables."""
 
 from pathlib import Path
 
-from ketamine_ma.ledger import fulltext, layout
+from ketamine_ma.ledger import layout, pdf_text
 from ketamine_ma.stages import io
 
 
 def main(smk):
-    data = fulltext.read_pdf(smk.input.pdf, label=smk.params.label)
+    data = pdf_text.read_pdf(smk.input.pdf, label=smk.params.label)
     io.write_json(data, smk.output.pages)
     Path(smk.output.rows).write_text(layout.as_text(data["layout"]), encoding="utf-8")
     io.write_json(layout.pictures(smk.input.pdf, data["layout"], data["sha256"]), smk.output.pictures)

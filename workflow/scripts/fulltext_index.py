@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ketamine_ma.ledger import fulltext
+from ketamine_ma.ledger import fulltext_index
 from ketamine_ma.stages import io
 
 
@@ -14,7 +14,7 @@ def main(smk):
     for f in smk.input.pages:
         data = json.loads(Path(f).read_text(encoding="utf-8"))
         texts[data["sha256"]] = data
-    rows = fulltext.index(smk.params.folder, texts)
+    rows = fulltext_index.index(smk.params.folder, texts)
     io.write_csv(pd.DataFrame(rows, columns=["file", "sha256", "doi", "pmid", "trials", "reviews", "pages"]),
                  smk.output[0])
     Path(smk.log[0]).write_text(f"{len(rows)} document(s) in {smk.params.folder}\n")

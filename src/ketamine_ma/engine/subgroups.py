@@ -99,7 +99,7 @@ def meta_regression(yi, vi, X, tau2_estimator="DL"):
     a Wald/z test). ``tau2_estimator`` is "FE" (τ² = 0), "DL" or "REML"/"ML" (PyMARE's likelihood estimator,
     whose τ² agrees with metafor to about 1e-5 relative).
     """
-    from pymare.estimators import (  # imported where used, as in pooling.tau2_dl
+    from pymare.estimators import (  # imported where used: only the meta-regression needs PyMARE
         DerSimonianLaird,
         VarianceBasedLikelihoodEstimator,
         WeightedLeastSquares,

@@ -1,262 +1,20 @@
-"""Full texts as sources: PDFs read once into page-indexed text, quotes proved on their page, hints for empty cells.
+"""Full texts as sources: quotes proved on their page, and hints for empty cells.
 
-A folder of PDFs (config ``fulltext``, default ``data/fulltext/``) with a manifest ``documents.csv`` (``file``,
-``doi``, ``pmid``, ``trials``, ``reviews``). The extract stage reads each PDF once per checksum (pypdfium2: the
-metafor paper's 48 pages in ~0.12 s, against ~2.2 s for pdfminer.six and ~3.7 s for pdfplumber) into normalised
-page text (``read_pdf``), and the documents' index (``index``) says which file, DOI and PMID each checksum is. A
-ledger or worksheet row whose ``source`` names a document (its file name, DOI or PMID) is verified against it
-(``Documents.verify``): its quote must be in the text, on the page its locator names, and its value in the quote.
+The extract stage reads each PDF once per checksum into page text (``pdf_text.read_pdf``) and indexes the folder
+(``fulltext_index.index``: which file, DOI and PMID each checksum is). A ledger or worksheet row whose ``source``
+names a document (its file name, DOI or PMID) is verified against it (``Documents.verify``): its quote must be in
+the text, on the page its locator names, and its value in the quote.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import hashlib
 import re
-import unicodedata
 from pathlib import Path
 
+from .fulltext_index import doi_of, pmid_of
+from .pdf_text import normalise
 from .vocabulary import LedgerError
-
-MANIFEST = "documents.csv"
-MANIFEST_COLUMNS = ("file", "doi", "pmid", "trials", "reviews")
-# Fewer non-blank characters per page than this: no text layer (a scan), not a short page.
-MIN_CHARS_PER_PAGE = 20
-
-# ------------------------------------------------------------------------------------------ normalisation
-
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
-_QUOTES = {ord(a): b for a, b in zip("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033",
-                                     "''''\"\"\"\"'\"", strict=True)}
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\t\f\v"), " ")
-_PLUS_MINUS = re.compile(r"\+\s?/\s?-|\+\s?-(?=\s?\d)")
-
-
-def normalise(text):
-    """One line of comparable text from a PDF page or a typed quote.
-
-    Ligatures and other compatibility forms unfolded (NFKC: "ﬁ" -> "fi", no-break spaces -> spaces); a word broken
-    across a line end by pdfium's generated hyphen (U+FFFE or U+0002, which pdfium puts in place of the printed
-    hyphen and the line break), a soft hyphen or a plain hyphen joined ("neg-\\native" -> "negative"); before a
-    capital or digit the printed hyphen stays ("Mantel-\\nHaenszel" -> "Mantel-Haenszel", "TB−" ending a table's
-    line stays "TB-"); Unicode minus and dashes -> "-"; "+/-" and "+-" -> "±"; curly quotes -> straight; tabs, line
-    breaks inside a sentence or table row and repeated spaces -> one space, none at either end.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # pdfium's generated hyphen (U+FFFE in a page's text, U+0002 in a bounded region's text) ends a line: mark it so
-    text = re.sub("[\ufffe\x02][ ]*\n?", "\u00ad\n", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_DASHES).translate(_QUOTES).translate(_SPACES)
-    # a hyphen (generated, soft or plain) at a line end: a word broken across lines, or a compound or a minus
-    text = re.sub(r"(?<=\w)[\u00ad-][ ]*\n[ ]*(?=[a-z])", "", text)
-    text = re.sub(r"(?<=\w)[\u00ad-][ ]*\n[ ]*", "-", text)
-    text = text.replace("\u00ad", "")
-    text = _PLUS_MINUS.sub("±", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-def sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _printed_numbers(raw_pages):
-    """The page number the journal prints on each page (a number alone at the top or bottom of most pages, at a
-    constant offset from the PDF's page index), or None where it prints none."""
-    offsets = {}
-    for i, page in enumerate(raw_pages, start=1):
-        lines = [ln.strip() for ln in page.replace("\r", "\n").split("\n") if ln.strip()]
-        ends = lines[:1] + lines[-1:]
-        seen = set()
-        for ln in ends:
-            for tok in re.findall(r"(?:^|\s)(\d{1,5})(?=\s|$)", ln):
-                seen.add(int(tok) - i)
-        for d in seen:
-            offsets[d] = offsets.get(d, 0) + 1
-    if not offsets:
-        return [None] * len(raw_pages)
-    d, hits = max(sorted(offsets.items()), key=lambda kv: kv[1])
-    if hits < max(2, len(raw_pages) // 2):
-        return [None] * len(raw_pages)
-    return [i + d for i in range(1, len(raw_pages) + 1)]
-
-
-def _gutter(rects, width):
-    """The x of a column gutter: a vertical line in the middle of the page that at most a third of the lines of
-    text cross (titles, an abstract, full-width tables), with lines on both sides; else None. Only wide segments
-    count as lines: a table's narrow cells on either side of the middle are no columns."""
-    wide = [r for r in rects if r[2] - r[0] >= 0.25 * width]
-    if len(wide) < 6:
-        return None
-    ok = {}
-    for x in range(int(width * 0.3), int(width * 0.7) + 1, 2):
-        cross = sum(1 for r in wide if r[0] < x < r[2])
-        if cross <= len(wide) / 3 and min(sum(1 for r in wide if r[2] <= x), sum(1 for r in wide if r[0] >= x)) >= 3:
-            ok[x] = cross
-    if not ok:
-        return None
-    least = [x for x, c in ok.items() if c == min(ok.values())]
-    return least[len(least) // 2]  # the middle of the gutter, not its edge
-
-
-def _lines(textpage, rects):
-    """Text of the segments ``rects`` in reading order: top to bottom, a line's segments left to right."""
-    lines = []
-    for r in sorted(rects, key=lambda r: -r[3]):
-        middle = (r[1] + r[3]) / 2
-        if lines and lines[-1][0] <= middle <= lines[-1][1]:
-            lines[-1][2].append(r)
-        else:
-            lines.append([r[1], r[3], [r]])
-    return "\n".join(" ".join(textpage.get_text_bounded(*r).replace("\r\n", " ").replace("\n", " ")
-                               for r in sorted(segs, key=lambda r: r[0])) for _, _, segs in lines)
-
-
-def _page_text(page):
-    """A page's text in reading order: pdfium's order, or column by column where the page has two columns."""
-    textpage = page.get_textpage()
-    try:
-        rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
-        g = _gutter(rects, page.get_width())
-        if g is None:
-            return textpage.get_text_range()
-        # bands between segments crossing the gutter; in each band the left column, then the right
-        parts, band = [], []
-        for r in sorted(rects, key=lambda r: -r[3]):
-            if r[0] < g < r[2]:
-                parts += [_lines(textpage, [b for b in band if b[2] <= g]),
-                          _lines(textpage, [b for b in band if b[0] >= g]), _lines(textpage, [r])]
-                band = []
-            else:
-                band.append(r)
-        parts += [_lines(textpage, [b for b in band if b[2] <= g]), _lines(textpage, [b for b in band if b[0] >= g])]
-        return "\n".join(p for p in parts if p)
-    finally:
-        textpage.close()
-
-
-def read_pdf(path, label=None):
-    """Page-indexed normalised text of one PDF: ``{"sha256", "pages": [...], "printed": [...]}``.
-
-    Raises ``LedgerError`` naming ``label`` (the path as the user gave it) for an unreadable or encrypted file and
-    for a PDF without a text layer.
-    """
-    import pypdfium2 as pdfium
-
-    label = label or str(path)
-    try:
-        doc = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as e:
-        why = "encrypted (password-protected): save an unprotected copy" if "password" in str(e).lower() \
-            else f"not a readable PDF ({e})"
-        raise LedgerError(f"{label}: {why}, then rerun") from None
-    try:
-        raw = []
-        for i in range(len(doc)):
-            page = doc[i]
-            raw.append(_page_text(page))
-            page.close()
-    finally:
-        doc.close()
-    chars = sum(len(re.sub(r"\s", "", p)) for p in raw)
-    if chars < MIN_CHARS_PER_PAGE * max(1, len(raw)):
-        raise LedgerError(f"{label}: no text layer ({chars} characters on {len(raw)} page(s): an image-only PDF, "
-                          f"such as a scan); OCR it first, e.g. `ocrmypdf {label} {label}`, then rerun")
-    from . import layout
-
-    return {"sha256": sha256(path), "pages": [normalise(p) for p in raw], "printed": _printed_numbers(raw),
-            "layout": layout.read(path)}
-
-
-# --------------------------------------------------------------------------------------------- the index
-
-def _doi(text):
-    m = re.search(r"\b(10\.\d{4,9}/[^\s\"'<>]+)", text or "")
-    return m.group(1).rstrip(".,;)").lower() if m else ""
-
-
-def _pmid(text):
-    m = re.search(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|pmid:?\s*)(\d{1,9})", str(text or ""), re.I)
-    return m.group(1) if m else (str(text).strip() if re.fullmatch(r"\d{1,9}", str(text or "").strip()) else "")
-
-
-def inside(folder, name):
-    """The manifest's ``file`` as a path inside ``folder``; LedgerError for one that leaves it."""
-    folder = Path(folder)
-    p = Path(name)
-    if p.is_absolute() or ".." in p.parts:
-        raise ValueError("an absolute path or one with '..' leaves the full-text folder")
-    target = folder / p
-    if target.is_symlink() or any(q.is_symlink() for q in target.parents if q.is_relative_to(folder)):
-        if not target.resolve().is_relative_to(folder.resolve()):
-            raise ValueError(f"a link to {target.resolve()}, outside the full-text folder")
-    return target
-
-
-def read_manifest(folder):
-    """Rows of ``<folder>/documents.csv`` (empty list without one), each checked: its file is in the folder."""
-    folder = Path(folder)
-    path = folder / MANIFEST
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-        header = rows[0].keys() if rows else next(csv.reader(open(path, encoding="utf-8")), [])
-    missing = [c for c in ("file",) if c not in header]
-    if missing:
-        raise LedgerError(f"{path}, row 1: missing column 'file'; expected {', '.join(MANIFEST_COLUMNS)}")
-    out = []
-    for i, r in enumerate(rows, start=2):
-        r = {c: (r.get(c) or "").strip() for c in MANIFEST_COLUMNS}
-        if not r["file"]:
-            continue
-        try:
-            target = inside(folder, r["file"])
-        except ValueError as e:
-            raise LedgerError(f"{path}, row {i}, column 'file': {r['file']!r} is rejected: {e}; put the PDF in "
-                              f"{folder} and name it relative to it") from None
-        if not target.is_file():
-            raise LedgerError(f"{path}, row {i}, column 'file': {r['file']!r} is not in {folder}; add the PDF or "
-                              "remove the row")
-        out.append({**r, "row": i})
-    return out
-
-
-def pdfs_in(folder):
-    """PDF files of the folder (relative names), links out of it included (the index rejects those)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.suffix.lower() == ".pdf" and (p.is_file() or p.is_symlink())
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
-
-
-def index(folder, texts):
-    """One row per PDF of ``folder``: ``file, sha256, doi, pmid, trials, reviews, pages`` (manifest first; a DOI
-    looked for on the first two pages when the manifest gives none). ``texts``: ``{sha256: read_pdf result}``."""
-    folder = Path(folder)
-    manifest = {r["file"]: r for r in read_manifest(folder)}
-    rows = []
-    for name in pdfs_in(folder):
-        try:
-            target = inside(folder, name)
-        except ValueError as e:
-            raise LedgerError(f"{folder / name}: rejected: {e}") from None
-        sha = sha256(target)
-        if sha not in texts:
-            raise LedgerError(f"{folder / name}: not extracted yet (rerun snakemake)")
-        m = manifest.get(name, {})
-        doi = _doi(m.get("doi", "")) or _doi(" ".join(texts[sha]["pages"][:2]))
-        rows.append({"file": name, "sha256": sha, "doi": doi, "pmid": _pmid(m.get("pmid", "")),
-                     "trials": m.get("trials", ""), "reviews": m.get("reviews", ""),
-                     "pages": len(texts[sha]["pages"])})
-    return rows
-
-
-# ----------------------------------------------------------------------------------------- verification
 
 _PAGE = re.compile(r"\b(?:pp?\.|pages?)\s*(\d+)(?:\s*-\s*(\d+))?", re.I)
 
@@ -296,7 +54,7 @@ class Documents:
         s = str(source or "").strip()
         if not s or s.lower() == "nan":
             return None
-        doi, pmid = _doi(s), _pmid(s) if re.search(r"pubmed|pmid|^\d+$", s, re.I) else ""
+        doi, pmid = doi_of(s), pmid_of(s) if re.search(r"pubmed|pmid|^\d+$", s, re.I) else ""
         for r in self.rows:
             if s in (r["file"], Path(r["file"]).name) or (doi and doi == r["doi"]) or (pmid and pmid == r["pmid"]):
                 return r
@@ -482,8 +240,8 @@ def hints(cell, trial, docs, review, limit=3):
     own, reviews = [], []
     for d in docs.rows:
         trials = {t.strip() for t in re.split(r"[;,\s]+", d["trials"]) if t.strip()}
-        if tid in trials or (trial.get("doi") and _doi(str(trial["doi"])) == d["doi"] and d["doi"]) or (
-                trial.get("pmid") and _pmid(str(trial["pmid"]).split(".")[0]) == d["pmid"] and d["pmid"]):
+        if tid in trials or (trial.get("doi") and doi_of(str(trial["doi"])) == d["doi"] and d["doi"]) or (
+                trial.get("pmid") and pmid_of(str(trial["pmid"]).split(".")[0]) == d["pmid"] and d["pmid"]):
             own.append(d)
         elif review in {r.strip() for r in re.split(r"[;,\s]+", d["reviews"])}:
             reviews.append(d)

@@ -19,7 +19,7 @@ import unicodedata
 
 import numpy as np
 
-from ..engine import conversions, effects, pooling
+from ..engine import conversions, effects, tau2_estimators
 from . import layout
 from .vocabulary import ARMS
 
@@ -193,7 +193,7 @@ def pool_check(table, rows, measure, estimator):
     if not summary or not rows or measure is None:
         return None, "no pooled row to check against"
     yv = np.array([row_effect(table, r, measure) for r in rows])
-    t2 = pooling.tau2(yv[:, 0], yv[:, 1], estimator)
+    t2 = tau2_estimators.tau2(yv[:, 0], yv[:, 1], estimator)
     w = 1 / (yv[:, 1] + t2)
     mu, se = float((w * yv[:, 0]).sum() / w.sum()), float(np.sqrt(1 / w.sum()))
     got = [float(effects.back_transform(x, measure)) for x in (mu, mu - Z * se, mu + Z * se)]

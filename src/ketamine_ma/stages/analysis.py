@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import effects as ef
+from ..engine import mantel_haenszel as mh
 from ..engine import pooling as po
 from ..engine import sensitivity as sens
 from ..engine.subgroups import subgroup_analysis
@@ -62,7 +63,7 @@ def _is_mh(settings):
 def fit(est, settings):
     """The ``PoolResult`` of a study table with ``yi, vi`` (estimable rows only) under ``settings``."""
     if _is_mh(settings):
-        return po.mh_meta(est.ai, est.n1, est.ci, est.n2, settings["measure"], settings["model"],
+        return mh.mh_meta(est.ai, est.n1, est.ci, est.n2, settings["measure"], settings["model"],
                           zero_rule=settings.get("zero_rule", "revman"))
     return po.inverse_variance(est.yi, est.vi, settings["model"], settings["tau2_estimator"], settings["ci_method"],
                                pi_method=settings.get("pi_method", "metafor"), i2_from=settings.get("i2", "tau2"))
