@@ -213,7 +213,7 @@ SPEC_CASES = {
         "config/config.yaml, line 13, column 1: YAML syntax error"),
     "a review name in data/raw with no spec": (
         lambda work: rename_review(work, "membership", "zhao2018", "zhao2019"),
-        "data/raw/membership.csv, line 2, column 'review': review 'zhao2019' has no spec file "
+        "data/raw/membership.csv, row 2, column 'review': review 'zhao2019' has no spec file "
         "config/reviews/zhao2019.yaml (reviews with a spec: bcg, fleiss1993, orhurhu2019, pereira2022, update16, "
         "zhao2018)"),
 }
@@ -230,13 +230,13 @@ def rename_review(work, table, old, new):
 
 def test_a_review_name_with_no_spec_file_is_named_with_the_missing_spec(tmp_path):
     """The ledger loader checks every review a row names against the spec files it is given (the extract job and the
-    start-up check give it the registry); the message names the file, line and the spec that is missing."""
+    start-up check give it the registry); the message names the file, row and the spec that is missing."""
     raw = tmp_path / "data/raw"
     shutil.copytree(RAW, raw)
     rename_review(tmp_path, "published", "pereira2022", "newreview")
     with pytest.raises(LedgerError) as err:
         load_ledger(raw, reviews=["orhurhu2019", "pereira2022", "update16", "zhao2018"])
-    assert str(err.value).startswith(f"{raw / 'published.csv'}, line 2, column 'review': review 'newreview' has no "
+    assert str(err.value).startswith(f"{raw / 'published.csv'}, row 2, column 'review': review 'newreview' has no "
                                       "spec file config/reviews/newreview.yaml"), err.value
 
 

@@ -176,7 +176,7 @@ def test_every_reading_of_the_membership_policy_is_the_one_function(monkeypatch)
     assert list(studies.members(m, "a", "candidate").trial_id) == ["t2"]
     assert umbrella.overlap(m, ["a", "b"], "candidate")[0].loc["a", "b"] == 1
     assert conservation._counted(m, "candidate").trial_id.tolist() == ["t2", "t2"]
-    empty = pd.DataFrame(columns=["review", "measure", "k", "outcome", "analysis", "trials"])
+    empty = pd.DataFrame(columns=["review", "result_id", "measure", "k", "outcome", "analysis", "trials"])
     assert steps.flow_counts("a", m, empty, empty, "candidate", [])["members"] == 1
     copies = re.compile(r"policy\s*[!=]=|\(\"confirmed\",\)")  # each copy compared the policy to a name
     for path in [*ROOT.glob("src/**/*.py"), *ROOT.glob("workflow/**/*.py"), *ROOT.glob("workflow/**/*.smk")]:

@@ -106,7 +106,7 @@ def spec_names(root):
 
 
 def unknown_reviews(root, known, tables=("membership", "published")):
-    """One line per row of the raw ledger's ``tables`` that names a review with no spec file (file and line named);
+    """One line per row of the raw ledger's ``tables`` that names a review with no spec file (file and row named);
     read with the csv module, so that the check runs at every start for the price of reading two small files."""
     out = []
     for name in tables:
@@ -117,7 +117,7 @@ def unknown_reviews(root, known, tables=("membership", "published")):
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 review = row.get("review")
                 if review and review not in known:
-                    out.append(f"data/raw/{name}.csv, line {line}, column 'review': {no_spec(review, known)}")
+                    out.append(f"data/raw/{name}.csv, row {line}, column 'review': {no_spec(review, known)}")
     return out
 
 
