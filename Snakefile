@@ -13,8 +13,9 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/paths.smk"
 include: "workflow/rules/common.smk"
+include: "workflow/rules/paths.smk"
+include: "workflow/rules/inputs.smk"
 include: "workflow/rules/contributions.smk"
 include: "workflow/rules/fulltext.smk"
 include: "workflow/rules/extract.smk"

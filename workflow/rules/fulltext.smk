@@ -2,6 +2,16 @@
 # reads them (one line per row, for grep; docs/forest-plots.md), and the documents'
 # index (file, checksum, DOI, PMID, trials, reviews). The contribute jobs verify every quote that cites one, the
 # worksheets take their hints from them. A folder without PDFs and without manifest rows adds no job.
+FULLTEXT = START.fulltext
+# {sha256: path} of the folder's PDFs, hashed at start-up so that a job reads a PDF only when its content is new
+FULLTEXT_FILES = START.fulltext_files
+FULLTEXT_ON = START.fulltext_on
+
+
+wildcard_constraints:
+    sha="[0-9a-f]{64}",
+
+
 rule extract_fulltext:
     input:
         pdf=lambda w: ancient(FULLTEXT_FILES[w.sha]),

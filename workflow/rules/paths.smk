@@ -1,6 +1,6 @@
 # The result paths more than one rule names, each typed once here (tests/test_paths.py checks no rules file types
-# one again). A path one rule alone declares stays in that rule; the path functions of common.smk build the
-# per-review and per-analysis ones from these folders.
+# one again). A path one rule alone declares stays in that rule; the path functions below build the per-review
+# and per-analysis ones.
 
 POOLED = "results/summary/pooled.csv"
 REPRODUCTION = "results/reproduction.csv"
@@ -52,3 +52,104 @@ def tree_files(folder):
     return sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*") if p.is_file()
     )
+
+
+def table(review, variant, outcome):
+    return f"data/processed/{review}/{variant}/{outcome}.csv"
+
+
+def clean_tables(review):
+    """The study tables a review's clean job writes, ``{variant: {analysis: path}}``."""
+    return {
+        v: {o: table(review, v, o) for o in outcomes_of(review)}
+        for v in variants(review)
+    }
+
+
+def analysis_results(review, outcome):
+    """The files one analysis' analyse job writes (the one place for their names): the primary pool's studies,
+    pooled and subgroups tables, ``sensitivity``: studies and pooled per sensitivity analysis of the plan, and the
+    small-study and influence tables when config runs them (absent keys: not run, not declared).
+    """
+    base = f"results/{review}/{outcome}"
+    files = {
+        "primary": {
+            f: f"{base}/primary/{f}.csv" for f in ("studies", "pooled", "subgroups")
+        },
+        "sensitivity": {
+            a: {f: f"{base}/{a}/{f}.csv" for f in ("studies", "pooled")}
+            for a in sensitivity_analyses(review, outcome)
+        },
+    }
+    for kind in plan.diagnostics(config):
+        files[kind] = f"{base}/{kind}.csv"
+    return files
+
+
+def analysis_figure(review, outcome, kind):
+    """One analysis' figure as SVG (``kind``: forest, funnel, sensitivity, subgroups), or its captions.json."""
+    name = kind if kind == "captions.json" else f"{kind}.svg"
+    return f"results/figures/{review}/{outcome}.{name}"
+
+
+def member_outputs(r):
+    """What the clean stage writes of every confirmed or candidate member of review ``r`` under the main reading:
+    per analysis the usable rows, and the reasons and missing cells of those without usable data.
+    """
+    return {
+        "members": {o: f"data/processed/{r}/members/{o}.csv" for o in outcomes_of(r)},
+        "member_exclusions": f"data/processed/{r}/member_exclusions.csv",
+        "member_missing": f"data/processed/{r}/member_missing_cells.csv",
+    }
+
+
+def other_formats(svg):
+    """The figure ``svg`` in the other formats of config figure_formats (png, pdf): outputs of the job that draws
+    the SVG (the reports show SVG), so switching a format off removes exactly its files and reruns nothing.
+    """
+    stem = svg.removesuffix(".svg")
+    return [f"{stem}.{fmt}" for fmt in config["figure_formats"] if fmt != "svg"]
+
+
+def flow_figure(review):
+    """A ledger review's flow diagram (SVG)."""
+    return f"results/figures/{review}.flow.svg"
+
+
+UMBRELLA_FIGURES = {
+    "forest": "results/figures/umbrella.forest.svg",
+    "overlap": "results/figures/overlap.svg",
+}
+
+
+# The merged ledger (ketamine_ma.ledger.merged): the union of the reviews' processed ledgers, which every output
+# spanning reviews reads.
+LEDGER_VIEW = vocabulary.MERGED_VIEW
+
+
+VALIDATED_LEDGER = "data/processed/ledger"
+LEDGER_CHECKSUMS = f"{VALIDATED_LEDGER}/checksums.json"
+MERGED_LEDGER = "data/processed/merged"
+
+
+def review_ledger(review):
+    """The folder of a ledger review's processed ledger (``{review}``: the contribute rule's wildcard)."""
+    return f"data/processed/{review}/ledger"
+
+
+def clean_logs(review):
+    """The clean stage's exclusion log and missing cells of ``review``."""
+    return {
+        "exclusions": f"data/processed/{review}/exclusions.csv",
+        "missing": f"data/processed/{review}/missing_cells.csv",
+    }
+
+
+def ledger_tables(folder, tables):
+    """``{table: path}`` of a ledger's tables in ``folder``."""
+    return {t: f"{folder}/{t}.csv" for t in tables}
+
+
+def ledger_view(table):
+    """The merged ledger's table ``table``, every contribution in it (published figures: the raw table)."""
+    return f"{MERGED_LEDGER if table in LEDGER_VIEW else VALIDATED_LEDGER}/{table}.csv"

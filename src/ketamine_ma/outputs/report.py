@@ -213,7 +213,7 @@ NOT_VERIFIED = {"level": "none", "file": None, "page": None, "href": None}
 class Run:
     """Everything the pages show, read once from the pipeline's outputs.
 
-    ``files`` is the report job's ``{key: path}`` mapping (``report_inputs()`` in ``workflow/rules/common.smk``;
+    ``files`` is the report job's ``{key: path}`` mapping (``report_inputs()`` in ``workflow/rules/inputs.smk``;
     its paths are the job's inputs): the pages read and embed only these files, never one that merely exists on
     disk (a figure left by a run of other reviews, a table of a sensitivity analysis switched off since). A
     section whose key is absent was not run; a path that is given must exist. ``out`` is the report's folder, the
