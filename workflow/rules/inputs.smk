@@ -192,9 +192,9 @@ def report_inputs():
     job's inputs): the run's tables, the merged ledger, the reviews' processed extraction tables, and per review
     its flow diagram and per analysis the study rows of every pool, its figures and their captions, and the
     small-study and influence tables, and what the worksheet job read from the review's PDFs. A key left out (a
-    conformance review's flow, small-study tests switched off) is a section the report leaves out; a path given is a file it must read (ketamine_ma.outputs.report).
-    The notebooks it links are not inputs: the run executes them beside the report, the last two jobs before
-    provenance.json.
+    conformance review's flow, small-study tests switched off) is a section the report leaves out; a path given is
+    a file it must read (ketamine_ma.outputs.report). The notebooks it links are not inputs: the run executes them
+    beside the report, the last two jobs before provenance.json.
     """
     reviews = {}
     for r in SPECS:
