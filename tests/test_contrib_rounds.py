@@ -84,7 +84,7 @@ def test_the_regenerated_worksheet_carries_the_contributed_cells(first_round):
     assert len(carried) == 28 and {r["trial_id"].value for r in carried} == set(FIRST)
     assert {r["contributed_on"].value for r in carried} == {"2026-12-02"}
     aronson = next(r for r in carried if (r["trial_id"].value, r["arm"].value, r["statistic"].value)
-                   == ("aronson1948", "ketamine", "n"))
+                   == ("aronson1948", "Vaccinated", "n"))
     assert (aronson["value"].value, aronson["derivation"].value) == ("123", "4 + 119")
     assert aronson["quote"].value == bcg_ledger.studies().set_index("trial_id").loc["aronson1948", "quote"]
     assert len([r for r in rows if not r["contributor"].value]) == 24  # still missing: 6 trials x 4 cells
