@@ -76,7 +76,7 @@ def reduced_ledger(work):
 def answer(row, t):
     """The BCG table's answer to one worksheet row: value, derivation, quote."""
     s = t.set_index("trial_id").loc[row["trial_id"]]
-    pos, neg = ("tpos", "tneg") if row["arm"] == "ketamine" else ("cpos", "cneg")
+    pos, neg = ("cpos", "cneg") if row["arm"] in ("control", "Control") else ("tpos", "tneg")  # ledger or spec
     if row["statistic"] == "events":
         return int(s[pos]), "", s.quote
     return int(s[pos] + s[neg]), f"{int(s[pos])} + {int(s[neg])}", s.quote

@@ -180,12 +180,16 @@ SPEC_CASES = {
     "subgroup the source lacks": (edit_spec("bcg", "subgroups: [alloc]", "subgroups: [crps]"),
                                   "config/reviews/bcg.yaml, analysis 'rr_dl', key 'subgroups': 'crps' is not a "
                                   "grouping this spec declares (a review whose source is 'table' with "
-                                  "trial_attributes [] splits by: alloc)"),
+                                  "trial_attributes [] and groupings [] splits by: alloc)"),
     "undeclared grouping": (edit_spec("update16", "subgroups: [dose]", "subgroups: [missing_data]"),
                             "config/reviews/update16.yaml, analysis 'pain', key 'subgroups': 'missing_data' is not "
                             "a grouping this spec declares (a review whose source is 'ledger' with trial_attributes "
-                            "[condition, pain_type, crps, route, regimen, dose_mg_kg] splits by: design, dose, "
-                            "condition, pain_type, crps, route, regimen)"),
+                            "[condition, pain_type, crps, route, regimen, dose_mg_kg] and groupings [] splits by: "
+                            "design, dose, condition, pain_type, crps, route, regimen)"),
+    "grouping named as a ledger column": (edit_spec("update16", "source: ledger",
+                                                    "source: ledger\ngroupings: {status: {label: s, values: [a, b]}}"),
+                                          "config/reviews/update16.yaml, key 'groupings.status': 'status' is already "
+                                          "a column the ledger carries; name the grouping otherwise"),
     "dose subgroup without its cut": (edit_spec("update16", "subgroups: [dose]\n    dose_cut_mg_kg: 0.5",
                                                 "subgroups: [dose]"),
                                       "config/reviews/update16.yaml, analysis 'pain', key 'dose_cut_mg_kg'"),

@@ -414,19 +414,19 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
     lost = memory.lost_cells(folder, route.discover(folder), ["bcg"])
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
-        ("aronson1948", "ketamine", "n", "123"), ("aronson1948", "ketamine", "events", "4")]
+        ("aronson1948", "Vaccinated", "n", "123"), ("aronson1948", "Vaccinated", "events", "4")]
     assert memory.lost_cells(folder, route.discover(folder), ["zhao2018"]).empty  # not selected: not checked
     # a run of another review forgets nothing of this one
     assert len(memory.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
     msg = memory.lost_message(lost, "data/contrib")
-    assert "aronson1948 tuberculosis ketamine events = 4 (merged from " in msg
+    assert "aronson1948 tuberculosis Vaccinated events = 4 (merged from " in msg
     (folder / memory.REMOVED).write_text(msg[msg.index("sheet,review"):])
     assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
     assert memory.revived(folder, route.discover(folder)).empty
     numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
     back = memory.revived(folder, route.discover(folder))
     assert back.row.tolist() == [2, 3]
-    assert "row 3: numbers aronson1948 tuberculosis ketamine events" in memory.revived_message(back, "data/contrib")
+    assert "row 3: numbers aronson1948 tuberculosis Vaccinated events" in memory.revived_message(back, "data/contrib")
 
 
 def test_a_cell_given_as_a_value_and_as_not_reported_is_refused(bcg, tmp_path):
@@ -516,3 +516,77 @@ def test_a_published_row_of_an_unknown_kind_is_named(bcg, tmp_path):
         contribute(bcg, tmp_path / "c", published_row(kind="forest"))
     at = f"{tmp_path / 'c' / 'published.csv'}, sheet 'published', row 2, column 'kind'"
     assert str(err.value).startswith(at) and "must be one of" in str(err.value), err.value
+
+
+ALLOC = {"alloc_method": {"label": "method of treatment allocation", "values": ["random", "alternate", "systematic"]}}
+
+
+def with_allocation(bcg):
+    """The reduced review with its own grouping, allocation, declared in its spec and split by in rr_dl."""
+    ledger, spec, sheets = bcg
+    spec = {**spec, "groupings": ALLOC,
+            "analyses": {**spec["analyses"], "rr_dl": {**spec["analyses"]["rr_dl"], "subgroups": ["alloc_method"],
+                                                         "subgroup_test": {"model": "common_tau2",
+                                                                           "tau2_estimator": "REML"}}}}
+    return ledger, spec, sheets
+
+
+def give_allocation(sheets, trials=None):
+    """Each trial's allocation, as the BCG data table prints it, in the membership sheet's grouping columns."""
+    t = bcg_ledger.studies().set_index("trial_id")
+    m = sheets["membership"]
+    for c in ("alloc_method", "alloc_method_quote"):
+        m[c] = ""
+    for i, tid in m.trial_id.items():
+        if trials is None or tid in trials:
+            m.loc[i, ["alloc_method", "alloc_method_quote", "source", "locator"]] = [
+                t.loc[tid, "alloc"], t.loc[tid, "quote"], t.loc[tid, "source"], t.loc[tid, "locator"]]
+
+
+def test_a_grouping_given_in_the_membership_sheet_joins_membership_and_splits_the_analysis(bcg, tmp_path):
+    """metafor's dat.bcg split by allocation (random 7, alternate 2, systematic 4 trials), given per trial."""
+    ledger, spec, sheets = with_allocation(bcg)
+    built, _ = ws.build("bcg", spec, ledger, steps.clean(ledger, "bcg", spec, MAIN)[2], ledger["published"],
+                        "confirmed")
+    assert list(built["membership"].columns[-2:]) == ["alloc_method", "alloc_method_quote"]
+    merged, log = contribute((ledger, spec, sheets), tmp_path / "alloc", give_allocation)
+    m = merged["membership"].set_index("trial_id")
+    assert m.alloc_method.value_counts().to_dict() == {"random": 7, "systematic": 4, "alternate": 2}
+    assert m.loc["aronson1948", "alloc_method_quote"].endswith("44,random,-0.9387,0.5976")
+    tables, _, _ = steps.clean(merged, "bcg", spec, MAIN)
+    study = tables[("main", "rr_dl")]
+    assert study.alloc_method.value_counts().to_dict() == {"random": 7, "systematic": 4, "alternate": 2}
+
+
+@pytest.mark.parametrize("column,value,words", [
+    ("alloc_method", "quasi-random", "'quasi-random' is not a value of the grouping 'alloc_method'"),
+    ("blinding", "double", "'blinding' is not a grouping config/reviews/bcg.yaml declares (groupings: "
+                           "alloc_method)"),
+    ("alloc_method_quote", "", "column 'alloc_method_quote': empty"),
+])
+def test_a_bad_grouping_cell_is_named_by_file_sheet_row_and_column(bcg, tmp_path, column, value, words):
+    def edit(sheets):
+        give_allocation(sheets)
+        sheets["membership"].loc[2, column] = value  # the sheet's row 4
+
+    with pytest.raises(LedgerError) as e:
+        contribute(with_allocation(bcg), tmp_path / "bad", edit)
+    msg = str(e.value)
+    assert msg.startswith(f"{tmp_path / 'bad' / 'membership.csv'}, sheet 'membership', row 4, column '{column}'")
+    assert words in msg, msg
+
+
+def test_the_numbers_sheet_names_the_arms_as_the_review_does_and_the_ledger_keeps_its_own(bcg, tmp_path):
+    """bcg.yaml names its arms Vaccinated and Control: the sheet shows them, the ledger's rows and ids keep the
+    ledger's arm names, and an arm the review does not have is named with the review's choices."""
+    _, _, sheets = bcg
+    assert set(sheets["numbers"].arm) == {"Vaccinated", "Control"}
+    merged, _ = contribute(bcg, tmp_path / "ok")
+    mine = merged["extraction"][merged["extraction"].source_kind == "full_text"]
+    assert set(mine.arm) == {"ketamine", "control"}
+    assert "aronson1948-tuberculosis-any-vaccinated-events-fulltext" in set(mine.extract_id)
+    with pytest.raises(LedgerError) as e:
+        contribute(bcg, tmp_path / "bad", set_cell(0, arm="placebo"))
+    assert str(e.value) == (f"{tmp_path / 'bad' / 'numbers.csv'}, sheet 'numbers', row 2, column 'arm': 'placebo' is "
+                            "not an arm of review 'bcg'; choose one of: Vaccinated, Control, total, baseline, "
+                            "difference, Vaccinated 2, Control 2")

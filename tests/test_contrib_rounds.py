@@ -84,7 +84,7 @@ def test_the_regenerated_worksheet_carries_the_contributed_cells(first_round):
     assert len(carried) == 28 and {r["trial_id"].value for r in carried} == set(FIRST)
     assert {r["contributed_on"].value for r in carried} == {"2026-12-02"}
     aronson = next(r for r in carried if (r["trial_id"].value, r["arm"].value, r["statistic"].value)
-                   == ("aronson1948", "ketamine", "n"))
+                   == ("aronson1948", "Vaccinated", "n"))
     assert (aronson["value"].value, aronson["derivation"].value) == ("123", "4 + 119")
     assert aronson["quote"].value == bcg_ledger.studies().set_index("trial_id").loc["aronson1948", "quote"]
     assert len([r for r in rows if not r["contributor"].value]) == 24  # still missing: 6 trials x 4 cells
@@ -125,7 +125,7 @@ def test_a_cell_gone_from_every_contribution_stops_the_run_until_its_removal_is_
     res, out = run(work)
     assert res.returncode != 0
     assert out.count("contributed cell(s) that the last run merged are in no contribution") == 1, out[-4000:]
-    for stat in ("ketamine events", "ketamine n", "control events", "control n"):
+    for stat in ("Vaccinated events", "Vaccinated n", "Control events", "Control n"):  # as the sheet names the arms
         assert f"aronson1948 tuberculosis {stat}" in out, out[-4000:]
     assert "data/contrib/bcg.xlsx, sheet 'numbers', row " in out and "data/contrib/removed.csv" in out
     assert "Traceback" not in out

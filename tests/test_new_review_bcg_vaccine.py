@@ -4,9 +4,11 @@ The BCG trials as a new review, ``tbvax`` ("BCG vaccine" against "no vaccine"), 
 (Viechtbauer 2010, J Stat Softw 36(3), doi:10.18637/jss.v036.i03, CC BY; Debian's r-cran-metafor installs it) in
 a scratch copy of the project: a spec, the PDF in the full-text folder, and three rounds of its worksheet: its 13
 trials typed in the trials sheet with the data rows printed on p. 9, its printed REML pool typed in the published
-sheet with the line printed on p. 14, then the 52 numbers the next worksheet asks for, from p. 9. Nothing under
-src/ or data/raw/ is touched. The published figure is reproduced, and the review's report pages, rendered in
-Chromium, never say "ketamine".
+sheet with the line printed on p. 14 and metafor's test of allocation (its documentation's QM, with the source and
+quote the conformance review bcg gives it), then the 52 numbers the next worksheet asks for and each trial's
+allocation (a grouping the spec declares, given in the membership sheet), from p. 9. Nothing under src/ or
+data/raw/ is touched. The published figures are reproduced, the test for subgroup differences compared as a test,
+and the review's report pages, rendered in Chromium, never say "ketamine".
 """
 
 import re
@@ -35,9 +37,14 @@ SPEC = {
     "criteria": "the 13 trials of BCG vaccine against no vaccine in the paper's data set dat.bcg",
     "methods": "Random-effects model of log relative risks, REML estimate of tau2, Wald-type CI (p. 14).",
     "conventions": {"preset": "metafor"},  # the paper's figures are metafor's
+    # the review's own grouping: how treatment was allocated, printed per trial on p. 9 (metafor's 'alloc')
+    "groupings": {"alloc_method": {"label": "method of treatment allocation",
+                                   "values": ["random", "alternate", "systematic"]}},
     "analyses": {"tb": {"label": "Tuberculosis, relative risk, random effects (REML)",
                         "outcomes": ["tuberculosis"], "measure": "RR", "method": "IV", "model": "random",
-                        "tau2_estimator": "REML", "ci_method": "wald"}},
+                        "tau2_estimator": "REML", "ci_method": "wald", "subgroups": ["alloc_method"],
+                        # metafor tests allocation by rma(yi, vi, mods = ~ factor(alloc)): common tau2, REML
+                        "subgroup_test": {"model": "common_tau2", "tau2_estimator": "REML"}}},
 }
 P14 = "-0.7145 0.1798 -3.9744 <.0001 -1.0669 -0.3622"
 
@@ -87,6 +94,18 @@ def trials_and_figure(wb, rows):
               "source": "metafor.pdf", "locator": "p. 14", "quote": P14, "source_kind": "primary"}
     for k, v in figure.items():
         ws.cell(2, col[k], v)
+    for k, v in alloc_test().items():
+        ws.cell(3, col[k], v)
+
+
+def alloc_test():
+    """metafor's test of allocation (QM(df = 2) = 1.7675, p-val = 0.4132) with the source and quote the
+    conformance review bcg records for it (data/raw/conformance/bcg_published.csv), as this review's figure."""
+    pub = pd.read_csv(ROOT / "data/raw/conformance/bcg_published.csv", dtype=str, keep_default_na=False)
+    row = pub.set_index("result_id").loc["rr_alloc_subgroup_test"]
+    assert "QM(df = 2) = 1.7675, p-val = 0.4132" in row.quote
+    return {**{k: v for k, v in row.items() if v}, "review": REVIEW, "result_id": "tb_alloc",
+            "outcome": "tuberculosis", "analysis": "subgroup:alloc_method"}
 
 
 def numbers(wb, rows):
@@ -96,10 +115,19 @@ def numbers(wb, rows):
     for i in range(2, ws.max_row + 1):
         tid, arm, stat = (ws.cell(i, col[c]).value for c in ("trial_id", "arm", "statistic"))
         quote, (tpos, tneg, cpos, cneg), _ = rows[tid]
-        pos, neg = (cpos, cneg) if arm == "control" else (tpos, tneg)
+        assert arm in ("BCG vaccine", "no vaccine"), arm  # the arms as the review names them
+        pos, neg = (cpos, cneg) if arm == "no vaccine" else (tpos, tneg)
         cells = {"value": pos if stat == "events" else pos + neg,
                  "derivation": None if stat == "events" else f"{pos} + {neg}",
                  "locator": "data set dat.bcg, p. 9", "quote": quote, "source": "metafor.pdf"}
+        for k, v in cells.items():
+            ws.cell(i, col[k], v)
+    ws = wb["membership"]
+    col = columns(ws)
+    for i in range(2, ws.max_row + 1):  # each trial's allocation, printed at the end of its p. 9 row
+        quote = rows[ws.cell(i, col["trial_id"]).value][0]
+        cells = {"alloc_method": quote.split()[-1], "alloc_method_quote": quote, "source": "metafor.pdf",
+                 "locator": "data set dat.bcg, p. 9"}
         for k, v in cells.items():
             ws.cell(i, col[k], v)
 
@@ -127,7 +155,7 @@ def run(tmp_path_factory):
 
     fill(work / f"results/worksheets/{REVIEW}.xlsx", work / f"data/contrib/{REVIEW}.xlsx",
          lambda wb: trials_and_figure(wb, rows))
-    spec = dict(SPEC, analyses={"tb": dict(SPEC["analyses"]["tb"], published=["tb_reml"])})
+    spec = dict(SPEC, analyses={"tb": dict(SPEC["analyses"]["tb"], published=["tb_reml", "tb_alloc"])})
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))  # the analysis names the figure it reproduces
 
     # round 2: the numbers the next worksheet asks for
@@ -148,12 +176,26 @@ def test_the_new_reviews_printed_figure_is_reproduced(run):
     work, res = run
     rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_estimate": str})
     rep = rep[rep.review == REVIEW].set_index("result_id")
-    assert list(rep.index) == ["tb_reml"]
+    assert list(rep.index) == ["tb_reml", "tb_alloc"]
     r = rep.loc["tb_reml"]
     assert (r.status, r.published_estimate, r.our_k) == ("reproduced", "-0.7145", 13), r.to_dict()
     pub = pd.read_csv(work / f"data/processed/{REVIEW}/ledger/published.csv", dtype=str).set_index("result_id")
-    assert (pub.loc["tb_reml"].verified_file, pub.loc["tb_reml"].verified_page) == ("metafor.pdf", "14")
-    assert f"{REVIEW}" in res.stdout and "1 reproduced" in res.stdout
+    # a page column beside figures no PDF prints (tb_alloc's source is a web page) is read back as a float
+    assert (pub.loc["tb_reml"].verified_file, float(pub.loc["tb_reml"].verified_page)) == ("metafor.pdf", 14)
+    assert f"{REVIEW}" in res.stdout and "2 reproduced" in res.stdout
+
+
+def test_the_reviews_allocation_subgroup_test_is_compared_as_a_test_and_reproduced(run):
+    """metafor: rma(yi, vi, mods = ~ factor(alloc)) gives QM(df = 2) = 1.7675, p-val = 0.4132; our common-tau2
+    test of the trials' allocation as the membership sheet gives it."""
+    work, _ = run
+    rep = pd.read_csv(work / "results/reproduction.csv", dtype={"published_p": str}).set_index("result_id")
+    r = rep.loc["tb_alloc"]
+    assert (r.review, r.status, r.our_k) == (REVIEW, "reproduced", 13), r.to_dict()
+    assert round(r.our_p, 4) == 0.4132 and "QM = 1.77, df = 2" in r.reason, r.reason
+    mem = pd.read_csv(work / f"data/processed/{REVIEW}/ledger/membership.csv").set_index("trial_id")
+    assert mem.alloc_method.value_counts().to_dict() == {"random": 7, "systematic": 4, "alternate": 2}
+    assert mem.loc["aronson1948", "alloc_method_quote"].endswith("44 random")
 
 
 def test_the_card_and_the_flow_count_the_trials_of_the_primary_figure(run):

@@ -32,7 +32,7 @@ def main(smk):
         read = ws.figures_read(p.review, {"documents": [], "figures": []}, {})
     for path in smk.output.csv:
         io.write_csv(ws.csv_twin(sheets[Path(path).stem]), path)
-    io.write_bytes(ws.to_xlsx(sheets, outcomes), smk.output.xlsx)
+    io.write_bytes(ws.to_xlsx(sheets, outcomes, p.spec), smk.output.xlsx)
     io.write_json(counts, smk.output.counts)
     io.write_json(read, smk.output.read)
     io.write_text(ws.figures_page(read), smk.output.figures)

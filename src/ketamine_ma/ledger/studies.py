@@ -310,6 +310,8 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
     tp = spec.get("timepoint")
     trials = tables["trials"].set_index("trial_id")
     x = tables["extraction"]
+    # the review's own groupings its analysis splits by: columns of its membership rows (worksheet-given)
+    groups = [g for g in spec.get("subgroups", []) if g in tables["membership"].columns]
     studies, excl, missing = [], [], []
     for _, mem in members(tables["membership"], review, policy).iterrows():
         tid = mem["trial_id"]
@@ -330,15 +332,15 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         t = trials.loc[tid]
         row = {"study_id": study_id(t), "trial_id": tid, "membership": mem["status"],
                "design": t["design"], "randomised": t["randomised"], **{c: t[c] for c in TRIAL_ATTRIBUTES},
-               "year": int(t["year"]), "timepoint": label, "time_days": days}
+               **{g: mem[g] for g in groups}, "year": int(t["year"]), "timepoint": label, "time_days": days}
         row.update(_arm_columns(a.cells, measure))
         if t["design"] == "crossover" and measure in CONTINUOUS + BINARY:
             a.log.append("crossover trial analysed as if parallel (Cochrane Handbook s23.2.7: conservative)")
         row["extract_ids"] = ";".join(sorted(set(a.rows)))
         row["conversions"] = " | ".join(a.log)
         studies.append(row)
-    cols = ["study_id", "trial_id", "membership", "design", "randomised", *TRIAL_ATTRIBUTES, "year", "timepoint",
-            "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions"]
+    cols = ["study_id", "trial_id", "membership", "design", "randomised", *TRIAL_ATTRIBUTES, *groups, "year",
+            "timepoint", "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions"]
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),
             pd.DataFrame(missing, columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]))

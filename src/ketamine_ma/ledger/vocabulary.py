@@ -108,6 +108,11 @@ MH_MEASURES = tuple(name for name, m in MEASURES.items() if m.mh)
 # split at the spec's `dose_cut_mg_kg` (for a review that declares the `dose_mg_kg` attribute); a conformance
 # table's allocation column. Checked when the workflow starts (ketamine_ma.stages.specs).
 SOURCE_SUBGROUPS = {"ledger": ("design", "dose"), "table": ("alloc",), "rm5": ()}
+# The columns of a worksheet's membership sheet; a review's own groupings (its spec's `groupings`) add two each,
+# the grouping's value and the review's quote (GROUPING_QUOTE), so a grouping may not be named as one of these.
+MEMBERSHIP_SHEET = ("review", "trial_id", "citation", "link", "criteria", "current_status", "current_evidence",
+                    "status", "source", "locator", "quote")
+GROUPING_QUOTE = "{}_quote"
 
 # What a published figure is (the `kind` of a row of a published table, and of a worksheet's `published` sheet):
 # each kind is compared with our statistic of the same kind, never with another (issue 27's data model, shared by

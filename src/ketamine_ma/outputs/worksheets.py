@@ -15,7 +15,20 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..ledger.contrib.read import ENUMS, FILLED, FORMULA_START, LAYOUT, SHEETS, STAMP, cell_key, csv_text, sheet_columns
+from ..ledger.contrib.read import (
+    ENUMS,
+    FILLED,
+    FORMULA_START,
+    LAYOUT,
+    SHEETS,
+    STAMP,
+    arm_names,
+    cell_key,
+    csv_text,
+    extra_columns,
+    grouping_columns,
+    sheet_columns,
+)
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
 from .report_files import figures_page_name
 
@@ -154,9 +167,10 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
                        f"time point: {rule_words(a)}"
                        + (f"; published k = {int(ks.max())}" if len(ks) else "")))
     criteria = spec.get("criteria") or (f"not recorded in config/reviews/{review}.yaml; see the review's methods")
-    membership = [{"review": review, "trial_id": r.trial_id, "citation": _citation(trials, r.trial_id),
-                   "link": link(r.trial_id), "criteria": criteria, "current_status": r.status,
-                   "current_evidence": r.quote} for r in mem.itertuples()]
+    grouped = grouping_columns(spec.get("groupings", {}))  # the review's own groupings, given per trial
+    membership = [{"review": review, "trial_id": r["trial_id"], "citation": _citation(trials, r["trial_id"]),
+                   "link": link(r["trial_id"]), "criteria": criteria, "current_status": r["status"],
+                   "current_evidence": r["quote"], **{c: r.get(c) for c in grouped}} for _, r in mem.iterrows()]
 
     rows = {}
     candidates, candidate_reasons = _candidate_cells(member_exclusions, member_missing)
@@ -204,8 +218,10 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         "figures": pd.DataFrame(),
         "proposals": pd.DataFrame(),
     }
-    sheets = {k: v.reindex(columns=LAYOUT[k]).astype(object).fillna("").astype(str) for k, v in sheets.items()}
+    sheets = {k: v.reindex(columns=LAYOUT[k] + (grouped if k == "membership" else [])).astype(object).fillna("")
+              .astype(str) for k, v in sheets.items()}
     sheets["published"] = published_sheet(review, published)
+    sheets["numbers"]["arm"] = sheets["numbers"].arm.map(arm_names(spec)).fillna("")  # the arms in the review's words
     counted = set(members(ledger["membership"], review, policy).trial_id)
     log = _log(contributed)
     counts = {**cell_counts(review, spec, counted, missing, nr), "cells_contributed": _contributed(log, spec, counted)}
@@ -345,7 +361,7 @@ def proposal_sheets(review, spec, ledger, docs):
                 for c in got["cells"]:
                     cells.append({
                         "review": review, "figure": figure, "trial_id": c["trial_id"], "study": study[c["trial_id"]],
-                        "outcome": outcome, "arm": c["arm"], "statistic": c["statistic"],
+                        "outcome": outcome, "arm": arm_names(spec)[c["arm"]], "statistic": c["statistic"],
                         "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
                         "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
                         "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
@@ -453,9 +469,10 @@ def build_conformance(review, spec, studies):
 FIXED_TIME = datetime(2000, 1, 1)  # a fixed timestamp inside the file: two runs give byte-identical workbooks
 
 
-def to_xlsx(sheets, outcomes):
+def to_xlsx(sheets, outcomes, spec=None):
     """The workbook as bytes: one sheet per worksheet table, drop-downs for every enumeration (lists on a hidden
-    sheet), the header frozen, the columns to fill shaded, readable column widths."""
+    sheet; from the review's ``spec``: its arms by its labels, its own groupings on the membership sheet), the
+    header frozen, the columns to fill shaded, readable column widths."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -463,7 +480,9 @@ def to_xlsx(sheets, outcomes):
 
     wb = Workbook()
     wb.remove(wb.active)
-    lists = {**ENUMS, ("numbers", "outcome"): tuple(outcomes)}
+    spec = spec or {}
+    lists = {**ENUMS, ("numbers", "outcome"): tuple(outcomes), ("numbers", "arm"): tuple(arm_names(spec).values()),
+             **{("membership", g): tuple(v["values"]) for g, v in spec.get("groupings", {}).items()}}
     hidden = wb.create_sheet("lists")
     ranges = {}
     for j, (key, values) in enumerate(sorted(lists.items()), start=1):
@@ -484,7 +503,8 @@ def to_xlsx(sheets, outcomes):
         for cells in ws.iter_rows(min_row=2):
             for cell in cells:
                 _as_text(cell)
-        editable = set(FILLED.get(name, [])) | ({"value"} if name == "readme" else set())
+        editable = set(FILLED.get(name, [])) | set(extra_columns(name, df.columns)) | (
+            {"value"} if name == "readme" else set())
         if name == "published":
             editable = set(df.columns) - {"review", *STAMP}
         if name == "numbers":

@@ -130,6 +130,8 @@ def subgroups(df, settings, by, dose_cut=None, common_tau2_estimator=None):
     if by == "dose":
         d = d.dropna(subset=["dose_mg_kg"])
         d["group"] = np.where(d.dose_mg_kg < dose_cut, f"< {dose_cut:g} mg/kg", f">= {dose_cut:g} mg/kg")
+    elif by not in d:  # a review's own grouping no trial has a value of yet (its worksheet gives them)
+        return None, {"subgroup": by, "note": f"no trial's {by} is given yet"}
     else:
         d["group"] = d[by]
     if d.empty or d["group"].nunique() < 2:

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import yaml
 
-from ..ledger.vocabulary import DATA_STATISTICS, MEASURE_DATA, MH_MEASURES, SOURCE_SUBGROUPS, SPEC_DIR, no_spec
+from ..ledger.vocabulary import (
+    DATA_STATISTICS,
+    MEASURE_DATA,
+    MEMBERSHIP_SHEET,
+    MH_MEASURES,
+    SOURCE_SUBGROUPS,
+    SPEC_DIR,
+    TRIAL_ATTRIBUTES,
+    no_spec,
+)
 from .io import SpecError
 
 # The conventions of the software a review used, each preset setting every key together (docs/conventions.md names
@@ -160,6 +169,9 @@ class Checker:
         source = spec["source"]
         table = {"ledger": "data/raw/published.csv", "table": spec.get("published_table")}.get(source)
         out = [f"{name}, {p}" for p in self._conventions(spec.get("conventions"))]
+        carried = {*SOURCE_SUBGROUPS[source], *TRIAL_ATTRIBUTES, "design", "randomised", *MEMBERSHIP_SHEET}
+        out += [f"{name}, key 'groupings.{g}': {g!r} is already a column the ledger carries; name the grouping "
+                "otherwise" for g in spec["groupings"] if g in carried]
         for key, a in spec["analyses"].items():
             where = f"{name}, analysis {key!r}"
             out += [f"{where}, {p}" for p in self._window(a.get("timepoint"))]
@@ -169,7 +181,8 @@ class Checker:
                 if by not in allowed:
                     out.append(f"{where}, key 'subgroups': {by!r} is not a grouping this spec declares (a review "
                                f"whose source is {source!r} with trial_attributes "
-                               f"[{', '.join(spec['trial_attributes'])}] splits by: {', '.join(allowed) or 'none'})")
+                               f"[{', '.join(spec['trial_attributes'])}] and groupings "
+                               f"[{', '.join(spec['groupings'])}] splits by: {', '.join(allowed) or 'none'})")
             if "dose" in a.get("subgroups", []) and a.get("dose_cut_mg_kg") is None:
                 out.append(f"{where}, key 'dose_cut_mg_kg': the 'dose' subgroup needs the dose that splits it")
             if table and (self.root / table).exists():
@@ -204,10 +217,12 @@ class Checker:
     @staticmethod
     def subgroups(spec):
         """What a review can split its trials by: what its source carries, and (a ledger review) the trial
-        attributes it declares; the dose split only for a review that declares the dose."""
-        source, declared = spec["source"], spec["trial_attributes"] if spec["source"] == "ledger" else []
-        carried = [b for b in SOURCE_SUBGROUPS[source] if b != "dose" or "dose_mg_kg" in declared]
-        return carried + [c for c in declared if c != "dose_mg_kg"]
+        attributes and groupings it declares (the worksheet's membership sheet gives a trial's grouping); the dose
+        split only for a review that declares the dose."""
+        ledger = spec["source"] == "ledger"
+        declared = spec["trial_attributes"] if ledger else []
+        carried = [b for b in SOURCE_SUBGROUPS[spec["source"]] if b != "dose" or "dose_mg_kg" in declared]
+        return carried + [c for c in declared if c != "dose_mg_kg"] + (list(spec["groupings"]) if ledger else [])
 
     @staticmethod
     def _window(tp):

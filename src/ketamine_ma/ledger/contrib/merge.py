@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rows import same_label, time_key
+from ..vocabulary import GROUPING_QUOTE
 from .validate import EXTRA_COLUMNS
 
 
@@ -58,6 +59,12 @@ def merge(ledger, contrib):
         mem = mem[~hit]
         if r.status != "excluded":
             mem = pd.concat([mem, pd.DataFrame([r.to_dict()])], ignore_index=True)
+    mem = mem.copy()
+    for g in contrib.get("groupings", pd.DataFrame()).itertuples():
+        # a review's own grouping of its trial: a column of its membership row, with the review's quote
+        hit = (mem.review == g.review) & (mem.trial_id == g.trial_id)
+        mem.loc[hit, g.grouping] = g.value
+        mem.loc[hit, GROUPING_QUOTE.format(g.grouping)] = g.quote
     out["membership"] = mem.sort_values(["review", "trial_id"], kind="stable").reset_index(drop=True)
     if len(contrib["trials"]):
         out["trials"] = pd.concat([out["trials"], contrib["trials"]], ignore_index=True)

@@ -21,6 +21,8 @@ from ..vocabulary import (
     DAY_COUNT,
     DESIGNS,
     FIGURE_KINDS,
+    GROUPING_QUOTE,
+    MEMBERSHIP_SHEET,
     RANDOMISED,
     SCALES,
     SHEETS,
@@ -33,8 +35,7 @@ from .route import unit_files
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
 LAYOUT = {
     "readme": ["field", "value"],
-    "membership": ["review", "trial_id", "citation", "link", "criteria", "current_status", "current_evidence",
-                   "status", "source", "locator", "quote"],
+    "membership": list(MEMBERSHIP_SHEET),
     "numbers": ["review", "analyses", "trial_id", "study", "timepoint_rule", "why", "outcome", "timepoint",
                 "time_days", "arm", "statistic", "scale", "value", "derivation", "not_reported", "source", "locator",
                 "quote"],
@@ -201,8 +202,29 @@ def read_sheets(unit):
             raise LedgerError(f"{sheet_file(unit, name)}, sheet '{name}', row 1: missing column(s) "
                               f"{', '.join(missing)}; expected {', '.join(cols)} (regenerate the worksheet: "
                               "snakemake worksheets)")
-        sheets[name] = df.reindex(columns=[*cols, "_row"], fill_value="")
+        sheets[name] = df.reindex(columns=[*cols, *extra_columns(name, df.columns), "_row"], fill_value="")
     return sheets
+
+
+def extra_columns(name, columns):
+    """The columns of a sheet beyond its layout that the reader keeps: on the membership sheet, a review's
+    groupings and their quotes (checked against the review's spec: ``ledger.contrib.validate``)."""
+    return [c for c in columns if name == "membership" and c and c not in (*LAYOUT[name], "_row")]
+
+
+def arm_names(spec):
+    """``{ledger arm: the worksheet's name of it}`` for a review: its experimental and control arms (the ledger's
+    first two ARMS, whose names the ledger's ids keep) and their second arms by the spec's ``arms`` labels, the
+    others (total, baseline, difference) as the ledger names them."""
+    names = dict(zip(ARMS[:2], spec.get("arms") or ARMS[:2], strict=True))
+    names.update({f"{a}_2": f"{names[a]} 2" for a in ARMS[:2]})
+    return {a: names.get(a, a) for a in ARMS}
+
+
+def grouping_columns(groupings):
+    """The membership sheet's columns of a review's ``groupings`` (its spec's): each grouping's value, then the
+    review's quote that puts the trial in it."""
+    return [c for g in groupings for c in (g, GROUPING_QUOTE.format(g))]
 
 
 def sheet_file(unit, sheet):
@@ -233,7 +255,7 @@ def filled_row(name, cells):
     """A row the reader filled: a column they fill has text (on the published sheet: any but its review)."""
     if name == "published":
         return any(v for c, v in cells.items() if c not in ("review", *STAMP))
-    return any(cells.get(c) for c in FILLED[name])
+    return any(cells.get(c) for c in [*FILLED[name], *extra_columns(name, cells)])
 
 
 @cache

@@ -22,7 +22,7 @@ import pandas as pd
 from ...engine.rm5 import Rm5Error, read_rm5
 from .. import rows
 from ..rows import same_label, time_key, value_in_quote
-from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
 from . import published
 from .read import (
     ENUMS,
@@ -33,7 +33,9 @@ from .read import (
     STAMP,
     Where,
     accepted,
+    arm_names,
     cell_key,
+    extra_columns,
     published_columns,
     read_sheets,
     sheet_file,
@@ -83,6 +85,19 @@ def _check_enum(row, sheet, where):
     for (s, col), allowed in ENUMS.items():
         if s == sheet and row[col] and row[col] not in allowed:
             raise LedgerError(f"{where(col)}: {row[col]!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def _arm_role(row, spec, where):
+    """The row with its arm as the ledger names it: the worksheet names the review's arms by its spec's labels
+    (``read.arm_names``); a worksheet made before, by the ledger's names, still reads."""
+    names = arm_names(spec)
+    roles = {v: k for k, v in names.items()}
+    if not row["arm"] or row["arm"] in roles or row["arm"] in names:
+        row = row.copy()
+        row["arm"] = roles.get(row["arm"], row["arm"])
+        return row
+    raise LedgerError(f"{where('arm')}: {row['arm']!r} is not an arm of review {row['review']!r}; choose one of: "
+                      f"{', '.join(names.values())}")
 
 
 def _require(row, cols, where, why):
@@ -168,8 +183,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     """
     known_trials = set(ledger["trials"]["trial_id"])
     out = {k: [] for k in ("extraction", "membership", "trials", "not_reported", "risk_of_bias", "day_counts",
-                           "_undated", "log")}
-    places = {k: [] for k in ("extraction", "membership", "trials", "published")}
+                           "groupings", "_undated", "log")}
+    places = {k: [] for k in ("extraction", "membership", "trials", "published", "groupings")}
     seen = {}
     new_trials = {}
     parsed = []
@@ -194,7 +209,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
             label = sheet_file(unit, given_in)
             body = accepted(sheets) if given_in == "proposals" else sheets[sheet]
             for _, row in body.iterrows():
-                if not any(row[c] for c in FILLED[sheet]):
+                extra = extra_columns(sheet, row.index)  # a review's groupings (membership sheet)
+                if not any(row[c] for c in [*FILLED[sheet], *extra]):
                     continue  # an empty row: nothing contributed
                 where = Where(label, given_in, row["_row"])
                 who, when = _stamp(row, meta, where, unit)
@@ -203,7 +219,9 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                                       f"(config reviews: {', '.join(selected)}); select it (its spec file: "
                                       f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
                                       "folder")
-                _check_enum(row, sheet, where)
+                # the worksheet names the arms as the review does; the ledger's rows by its own names
+                cells = _arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
+                _check_enum(cells, sheet, where)
                 tid = row["trial_id"]
                 if sheet != "trials" and tid not in known_trials and tid not in new_trials:
                     raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
@@ -213,7 +231,7 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                 origin = f"{label}, sheet '{given_in}', row {row['_row']}"
                 raw = {"file": label, "sheet": sheet, "row": row["_row"],
                        **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
-                key, content = cell_key(sheet, row), tuple(row[c] for c in FILLED[sheet])
+                key, content = cell_key(sheet, row), tuple(row[c] for c in [*FILLED[sheet], *extra])
                 first = given.setdefault(key, (unit, content, origin, row.get("not_reported", "")))
                 if first[2] != origin and first[0] != unit and first[1] == content:
                     # the same reading in two files: a regenerated worksheet saved beside the one it carries
@@ -227,9 +245,13 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                                       f"{'not reported' if first[3] else 'a value'}); give each cell once")
                 logged = len(out["log"])
                 if sheet == "numbers":
-                    _number_row(row, where, specs, stamp, origin, out, places, seen)
+                    _number_row(cells, where, specs, stamp, origin, out, places, seen)
                 elif sheet == "membership":
-                    _membership_row(row, where, ledger, stamp, origin, out, places)
+                    grouped = any(row[c] for c in extra)
+                    if not grouped or row["status"] or row["quote"]:  # a decision, beside or without groupings
+                        _membership_row(row, where, ledger, stamp, origin, out, places)
+                    if grouped:
+                        _groupings(row, extra, where, specs[row["review"]], stamp, origin, out, places)
                 elif sheet == "trials":
                     _trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
                                seen)
@@ -240,9 +262,12 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     if verify is not None:  # every quote citing a full text of the folder is proved on its page
         for name in ("extraction", "membership", "trials", "published"):
             verify(out[name], places[name], name)
+        verify(out["groupings"], places["groupings"], "membership")  # a grouping's quote, like the decision's
     _pair_time_points(out, ledger["extraction"])
+    _grouped_trials_are_members(out, places, ledger["membership"])
     result = {k: pd.DataFrame(v) for k, v in out.items() if k not in ("log", "_undated")}
     result["day_counts"] = result["day_counts"].reindex(columns=DAY_COUNT_COLUMNS)
+    result["groupings"] = result["groupings"].reindex(columns=GROUPING_COLUMNS)
     for name in ("extraction", "membership", "trials"):
         built, at = result[name], places[name]
         if name == "membership" and len(built):
@@ -406,6 +431,48 @@ def _membership_row(row, where, ledger, stamp, origin, out, places):
                                         f"{stamp['contributed_on']}", **stamp})
     places["membership"].append(where)
     out["log"].append({"origin": origin, "became": f"membership {row['review']} {row['trial_id']} {row['status']}"})
+
+
+GROUPING_COLUMNS = ["review", "trial_id", "grouping", "value", "quote", "source", "locator", "contributor",
+                    "contributed_on"]
+
+
+def _groupings(row, columns, where, spec, stamp, origin, out, places):
+    """A trial's values of the review's own groupings (its spec's ``groupings``), each among the values the spec
+    declares and with the review's quote; the row's source and locator say where the quote is."""
+    declared = spec.get("groupings", {})
+    spec_file = f"{SPEC_DIR}/{row['review']}.yaml"
+    for c in columns:
+        if not row[c]:
+            continue
+        g = c[:-len(GROUPING_QUOTE.format(""))] if c.endswith(GROUPING_QUOTE.format("")) else c
+        if g not in declared:
+            raise LedgerError(f"{where(c)}: {g!r} is not a grouping {spec_file} declares (groupings: "
+                              f"{', '.join(declared) or 'none'}); declare it there, or clear the column")
+        if c != g:
+            continue
+        if row[c] not in declared[g]["values"]:
+            raise LedgerError(f"{where(c)}: {row[c]!r} is not a value of the grouping {g!r} ({declared[g]['label']}) "
+                              f"in {spec_file}; choose one of: {', '.join(declared[g]['values'])}")
+        quote = GROUPING_QUOTE.format(g)
+        if not row.get(quote):
+            raise LedgerError(f"{where(quote)}: empty; type the review's words that put the trial in {row[c]!r}")
+        _require(row, ["source", "locator"], where, f"where the quote of {g!r} is")
+        out["groupings"].append({"review": row["review"], "trial_id": row["trial_id"], "grouping": g,
+                                 "value": row[c], "quote": row[quote], "source": row["source"],
+                                 "locator": row["locator"], **{k: stamp[k] for k in STAMP}})
+        places["groupings"].append(lambda col, w=where, q=quote: w(q if col == "quote" else col))
+        out["log"].append({"origin": origin, "became": f"grouping {row['review']} {row['trial_id']} {g} {row[c]}"})
+
+
+def _grouped_trials_are_members(out, places, membership):
+    """A grouping value is given for a trial its review includes (in the ledger or by a contribution)."""
+    members = {(r, t) for r, t in zip(membership.review, membership.trial_id, strict=True)}
+    members |= {(m["review"], m["trial_id"]) for m in out["membership"] if m["status"] != "excluded"}
+    for g, where in zip(out["groupings"], places["groupings"], strict=True):
+        if (g["review"], g["trial_id"]) not in members:
+            raise LedgerError(f"{where('trial_id')}: {g['trial_id']} is not a trial of {g['review']} (confirm it "
+                              "in the status column first)")
 
 
 # What a new trial's row gives whatever the review's question, and what to type in each empty cell. A review's own
