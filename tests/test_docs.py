@@ -83,9 +83,21 @@ def test_the_documentation_shows_commands_to_check():
     assert len(COMMANDS) >= 8 and any("--config" in c for c in COMMANDS), COMMANDS
 
 
+def template_spec():
+    """The commented template spec of docs/adding-a-review.md (its first YAML block), as a reader saves it."""
+    text = (ROOT / "docs/adding-a-review.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    return re.search(r"^review: (\w+)", block, re.M).group(1), block
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return copy_project(tmp_path_factory.mktemp("docs"))
+    """A copy of the project with the template spec saved under its name, as the how-to's first step says, so that
+    the commands it documents for that review plan a run."""
+    work = copy_project(tmp_path_factory.mktemp("docs"))
+    name, block = template_spec()
+    (work / "config/reviews" / f"{name}.yaml").write_text(block, encoding="utf-8")
+    return work
 
 
 @pytest.mark.workflow
