@@ -356,20 +356,26 @@ def test_the_worksheet_proposes_every_printed_arm_cell_of_figure_2_with_its_row(
     assert any("Aronson 1948 | 4 | 119 | 11 | 128 | 5.06% 0.41 [0.13, 1.26]" in p.read_text() for p in rows)
 
 
-@pytest.mark.workflow
-def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with_plot, tmp_path):
+def accept_figure_2(book, to, accept="yes"):
+    """``book`` saved as ``to`` with Figure 2 accepted (or not, ``accept=None``) in its one cell and the readme
+    signed by a reader."""
     from openpyxl import load_workbook
 
+    wb = load_workbook(book)
+    head = [c.value for c in wb["figures"][1]]
+    wb["figures"].cell(2, head.index("accept") + 1).value = accept  # cell(r, c, None) would leave it as it was
+    for r in wb["readme"].iter_rows(min_row=2):
+        r[1].value = {"contributor": "Test Reader", "date": "2026-12-07"}.get(r[0].value, r[1].value)
+    to.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(to)
+
+
+@pytest.mark.workflow
+def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with_plot, tmp_path):
     base, smk = bcg_with_plot
     work = tmp_path / "w"
     shutil.copytree(base, work, symlinks=True)
-    wb = load_workbook(work / "results/worksheets/bcg.xlsx")
-    head = [c.value for c in wb["figures"][1]]
-    wb["figures"].cell(2, head.index("accept") + 1, "yes")
-    for r in wb["readme"].iter_rows(min_row=2):
-        r[1].value = {"contributor": "Test Reader", "date": "2026-12-07"}.get(r[0].value, r[1].value)
-    (work / "data/contrib").mkdir(parents=True, exist_ok=True)
-    wb.save(work / "data/contrib/bcg.xlsx")
+    accept_figure_2(work / "results/worksheets/bcg.xlsx", work / "data/contrib/bcg.xlsx")
     res = smk(work, "results/convergence.csv", "results/report/index.html", "--config", "reviews=[bcg]")
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
@@ -392,6 +398,70 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
     assert shown.count("<tr><td>") == 13 and shown.count('class="passes"') == 13
     assert '<a href="bcg-figures.html">' in (site / "bcg.html").read_text()
     assert '<a href="bcg-figures.html">' in (site / "index.html").read_text()
+
+
+@pytest.mark.workflow
+def test_accepted_figure_2_reruns_cleanly_stays_accepted_and_un_accepting_it_asks_to_confirm_its_52_cells(
+        bcg_with_plot, tmp_path):
+    """Nothing contributed is lost silently (docs/contributing.md), for numbers accepted from a review's figure as
+    for typed ones: the same saved worksheet reruns with nothing to do; the regenerated worksheet shows Figure 2
+    accepted in its one cell (saved over the old one it gives the same 52 cells); un-accepting it stops the run
+    naming the 52 cells of metafor's dat.bcg it gave, until their removal is confirmed."""
+    base, smk = bcg_with_plot
+    work = tmp_path / "w"
+    shutil.copytree(base, work, symlinks=True)
+    mine = work / "data/contrib/bcg.xlsx"
+    accept_figure_2(work / "results/worksheets/bcg.xlsx", mine)
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    merged = pd.read_csv(work / "data/contrib/merged.csv", dtype=str, keep_default_na=False)
+    assert len(merged) == 52 and set(merged.sheet) == {"numbers"}
+    assert merged.origin.str.startswith("data/contrib/bcg.xlsx, sheet 'proposals', row ").all()
+
+    # the same file again: nothing lost, nothing to do
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0 and "Nothing to be done" in out, out[-3000:]
+
+    # the next round's worksheet keeps what the reader gave: Figure 2 accepted, its rows signed, none typed
+    book = work / "results/worksheets/bcg.xlsx"
+    figures, props, numbers = sheet(book, "figures"), sheet(book, "proposals"), sheet(book, "numbers")
+    assert figures.accept.tolist() == ["yes"]
+    assert len(props) == 52 and (props.accept == "").all() and (props.contributor == "Test Reader").all()
+    assert (props.contributed_on == "2026-12-07").all()
+    assert not (numbers.locator == "Figure 2, p. 1").any()
+    shutil.copy(book, tmp_path / "round2.xlsx")
+
+    # un-accepted: the run stops naming each of the 52 cells, with the lines that confirm their removal
+    before = merged.copy()
+    accept_figure_2(work / "results/worksheets/bcg.xlsx", mine, accept=None)
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "data/contrib: 52 contributed cell(s) that the last run merged are in no contribution now" in out, out
+    assert "aronson1948 tuberculosis Vaccinated events = 4 (merged from data/contrib/bcg.xlsx, sheet 'proposals', row" \
+        in out, out[-4000:]
+    assert "Traceback" not in out
+    lines = out[out.index("sheet,review,trial_id"):].splitlines()
+    lines = [ln for ln in lines if ln.startswith(("sheet,", "numbers,"))]
+    assert len(lines) == 53, lines
+    pd.testing.assert_frame_equal(pd.read_csv(work / "data/contrib/merged.csv", dtype=str, keep_default_na=False),
+                                  before)  # a stopped run forgets nothing
+    (work / "data/contrib/removed.csv").write_text("\n".join(lines) + "\n")
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
+    assert not (x.locator == "Figure 2, p. 1").any()
+    assert len(pd.read_csv(work / "data/contrib/merged.csv")) == 0
+
+    # the first round's regenerated worksheet, saved over: the same 52 cells again, as read from Figure 2
+    (work / "data/contrib/removed.csv").unlink()
+    accept_figure_2(tmp_path / "round2.xlsx", mine)
+    res = smk(work, "worksheets", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
+    again = x[(x.source_kind == "review") & (x.locator == "Figure 2, p. 1")]
+    assert len(again) == 52 and (again.contributor == "Test Reader").all()
 
 
 # ------------------------------------------------------------------------------------------------ bad input

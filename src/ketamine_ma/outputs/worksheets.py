@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..ledger.contrib.read import (
     ENUMS,
+    FAILS,
     FILLED,
     FORMULA_START,
     LAYOUT,
@@ -133,14 +134,15 @@ def cell_counts(review, spec, members, missing, not_reported):
 
 
 def build(review, spec, ledger, missing, published, policy, contributed=None, exclusions=None, pm_reading="sd",
-          member_exclusions=None, member_missing=None):
+          member_exclusions=None, member_missing=None, read=None):
     """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
 
     ``contributed``: the review's contribution log (``contrib.validate.LOG_COLUMNS``, text); the rows contributed so
     far come back filled, with who contributed them and when. ``exclusions``: the clean stage's reasons why each
     included trial is not pooled (``why`` prints them). ``member_exclusions``, ``member_missing``: the clean
     stage's reasons and missing cells of every confirmed or candidate member (``ledger.studies.member_rows``): the
-    sheet asks for those of the members not counted too (none without them)."""
+    sheet asks for those of the members not counted too (none without them). ``read``: the figures and proposals
+    sheets of ``proposal_sheets`` (empty without them); a proposal accepted before comes back accepted."""
     trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
     x = ledger["extraction"]
     mem = ledger["membership"]
@@ -217,6 +219,7 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         "risk_of_bias": pd.DataFrame(rob),
         "figures": pd.DataFrame(),
         "proposals": pd.DataFrame(),
+        **(read or {}),
     }
     sheets = {k: v.reindex(columns=LAYOUT[k] + (grouped if k == "membership" else [])).astype(object).fillna("")
               .astype(str) for k, v in sheets.items()}
@@ -259,7 +262,7 @@ def carry(sheets, log):
     old one keeps them. Each cell once (the log lists a reading given in two files twice)."""
     log = log[log.sheet.isin(("membership", "numbers", "trials", "risk_of_bias"))]
     log = log.assign(_key=[cell_key(r["sheet"], r) for _, r in log.iterrows()]).drop_duplicates("_key")
-    out = dict(sheets)
+    out, log = accept_again(dict(sheets), log)
     for name, rows in log.groupby("sheet", sort=False):
         rows = rows.reindex(columns=LAYOUT[name])
         if name == "numbers":
@@ -280,6 +283,33 @@ def carry(sheets, log):
             df, rows = rows, df  # added trials above the blank rows
         out[name] = pd.concat([df, rows], ignore_index=True).astype(object).fillna("").astype(str)
     return out
+
+
+def accept_again(sheets, log):
+    """The sheets with the proposals the ``log`` says a reader accepted (source_kind review) accepted again, as
+    they were given (value, outcome, scale, who and when): the figure in its one cell when every row of it that
+    does not fail its self-check was accepted, else row by row; and the log rows left for the other sheets. A
+    number read from a figure the PDFs no longer show stays in the log (it comes back in the numbers sheet)."""
+    props, figs = sheets["proposals"].copy(), sheets["figures"].copy()
+    kind = log["source_kind"] if "source_kind" in log else pd.Series("", index=log.index)
+    key = ["review", "source", "locator", "trial_id", "arm", "statistic"]
+    mine = log[kind == "review"]
+    if not len(props) or not len(mine):
+        return sheets, log
+    at = {tuple(r[key]): i for i, r in props.iterrows()}
+    hit = [at.get(tuple(r[key])) for _, r in mine.iterrows()]
+    cols = ["outcome", "scale", "value", *STAMP]
+    for i, (_, r) in zip(hit, mine.iterrows(), strict=True):
+        if i is not None:
+            props.loc[i, [*cols, "accept"]] = [*r[cols].tolist(), "yes"]
+    for j, f in figs.iterrows():
+        rows = props[(props.source == f.source) & (props.figure == f.figure)]
+        whole = rows[rows.self_check != FAILS]
+        if len(whole) and (whole.accept == "yes").all():  # accepted in the figure's one cell, as a reader would
+            figs.loc[j, "accept"] = "yes"
+            props.loc[whole.index, "accept"] = ""
+    left = log.drop(index=[i for i, h in zip(mine.index, hit, strict=True) if h is not None])
+    return {**sheets, "proposals": props, "figures": figs}, left
 
 
 def csv_twin(df):

@@ -14,13 +14,12 @@ def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None
     ``member_*``: the clean stage's reasons and missing cells of every member, counted or not); with full texts
     (``docs``), hints for every empty cell and the numbers proposed from the review's own forest plots and tables,
     which the figures pages show beside their pictures (``pictures``: ``ledger.layout.pictures`` of the PDFs)."""
+    read, seen = ws.proposal_sheets(review, spec, ledger, docs) if docs is not None else (None, None)
     sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
                               exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
-                              member_missing=member_missing)
+                              member_missing=member_missing, read=read)
     if docs is not None:
         sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
-        read, seen = ws.proposal_sheets(review, spec, ledger, docs)
-        sheets.update(read)
         return sheets, counts, ws.figures_read(review, seen, pictures or {})
     return sheets, counts, ws.figures_read(review, {"documents": [], "figures": []}, {})
 

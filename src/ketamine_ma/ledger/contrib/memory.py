@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..vocabulary import LedgerError
-from .read import cell_key, filled_rows, from_csv_text
+from .read import cell_key, from_csv_text, given_rows, read_sheets
 
 # In the contributions folder, beside what they are about: ``merged.csv``, the rows the last successful run merged
 # (written when a run succeeds, never by a job, so that Snakemake's deleting a job's outputs before it runs, or a
@@ -45,10 +45,11 @@ def remembered(logs, folder, reviews):
 
 
 def _given(units):
-    """The cells the contributions in ``units`` give now (``cell_key``s)."""
+    """The cells the contributions in ``units`` give now (``cell_key``s), read as the contribute job reads them
+    (``given_rows``): an accepted proposal is the number it becomes, whichever sheet or cell accepted it."""
     rm5 = [Path(u) for u in units if Path(u).suffix.lower() == ".rm5"]
-    given = {cell_key(sheet, {c: cells.get(c, "") for c in KEY_COLUMNS})
-             for u in units if Path(u) not in rm5 for sheet, _, cells in filled_rows(u) if sheet != "readme"}
+    given = {cell_key(sheet, row) for u in units if Path(u) not in rm5
+             for _, sheet, row in given_rows(read_sheets(u))}
     return given | {("revman", u.stem) for u in rm5}
 
 

@@ -56,7 +56,7 @@ LAYOUT = {
 # saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
 # apply). Optional when read: a worksheet made before these columns existed still reads.
 STAMP = ("contributor", "contributed_on")
-for _sheet in ("membership", "numbers", "trials", "risk_of_bias"):
+for _sheet in ("membership", "numbers", "trials", "risk_of_bias", "proposals"):
     LAYOUT[_sheet] = [*LAYOUT[_sheet], *STAMP]
 # Columns whose content means the contributor filled the row (the others are pre-filled context).
 FILLED = {
@@ -99,6 +99,26 @@ def accepted(sheets):
             for a, c, s, f in zip(p.accept, p.self_check, p.source, p.figure, strict=True)]
     out = p[keep].assign(accept="yes")
     return out.reindex(columns=[*LAYOUT["numbers"], "accept", "_row"], fill_value="")
+
+
+# The sheets a reader gives rows in, in the order they are read.
+GIVEN_IN = ("membership", "numbers", "proposals", "trials", "risk_of_bias")
+
+
+def given_rows(sheets):
+    """Every row a contribution gives, as ``(given_in, sheet, row)``: the worksheet sheet it was given in and the
+    ledger sheet it is checked and remembered as (an accepted proposal is a number read from the review's figure,
+    ``accepted``). The one reading of what a worksheet gives: the reader (``validate``) and the memory of what was
+    merged (``memory``) key its cells alike (``cell_key(sheet, row)``), whichever sheet they were given in."""
+    for given_in in GIVEN_IN:
+        sheet = "numbers" if given_in == "proposals" else given_in
+        body = accepted(sheets) if given_in == "proposals" else sheets[sheet]
+        for _, row in body.iterrows():
+            # else an empty row: nothing contributed (on the membership sheet a review's groupings count too)
+            if any(row[c] for c in [*FILLED[sheet], *extra_columns(sheet, row.index)]):
+                yield given_in, sheet, row
+
+
 META_FIELDS = ("review", "contributor", "date")
 
 

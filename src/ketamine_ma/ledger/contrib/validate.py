@@ -32,16 +32,16 @@ from .read import (
     ROB_DOMAINS,
     STAMP,
     Where,
-    accepted,
     arm_names,
     cell_key,
     extra_columns,
+    given_rows,
     published_columns,
     read_sheets,
     sheet_file,
 )
 
-LOG_COLUMNS = ["origin", "became", "file", "sheet", "row",
+LOG_COLUMNS = ["origin", "became", "file", "sheet", "row", "source_kind",
                *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
 EXTRA_COLUMNS = ["source_kind", "contributor", "contributed_on", "reading", "conflict_id"]
 NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
@@ -203,62 +203,57 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     out["published"], places["published"] = published.rows(parsed, selected, ledger["published"], _stamp)
     given = {}
     for unit, sheets, meta in parsed:
-        for given_in in ("membership", "numbers", "proposals", "trials", "risk_of_bias"):
-            # an accepted proposal is a number read from the review's figure: checked as a typed one
-            sheet = "numbers" if given_in == "proposals" else given_in
+        # an accepted proposal is a number read from the review's figure: checked as a typed one
+        for given_in, sheet, row in given_rows(sheets):
             label = sheet_file(unit, given_in)
-            body = accepted(sheets) if given_in == "proposals" else sheets[sheet]
-            for _, row in body.iterrows():
-                extra = extra_columns(sheet, row.index)  # a review's groupings (membership sheet)
-                if not any(row[c] for c in [*FILLED[sheet], *extra]):
-                    continue  # an empty row: nothing contributed
-                where = Where(label, given_in, row["_row"])
-                who, when = _stamp(row, meta, where, unit)
-                if row["review"] not in selected:
-                    raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
-                                      f"(config reviews: {', '.join(selected)}); select it (its spec file: "
-                                      f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
-                                      "folder")
-                # the worksheet names the arms as the review does; the ledger's rows by its own names
-                cells = _arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
-                _check_enum(cells, sheet, where)
-                tid = row["trial_id"]
-                if sheet != "trials" and tid not in known_trials and tid not in new_trials:
-                    raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
-                                      "nor in a worksheet's trials sheet")
-                kind = "review" if given_in == "proposals" else "full_text"  # vocabulary.SOURCE_KINDS
-                stamp = {"source_kind": kind, "contributor": who, "contributed_on": when}
-                origin = f"{label}, sheet '{given_in}', row {row['_row']}"
-                raw = {"file": label, "sheet": sheet, "row": row["_row"],
-                       **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
-                key, content = cell_key(sheet, row), tuple(row[c] for c in [*FILLED[sheet], *extra])
-                first = given.setdefault(key, (unit, content, origin, row.get("not_reported", "")))
-                if first[2] != origin and first[0] != unit and first[1] == content:
-                    # the same reading in two files: a regenerated worksheet saved beside the one it carries
-                    out["log"].append({"origin": origin, "became": f"the same as {first[2]}", **raw})
-                    continue
-                if first[2] != origin and sheet in ("membership", "risk_of_bias"):
-                    raise LedgerError(f"{where('trial_id')}: {row['trial_id']} is already given for {row['review']} "
-                                      f"at {first[2]}; give it once")
-                if first[2] != origin and sheet == "numbers" and (row["not_reported"] or first[3]):
-                    raise LedgerError(f"{where('not_reported')}: the same cell is already given at {first[2]} (as "
-                                      f"{'not reported' if first[3] else 'a value'}); give each cell once")
-                logged = len(out["log"])
-                if sheet == "numbers":
-                    _number_row(cells, where, specs, stamp, origin, out, places, seen)
-                elif sheet == "membership":
-                    grouped = any(row[c] for c in extra)
-                    if not grouped or row["status"] or row["quote"]:  # a decision, beside or without groupings
-                        _membership_row(row, where, ledger, stamp, origin, out, places)
-                    if grouped:
-                        _groupings(row, extra, where, specs[row["review"]], stamp, origin, out, places)
-                elif sheet == "trials":
-                    _trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
-                               seen)
-                else:
-                    _rob_row(row, where, stamp, origin, out)
-                for entry in out["log"][logged:]:
-                    entry.update(raw)
+            extra = extra_columns(sheet, row.index)  # a review's groupings (membership sheet)
+            where = Where(label, given_in, row["_row"])
+            who, when = _stamp(row, meta, where, unit)
+            if row["review"] not in selected:
+                raise LedgerError(f"{where('review')}: review {row['review']!r} is not selected in this run "
+                                  f"(config reviews: {', '.join(selected)}); select it (its spec file: "
+                                  f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
+                                  "folder")
+            # the worksheet names the arms as the review does; the ledger's rows by its own names
+            cells = _arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
+            _check_enum(cells, sheet, where)
+            tid = row["trial_id"]
+            if sheet != "trials" and tid not in known_trials and tid not in new_trials:
+                raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
+                                  "nor in a worksheet's trials sheet")
+            kind = "review" if given_in == "proposals" else "full_text"  # vocabulary.SOURCE_KINDS
+            stamp = {"source_kind": kind, "contributor": who, "contributed_on": when}
+            origin = f"{label}, sheet '{given_in}', row {row['_row']}"
+            raw = {"file": label, "sheet": sheet, "row": row["_row"], "source_kind": kind,
+                   **{c: row[c] for c in LAYOUT[sheet]}, "contributor": who, "contributed_on": when}
+            key, content = cell_key(sheet, row), tuple(row[c] for c in [*FILLED[sheet], *extra])
+            first = given.setdefault(key, (unit, content, origin, row.get("not_reported", "")))
+            if first[2] != origin and first[0] != unit and first[1] == content:
+                # the same reading in two files: a regenerated worksheet saved beside the one it carries
+                out["log"].append({"origin": origin, "became": f"the same as {first[2]}", **raw})
+                continue
+            if first[2] != origin and sheet in ("membership", "risk_of_bias"):
+                raise LedgerError(f"{where('trial_id')}: {row['trial_id']} is already given for {row['review']} "
+                                  f"at {first[2]}; give it once")
+            if first[2] != origin and sheet == "numbers" and (row["not_reported"] or first[3]):
+                raise LedgerError(f"{where('not_reported')}: the same cell is already given at {first[2]} (as "
+                                  f"{'not reported' if first[3] else 'a value'}); give each cell once")
+            logged = len(out["log"])
+            if sheet == "numbers":
+                _number_row(cells, where, specs, stamp, origin, out, places, seen)
+            elif sheet == "membership":
+                grouped = any(row[c] for c in extra)
+                if not grouped or row["status"] or row["quote"]:  # a decision, beside or without groupings
+                    _membership_row(row, where, ledger, stamp, origin, out, places)
+                if grouped:
+                    _groupings(row, extra, where, specs[row["review"]], stamp, origin, out, places)
+            elif sheet == "trials":
+                _trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
+                           seen)
+            else:
+                _rob_row(row, where, stamp, origin, out)
+            for entry in out["log"][logged:]:
+                entry.update(raw)
     if verify is not None:  # every quote citing a full text of the folder is proved on its page
         for name in ("extraction", "membership", "trials", "published"):
             verify(out[name], places[name], name)
