@@ -341,9 +341,10 @@ def test_the_worksheet_proposes_every_printed_arm_cell_of_figure_2_with_its_row(
     assert (f.measure, f.study_rows, f.matched, f.self_check, f.accept) == ("RR", "13", "13", "13 of 13 rows pass", "")
     assert len(props) == 52 and set(props.self_check) == {"passes"} and (props.accept == "").all()
     t = bcg_ledger.studies().set_index("trial_id")
+    assert set(props.arm) == {"Vaccinated", "Control"}  # the arms in bcg.yaml's words, as the numbers sheet names them
     for r in props.itertuples():
         s = t.loc[r.trial_id]
-        pos, neg = (s.tpos, s.tneg) if r.arm == "ketamine" else (s.cpos, s.cneg)
+        pos, neg = (s.tpos, s.tneg) if r.arm == "Vaccinated" else (s.cpos, s.cneg)
         assert float(r.value) == (pos if r.statistic == "events" else pos + neg), r
         assert r.quote.startswith(s.study_id.replace("-", "\u2212")) and r.locator == "Figure 2, p. 1"
     # every row names the picture: the report's page of what was read, at the figure's anchor
