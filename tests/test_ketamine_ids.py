@@ -71,7 +71,7 @@ def test_a_contributed_row_of_a_ketamine_review_keeps_its_id_and_a_new_review_na
     (Ketamine, Control) give the ledger's arm names, as their ids always had; "BCG vaccine" gives bcg-vaccine."""
     import yaml
 
-    from ketamine_ma.ledger.contrib.validate import _arm_id
+    from ketamine_ma.ledger.contrib.read import _arm_id
     from ketamine_ma.ledger.vocabulary import ARMS
 
     for review in KETAMINE:

@@ -5,7 +5,7 @@ EFFECT_SIZE, CI_START, CI_END, Z, P_Z, CHI2, DF, P_CHI2, I2, TAU2, METHOD, RANDO
 per study in an analysis (``DICH_DATA``: events/totals; ``CONT_DATA``: means, SDs, totals), with the study's
 name and year from ``INCLUDED_STUDIES``. Field names are RevMan's own. The one reader of a RevMan file: the
 conformance reviews import theirs with it, and a review's own RevMan file dropped in as a contribution is read
-with it too (``ledger.contrib.validate``).
+with it too (``ledger.contrib.revman``).
 """
 
 from __future__ import annotations

@@ -4,12 +4,13 @@ A worksheet (``results/worksheets/<review>.xlsx`` or the folder of its CSV twins
 The pre-filled columns say what is asked; the contributor fills the others (``FILLED``), choosing from ``ENUMS``
 where the worksheet offers a drop-down. The CSV twins write formula-like text inert (``csv_text``); the reader
 undoes it. A review's own RevMan file (``<review>.rm5``) is read by the one RevMan reader, ``engine.rm5``
-(``ledger.contrib.validate``). ``mentions`` routes a contribution to the reviews it touches at DAG-build time.
+(``ledger.contrib.revman``). ``mentions`` routes a contribution to the reviews it touches at DAG-build time.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from pathlib import Path
 
@@ -239,6 +240,19 @@ def arm_names(spec):
     names = dict(zip(ARMS[:2], spec.get("arms") or ARMS[:2], strict=True))
     names.update({f"{a}_2": f"{names[a]} 2" for a in ARMS[:2]})
     return {a: names.get(a, a) for a in ARMS}
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def _arm_id(arm, spec):
+    """An arm as the review names it, in the ids of the rows it contributes: the experimental and control arms
+    (the ledger's first two ARMS) by the spec's arm labels, a second such arm with its number; the others
+    (baseline, total, difference) by their ledger name. A review labelled Ketamine/Control keeps its ids."""
+    base, _, n = arm.partition("_")
+    names = dict(zip(ARMS[:2], map(_slug, spec.get("arms", ARMS[:2])), strict=True))
+    return names.get(base, base) + (f"_{n}" if n else "")
 
 
 def grouping_columns(groupings):

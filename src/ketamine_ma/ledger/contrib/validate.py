@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...engine.rm5 import Rm5Error, read_rm5
 from .. import rows
 from ..rows import same_label, time_key, value_in_quote
-from ..vocabulary import ARMS, DAY_COUNT, DESIGNS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from ..vocabulary import DAY_COUNT, DESIGNS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
 from . import published
 from .read import (
     ENUMS,
@@ -32,6 +31,8 @@ from .read import (
     ROB_DOMAINS,
     STAMP,
     Where,
+    _arm_id,
+    _slug,
     arm_names,
     cell_key,
     extra_columns,
@@ -40,6 +41,7 @@ from .read import (
     read_sheets,
     sheet_file,
 )
+from .revman import rm5_rows
 
 LOG_COLUMNS = ["origin", "became", "file", "sheet", "row", "source_kind",
                *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
@@ -136,19 +138,6 @@ def _meta(readme, label):
     return meta
 
 
-def _slug(text):
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-
-
-def _arm_id(arm, spec):
-    """An arm as the review names it, in the ids of the rows it contributes: the experimental and control arms
-    (the ledger's first two ARMS) by the spec's arm labels, a second such arm with its number; the others
-    (baseline, total, difference) by their ledger name. A review labelled Ketamine/Control keeps its ids."""
-    base, _, n = arm.partition("_")
-    names = dict(zip(ARMS[:2], map(_slug, spec.get("arms", ARMS[:2])), strict=True))
-    return names.get(base, base) + (f"_{n}" if n else "")
-
-
 def _stamp(row, meta, where, unit):
     """Who read a row and when: the row's own contributor and contributed_on (a row carried from an earlier
     round), else the readme's."""
@@ -191,7 +180,7 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     for unit in units:
         unit = Path(unit)
         if unit.suffix.lower() == ".rm5":
-            _rm5_rows(unit, ledger, selected, specs, out, places, seen)
+            rm5_rows(unit, ledger, selected, specs, out, places, seen)
             continue
         sheets = read_sheets(unit)
         meta = _meta(sheets["readme"], sheet_file(unit, "readme"))
@@ -558,81 +547,3 @@ def _rob_row(row, where, stamp, origin, out):
                                         "contributor": stamp["contributor"],
                                         "contributed_on": stamp["contributed_on"]})
     out["log"].append({"origin": origin, "became": f"risk of bias {row['trial_id']}: {row['overall']}"})
-
-
-RM5_CELLS = {"DICH_DATA": (("ketamine", "events", "EVENTS_1"), ("ketamine", "n", "TOTAL_1"),
-                            ("control", "events", "EVENTS_2"), ("control", "n", "TOTAL_2")),
-             "CONT_DATA": (("ketamine", "mean", "MEAN_1"), ("ketamine", "sd", "SD_1"), ("ketamine", "n", "TOTAL_1"),
-                           ("control", "mean", "MEAN_2"), ("control", "sd", "SD_2"), ("control", "n", "TOTAL_2"))}
-
-
-def _rm5_rows(path, ledger, selected, specs, out, places, seen):
-    """A review's own RevMan 5 file (``data/contrib/<review>.rm5``), read by the one RevMan reader
-    (``engine.rm5``): the study data of every analysis that the review's spec maps to a RevMan analysis
-    (``rm5_analysis``), subgroups included, as ledger rows of the spec's outcome and time point. Each value is
-    quoted as the XML attribute that stores it; studies are matched to ledger trials by name and year."""
-    review = path.stem
-    if review not in selected:
-        raise LedgerError(f"{path}: a RevMan file is named after its review (e.g. zhao2018.rm5); {review!r} is not "
-                          f"a selected review (config reviews: {', '.join(selected)})")
-    spec = specs[review]
-    mapped = {a["rm5_analysis"]: (k, a) for k, a in spec["analyses"].items() if a.get("rm5_analysis")}
-    try:
-        analyses, studies = read_rm5(path, as_printed=True)
-    except Rm5Error as e:  # a contribution's defect is a LedgerError, whichever file it is in
-        raise LedgerError(str(e)) from None
-    if not mapped:
-        listing = "; ".join(f"{i} {n}" for i, n in zip(analyses.analysis_id, analyses.name, strict=True))
-        raise LedgerError(f"{path}: config/reviews/{review}.yaml maps no analysis to this file; add rm5_analysis: "
-                          f"<ID> to the analyses it holds ({listing})")
-    doi = re.search(r"10\.\d{4,9}/[^\s;,]+", spec["citation"])
-    url = re.search(r"https?://\S+", spec["citation"])
-    source = f"https://doi.org/{doi.group(0).rstrip('.')}" if doi else url.group(0) if url else None
-    if source is None:
-        raise LedgerError(f"config/reviews/{review}.yaml, citation: no DOI or URL, so the rows of {path} would have "
-                          "no source; add the review's DOI to its citation")
-    trials = ledger["trials"]
-    surname = trials.first_author.astype(str).str.split().str[0].str.lower().str.replace(r"[^a-z]", "", regex=True)
-    stamp = {"source_kind": "review", "contributor": f"RevMan file {path.name}",
-             "contributed_on": analyses.modified.iloc[0]}
-    tags = dict(zip(analyses.analysis_id, analyses.type.str.replace("_OUTCOME", "_DATA"), strict=True))
-    for aid, (key, a) in sorted(mapped.items()):
-        if aid not in tags:
-            raise LedgerError(f"{path}: config/reviews/{review}.yaml, analyses.{key}.rm5_analysis: {aid!r} is not "
-                              f"in the file; it has: {', '.join(tags)}")
-        tp = a.get("timepoint") or {}
-        tag = tags[aid]
-        for d in studies[studies.analysis_id == aid].to_dict("records"):
-            sid, name, year = d["study_ref"], d["study"] or "", d["year"] or ""
-            where = f"{path}, <{tag} STUDY_ID={sid}> in {aid}"
-            hit = trials[(surname == re.sub(r"[^a-z]", "", name.split()[0].lower() if name else ""))
-                         & (trials.year.astype(float) == float(year or "nan"))]
-            if len(hit) != 1:
-                raise LedgerError(f"{where}: study {name} {year} matches {len(hit)} ledger trials by first author "
-                                  "and year; add the trial to data/raw/trials.csv (or a worksheet's trials sheet)")
-            tid = hit.trial_id.iloc[0]
-            for arm, stat, attr in RM5_CELLS[tag]:
-                text = d.get(attr.lower())
-                if not isinstance(text, str) or text == "":  # the attribute is not in the file
-                    continue
-                quote = f'{attr}="{text}"'
-                key_ = (tid, a["outcomes"][0], time_key(tp.get("label"), tp.get("target_days", tp.get("min_days"))),
-                        arm, stat)
-                if key_ in seen:
-                    raise LedgerError(f"{where}, attribute {attr}: the same cell is already given at {seen[key_]}")
-                seen[key_] = f"{where}, attribute {attr}"
-                out["extraction"].append({
-                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{_arm_id(arm, spec)}-{stat}-revman",
-                    "trial_id": tid, "outcome": a["outcomes"][0], "timepoint": tp.get("label"),
-                    "time_days": tp.get("target_days", tp.get("min_days")), "arm": arm, "statistic": stat,
-                    "qualifier": None, "value": float(text), "scale": "count" if tag == "DICH_DATA"
-                    else "other", "source": source, "locator": f"{path.name}, <{tag} STUDY_ID={sid}> in {aid}",
-                    "quote": quote, "status": "verified", "derivation": None,
-                    "notes": f"the review's own RevMan data for analysis {key} ({aid})", **stamp})
-                places["extraction"].append(lambda col, w=where, at=attr: f"{w}, attribute {at} ({col})")
-                days = tp.get("target_days", tp.get("min_days"))
-                out["log"].append({"origin": f"{where}, attribute {attr}", "became": f"extraction {tid} {arm} {stat}",
-                                   "file": str(path), "sheet": "revman", "review": review, "trial_id": tid,
-                                   "outcome": a["outcomes"][0], "timepoint": tp.get("label") or "",
-                                   "time_days": "" if days is None else f"{days:g}", "arm": arm, "statistic": stat,
-                                   "value": text})
