@@ -380,8 +380,8 @@ def test_a_run_of_other_reviews_shows_and_keeps_only_its_own_outputs(tmp_path):
     index = (work / "results/report/index.html").read_text()
     assert "umbrella.forest.svg" not in index and "overlap.svg" not in index and "zhao2018" not in index
     pages = sorted(p.name for p in (work / "results/report").glob("*.html"))
-    assert pages == sorted(["index.html", "bcg.html", "bcg-studies.html", "ledger.html", "conflicts.html",
-                            "missing.html", "audit.html", "provenance.html"])
+    assert pages == sorted(["index.html", "bcg.html", "bcg-studies.html", "bcg-figures.html", "ledger.html",
+                            "conflicts.html", "missing.html", "audit.html", "provenance.html"])
     assert not (work / "results/zhao2018").exists() and not (work / "results/umbrella").exists()
     assert not list((work / "results").rglob("zhao2018*"))
     assert (work / "deselected/zhao2018/zhao2018").is_dir()
