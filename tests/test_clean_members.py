@@ -94,8 +94,9 @@ def test_the_worksheet_asks_a_candidate_for_exactly_the_cells_the_clean_stage_li
     m_excl, m_miss = stage[4], stage[5]
     numbers, counts = worksheet(bcg, stage)
     a = numbers[numbers.trial_id == "aronson1948"]
+    # the worksheet names the arm as bcg.yaml does (arms: [Vaccinated, Control]); the clean stage, as the ledger does
     assert list(zip(a.analyses, a.timepoint, a.time_days, a.arm, a.statistic, strict=True)) == [
-        ("rr_fixed; rr_dl; or_fixed; or_dl; rr_reml", "week 1", "7", "control", "n")]
+        ("rr_fixed; rr_dl; or_fixed; or_dl; rr_reml", "week 1", "7", "Control", "n")]
     assert a.why.iloc[0] == f"candidate trial (confirm it in the membership sheet); {REASON}"
     mine = m_miss[(m_miss.trial_id == "aronson1948")]
     assert set(zip(mine.analysis, mine.timepoint, mine.arm, mine.statistic, strict=True)) == {
