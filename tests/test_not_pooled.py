@@ -102,7 +102,8 @@ def test_the_worksheet_asks_for_the_day_count_and_pairs_the_missing_cells_with_t
     sheets, reason, _ = sheet(bcg)
     n = sheets["numbers"]
     a = n[n.trial_id == "aronson1948"].reset_index(drop=True)
-    assert list(zip(a.arm, a.statistic, strict=True)) == [("", "time_days"), ("ketamine", "n"), ("control", "n")]
+    # the numbers sheet names the arms as bcg.yaml does (arms: [Vaccinated, Control])
+    assert list(zip(a.arm, a.statistic, strict=True)) == [("", "time_days"), ("Vaccinated", "n"), ("Control", "n")]
     assert (a.timepoint == LABEL).all() and (a.time_days == "").all()
     assert (a.why.str.startswith(reason)).all()
     assert "Give in 'value' the days after the end of treatment at which 'day 7 visit' was measured" in a.why[0]

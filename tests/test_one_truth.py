@@ -140,7 +140,9 @@ def test_a_time_point_without_day_count_is_named_everywhere_until_the_reader_giv
     head = [c.value for c in ws[1]]
     rows = [dict(zip(head, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
     aronson = [r for r in rows if r["trial_id"] == "aronson1948"]
-    assert [(r["arm"], r["statistic"]) for r in aronson] == [(None, "time_days"), ("ketamine", "n"), ("control", "n")]
+    # the numbers sheet names the arms as bcg.yaml does (arms: [Vaccinated, Control])
+    assert [(r["arm"], r["statistic"]) for r in aronson] == [(None, "time_days"), ("Vaccinated", "n"),
+                                                             ("Control", "n")]
     assert all(r["timepoint"] == LABEL and r["time_days"] is None for r in aronson)
     assert aronson[0]["why"].startswith(f"events at '{LABEL}' have no day count")
 
