@@ -397,7 +397,7 @@ def fill_from_hints(src, dst, change=None):
         s = trials.loc[tid]
         page, doc, quote, (tpos, tneg, cpos, cneg) = parse_hint(ws.cell(i, col["hints"]).value,
                                                                 s.study_id.split()[0], s.year)
-        pos, neg = (tpos, tneg) if arm == "ketamine" else (cpos, cneg)
+        pos, neg = (cpos, cneg) if arm in ("control", "Control") else (tpos, tneg)  # ledger or spec label
         cells = {"value": pos if stat == "events" else pos + neg, "derivation": "" if stat == "events" else
                  f"{pos} + {neg}", "locator": f"data table of dat.bcg, p. {page}", "quote": quote, "source": doc}
         if change:
