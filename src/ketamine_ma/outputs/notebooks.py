@@ -45,16 +45,17 @@ def execute(template, output, parameters, cwd=".", km=None):
     return nb
 
 
-def execute_all(runs, cwd="."):
+def execute_all(runs, cwd=".", log=None):
     """Execute several notebooks, ``runs`` = [(template, output_ipynb, output_html, parameters), ...], one after
     another in one kernel (a kernel start costs more than running these notebooks), each in a fresh IPython
     session (``FRESH_SESSION``), and write a static HTML copy of each
-    (nbconvert's classic template, no JavaScript needed)."""
+    (nbconvert's classic template, no JavaScript needed). ``log``: an open file for what the kernel process prints
+    (its start-up warnings belong in the job's log, not on the user's console)."""
     from jupyter_client.manager import KernelManager
     from nbconvert import HTMLExporter
 
     km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=cwd)
+    km.start_kernel(cwd=cwd, stdout=log, stderr=log)
     kc = km.blocking_client()
     kc.start_channels()
     try:
