@@ -12,7 +12,7 @@ import shlex
 import subprocess
 
 import pytest
-from test_pipeline import SNAKEMAKE, copy_project, smk
+from test_pipeline import ROOT, SNAKEMAKE, copy_project, smk
 
 from ketamine_ma.stages import publish
 
@@ -53,6 +53,12 @@ def test_a_cold_run_of_the_conformance_reviews_prints_under_60_lines(cold):
     assert "input:" not in out and "reason:" not in out and "Job stats" not in out
     log = next((work / ".snakemake/log").glob("*.snakemake.log")).read_text()
     assert "input:" in log and "reason:" in log
+
+
+@pytest.mark.workflow
+def test_a_clean_lint_says_so_on_the_console():
+    res = subprocess.run([SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0 and "Congratulations, your workflow is in a good condition!" in res.stdout + res.stderr
 
 
 @pytest.mark.workflow
