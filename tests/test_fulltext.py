@@ -454,10 +454,10 @@ def test_the_papers_reml_figure_is_what_page_14_prints(filled):
 @pytest.mark.workflow
 def test_every_contributed_number_is_verified_on_its_page(filled):
     work = filled[0]
-    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
+    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv", dtype=str)
     mine = x[x.source_kind == "full_text"]
     sha = pdf_text.sha256(work / "data/fulltext/metafor.pdf")
-    assert len(mine) == 52 and (mine.verified_page == 9).all() and (mine.verified_sha256 == sha).all()
+    assert len(mine) == 52 and (mine.verified_page == "9").all() and (mine.verified_sha256 == sha).all()
     assert (mine.verification == "full_text").all()
     v = pd.read_csv(work / "results/ledger/verification.csv").set_index("review").loc["bcg"]
     assert (v.numbers, v.numbers_full_text, v.pooled_numbers, v.pooled_full_text) == (52, 52, 52, 52)

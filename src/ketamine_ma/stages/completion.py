@@ -41,5 +41,6 @@ def contribute(ledger, units, reviews, specs, docs=None):
     for col in fulltext.VERIFIED:
         if col not in x:
             x[col] = None
+    x["verified_page"] = pd.to_numeric(x["verified_page"]).astype("Int64")  # a page is printed as 14, not 14.0
     x["verification"] = [fulltext.level(r) for r in x.to_dict("records")]
     return merged, c["log"]
