@@ -390,8 +390,8 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
                                _arm_id(row["arm"], spec), row["statistic"], "fulltext") if x)
     out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
                               "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
-                              "statistic": row["statistic"], "qualifier": None, "value": value,
-                              "scale": row["scale"], "source": row["source"], "locator": row["locator"],
+                              "statistic": row["statistic"], "measure": row["measure"] or None, "qualifier": None,
+                              "value": value, "scale": row["scale"], "source": row["source"], "locator": row["locator"],
                               "quote": row["quote"], "status": status, "derivation": derivation,
                               "notes": f"full text, contributed by {stamp['contributor']} on "
                                        f"{stamp['contributed_on']}", **stamp})
