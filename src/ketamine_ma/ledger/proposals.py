@@ -121,6 +121,16 @@ def ci_effect(row, measure):
     return (float(np.log(value)) if ratio else value), se ** 2, words
 
 
+_SE_WORDS = re.compile(r"^SE = \((ln )?(\S+) \u2212 (?:ln )?(\S+)\) / \(2 \u00d7 1\.96\)")
+
+
+def se_words_ci(words):
+    """``(lower, upper, ratio)`` of the CI an SE's derivation words (``ci_effect``'s) name, or None: a reader's
+    check recomputes the SE from the printed bounds."""
+    m = _SE_WORDS.match(str(words))
+    return (layout.number(m.group(3)), layout.number(m.group(2)), bool(m.group(1))) if m else None
+
+
 def row_effect(table, row, measure):
     """``(yi, vi)`` of a study row: from its arm data, or from its printed CI where it prints nothing else."""
     data = arm_data(table, row)

@@ -183,6 +183,11 @@ def estimate(rows, measure):
     if "mean" not in stat or not (ci or "se" in stat):
         return None
     a, ratio, value = Assembly(), registry(measure).ratio, float(stat["mean"]["value"])
+    used = ("mean", "ci_low", "ci_high") if ci else ("mean", "se")
+    scale = stat["mean"]["scale"]
+    if measure == "MD" and scale not in PAIN_SCALES:  # as arm means are: pooled on 0-10 only
+        a.unusable[("difference", "mean")] = f"a mean difference on scale '{scale}', not a 0-10 or 0-100 pain scale"
+        return a
     yi = float(np.log(value)) if ratio else value
     a.log.append(f"yi = {'ln ' if ratio else ''}{value:g}{f' = {yi:.6g}' if ratio else ''}: the trial's own "
                  f"{measure}, no arm data [{stat['mean']['extract_id']}]")
@@ -192,11 +197,12 @@ def estimate(rows, measure):
         bounds = f"ln {hi:g} - ln {lo:g}" if ratio else f"{hi:g} - {lo:g}"
         a.log.append(f"SE = ({bounds}) / (2 x 1.959964) = {se:.6g} from the 95% CI as printed (Cochrane Handbook "
                      f"v6.4 s6.3.1-6.3.2) [{stat['ci_low']['extract_id']};{stat['ci_high']['extract_id']}]")
-        used = ("mean", "ci_low", "ci_high")
     else:
         se = float(stat["se"]["value"])
         a.log.append(f"SE = {se:g} as given [{stat['se']['extract_id']}]")
-        used = ("mean", "se")
+    if measure == "MD" and scale == "vas_0_100":
+        yi, se = cv.to_nrs(yi, scale), cv.to_nrs(se, scale)
+        a.log.append(f"rescaled VAS 0-100 to 0-10 (/10): yi = {yi:.6g}, SE = {se:.6g}")
     a.cells = {("difference", "yi"): yi, ("difference", "vi"): se ** 2}
     a.rows = [stat[s]["extract_id"] for s in used]
     return a
@@ -213,7 +219,9 @@ def _estimate_words(rows, measure, mh):
         return (f"its own {measure} and CI are not pooled: Mantel-Haenszel pools 2x2 tables, not estimates (RevMan "
                 "does not mix them either)")
     if measure in named:
-        return f"its own {measure} lacks its CI or SE"
+        own = estimate(d, measure)
+        why = own.unusable.get(("difference", "mean")) if own else None
+        return f"its own {measure} is {why}" if why else f"its own {measure} lacks its CI or SE"
     if named:
         return f"its between-arm estimate is a {' or '.join(sorted(named))}, not this analysis' {measure}"
     return "its between-arm estimate (arm difference) names no effect measure (column measure), so it is not pooled"
@@ -305,7 +313,8 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
         return best, why, missing
     groups = _time_groups(rows, tp) if len(rows) else []
     if not mh:
-        own = [(label, days, a) for label, days, g in groups if (a := estimate(g, measure)) is not None]
+        own = [(label, days, a) for label, days, g in groups
+               if (a := estimate(g, measure)) is not None and ("difference", "yi") in a.cells]
         if own:
             return _select(own, tp, measure), None, []
     if family(measure) not in ("continuous", "binary"):  # a single group's analysis: no between-arm estimate

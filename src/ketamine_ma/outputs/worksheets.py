@@ -339,6 +339,14 @@ def _outcome(spec, measure):
     return outcomes.pop() if len(outcomes) == 1 else ""
 
 
+def _proposed_scale(cell):
+    """The scale of a proposed cell: a count; a between-arm estimate other than a mean difference is on no pain
+    scale ("other"); a mean difference's or an arm mean's scale is the reader's to choose."""
+    if cell["statistic"] in ("events", "n"):
+        return "count"
+    return "other" if cell["measure"] and cell["measure"] != "MD" else ""
+
+
 def proposal_sheets(review, spec, ledger, docs):
     """The ``figures`` and ``proposals`` sheets: every forest plot and table of the review's PDFs (manifest
     ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``);
@@ -398,7 +406,7 @@ def proposal_sheets(review, spec, ledger, docs):
                         "review": review, "figure": figure, "trial_id": c["trial_id"], "study": study[c["trial_id"]],
                         "outcome": outcome, "arm": arm_names(spec)[c["arm"]], "statistic": c["statistic"],
                         "measure": c["measure"],
-                        "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
+                        "scale": _proposed_scale(c), "value": f"{c['value']:g}",
                         "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
                         "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
                         "box": ", ".join(f"{v:g}" for v in c["box"]), "picture": named})
