@@ -442,7 +442,8 @@ def test_accepting_metafors_plot_of_estimates_and_cis_alone_reproduces_metafors_
     ref = pooled(plots).loc["bcg_ci_only"]
     out = pd.read_csv(work / "results/summary/pooled.csv")
     got = out[(out.review == "bcg") & (out.outcome == "rr_reml") & (out.analysis == "primary")].iloc[0]
-    assert got.k == 13 and got.tau2_estimator == "REML"
+    assert got.k == 13 and got.tau2_estimator == "REML" and got.n_participants == 0
+    assert got.note == "N counts the trials with arm sizes: 13 pooled by their own estimate give none"
     assert np.log([got.estimate, got.ci_low, got.ci_high]) == pytest.approx(
         [ref.estimate, ref.ci_low, ref.ci_high], abs=1e-6)
     assert got.tau2 == pytest.approx(ref.tau2, abs=1e-6)

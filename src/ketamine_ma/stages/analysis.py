@@ -100,6 +100,7 @@ def pool(df, settings):
     """Pool one study table under ``settings`` (measure, method, model, tau2_estimator, ci_method, zero_rule, i2,
     pi_method). Returns ``(studies_with_weights, pooled_fields)``; k = 0 gives NaNs and a note."""
     measure = settings["measure"]
+    own = df["yi"].notna() if "yi" in df else pd.Series(False, index=df.index)  # pooled by their own estimate
     df = effect_sizes(df, measure, settings.get("zero_rule", "revman"), settings.get("r_prepost", 0.5))
     est = df[df.get("estimable", pd.Series(True, index=df.index)).astype(bool)] if len(df) else df
     model = settings["model"]
@@ -118,6 +119,9 @@ def pool(df, settings):
     row.update({k: v for k, v in base.items() if k in ("measure", "ci_method", "scale")})
     row["k"] = int(res.k)
     row["n_participants"] = n_participants(est, measure)
+    if own[est.index].any():  # N counts the arm sizes given; an estimate and CI give none
+        said = f"N counts the trials with arm sizes: {int(own[est.index].sum())} pooled by their own estimate give none"
+        row["note"] = "; ".join(n for n in (row.get("note") or "", said) if n)
     row["trials"] = ";".join(est.trial_id)
     return df, row
 
