@@ -692,3 +692,27 @@ def test_a_measure_on_an_arms_own_number_or_a_ratio_at_or_below_zero_is_refused_
     with pytest.raises(LedgerError, match=r"row 2, column 'measure': 'RR' names the effect measure of a between-arm "
                                           r"estimate \(arm 'difference'\); the ketamine arm's own events has none"):
         rows.check_extraction(x, where)
+
+
+def test_a_bcg_table_mixing_arm_data_and_one_trials_own_rr_keeps_metafors_escalc_for_the_arm_rows():
+    """Aronson 1948 given by its printed RR and CI, the other 12 by their counts: the counts give metafor's
+    escalc("RR") yi and vi (tests/reference/metafor_reference.csv), Aronson keeps its own; Peters' and Harbord's
+    tests, which read every trial's 2x2 table, say why they are not run."""
+    from ketamine_ma.stages import analysis
+
+    d = pd.read_csv(Path(__file__).parent / "reference/fixtures/dat_bcg.csv")
+    t = pd.DataFrame({"trial_id": d.study, "year": d.year, "ai": d.ai, "n1": d.n1i, "ci": d.ci, "n2": d.n2i})
+    own = (np.log(0.41), se_of_printed_ci(0.13, 1.26) ** 2)
+    t.loc[0, ["ai", "n1", "ci", "n2"]] = np.nan
+    t["yi"], t["vi"] = [own[0]] + [np.nan] * 12, [own[1]] + [np.nan] * 12
+    got = analysis.effect_sizes(t, "RR")
+    ref = pd.read_csv(Path(__file__).parent / "reference/metafor_reference.csv", header=None,
+                      names=["data", "what", "field", "i", "value"], skipinitialspace=True)
+    ref = ref[(ref.data == "dat_bcg") & (ref.what == "escalc_RR")]
+    for field in ("yi", "vi"):
+        want = ref[ref.field == field].astype({"i": int, "value": float}).sort_values("i").value.to_numpy()
+        assert got[field].iloc[1:].to_numpy() == pytest.approx(want[1:], abs=1e-12)
+    assert (got.yi.iloc[0], got.vi.iloc[0]) == own and got.estimable.all()
+    tables, notes = analysis.two_by_two_tables(got)
+    assert tables is None and notes["peters_note"] == notes["harbord_note"] == (
+        "not run: 1 trial(s) pooled by their own estimate and CI give no 2x2 table")
