@@ -716,3 +716,24 @@ def test_a_bcg_table_mixing_arm_data_and_one_trials_own_rr_keeps_metafors_escalc
     tables, notes = analysis.two_by_two_tables(got)
     assert tables is None and notes["peters_note"] == notes["harbord_note"] == (
         "not run: 1 trial(s) pooled by their own estimate and CI give no 2x2 table")
+
+
+def test_a_plot_of_bcg_estimates_naming_no_measure_takes_the_reviews_one_measure_or_proposes_nothing(plots):
+    """bcg_ci_only.pdf's header names no measure. Its caption says risk ratios; without it, a review whose analyses
+    are all of RR takes RR (and their estimator), and one with RR and OR analyses (bcg.yaml's), which both fit a
+    ratio's printed CIs, proposes nothing and says why."""
+    import yaml
+
+    t = only_table(plots / "bcg_ci_only.pdf")
+    analyses = yaml.safe_load((Path(__file__).parents[1] / "config/reviews/bcg.yaml").read_text())["analyses"]
+    assert t["measure"] is None and proposals.figure_measure(t, analyses) == (
+        "RR", "REML", "named by its caption 'Figure 4. BCG vaccine and tuberculosis: risk ratios'; the figure's "
+        "header names none")
+    t["caption"] = ""
+    rr = {k: a for k, a in analyses.items() if k == "rr_reml"}
+    assert proposals.figure_measure(t, rr) == (
+        "RR", "REML", "the measure of the review's analyses; the figure's header names none; its pooled row checked "
+        "by REML, the estimator of the review's random-effects analyses of RR")
+    assert proposals.figure_measure(t, analyses) == (
+        None, None, "the figure's header names no effect measure and the review's analyses use RR, OR, 2 of which its "
+        "rows check against: nothing proposed; type its numbers in the numbers sheet")

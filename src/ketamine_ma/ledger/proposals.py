@@ -244,9 +244,8 @@ def figure_measure(table, analyses):
     words ("" where the header names them). Where the header names no measure: the one the caption names in words
     ("risk ratios") among the review's, else the review's one measure, else the one of its measures the rows'
     printed estimates check against; None when several fit (a table printing no estimate needs none). The
-    estimator: DerSimonian-Laird under a RevMan
-    header ("M-H, Random", "IV, Random"), else the one random-effects estimator of the review's analyses of that
-    measure, else metafor's default REML."""
+    estimator: DerSimonian-Laird under a RevMan header ("M-H, Random", "IV, Random"), else the one random-effects
+    estimator of the review's analyses of that measure, else metafor's default REML."""
     said = []
     measures = list(dict.fromkeys(a["measure"] for a in analyses.values()))
     measure = table["measure"]

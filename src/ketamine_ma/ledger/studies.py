@@ -175,8 +175,10 @@ def _measured(rows):
 def estimate(rows, measure):
     """The trial's own estimate of ``measure`` at one time point (its ``difference`` rows naming that measure), as
     an ``Assembly`` with cells ``("difference", "yi")`` and ``("difference", "vi")`` on the pooling scale (the log
-    of a ratio), or None. The SE comes from the 95% CI as printed where the ledger has it (Cochrane Handbook v6.4
-    §6.3.1-6.3.2: SE = (upper - lower) / (2 x 1.959964), on the logs of a ratio's bounds), else from the SE given."""
+    of a ratio), or None where it gives no estimate with a CI or SE; a mean difference on no 0-10 or 0-100 pain
+    scale comes back without cells, why in ``unusable`` (a VAS 0-100 one is rescaled, as arm means are). The SE
+    comes from the 95% CI as printed where the ledger has it (Cochrane Handbook v6.4 §6.3.1-6.3.2: SE = (upper -
+    lower) / (2 x 1.959964), on the logs of a ratio's bounds), else from the SE given."""
     d = rows[(rows["arm"] == "difference") & (_measured(rows) == measure)]
     stat = {s: g.iloc[0] for s, g in d.groupby("statistic") if s in ESTIMATE_STATS}
     ci = "ci_low" in stat and "ci_high" in stat
