@@ -737,3 +737,29 @@ def test_a_plot_of_bcg_estimates_naming_no_measure_takes_the_reviews_one_measure
     assert proposals.figure_measure(t, analyses) == (
         None, None, "the figure's header names no effect measure and the review's analyses use RR, OR, 2 of which its "
         "rows check against: nothing proposed; type its numbers in the numbers sheet")
+
+
+def test_sensitivity_refits_of_a_bcg_table_with_one_trials_own_rr_pool_it_as_given():
+    """Settings, filters, leave-one-out and cumulative pooling take Aronson 1948's own RR as the primary does: the
+    cumulative pool of its first trial (Aronson 1948) is its printed 0.41."""
+    import yaml
+
+    from ketamine_ma.stages import analysis
+
+    d = pd.read_csv(Path(__file__).parent / "reference/fixtures/dat_bcg.csv")
+    t = pd.DataFrame({"trial_id": d.study, "year": d.year, "ai": d.ai, "n1": d.n1i, "ci": d.ci, "n2": d.n2i,
+                      "design": "parallel", "randomised": "yes"})
+    t.loc[0, ["ai", "n1", "ci", "n2"]] = np.nan
+    t["yi"], t["vi"] = [np.log(0.41)] + [np.nan] * 12, [se_of_printed_ci(0.13, 1.26) ** 2] + [np.nan] * 12
+    spec = {**yaml.safe_load((Path(__file__).parents[1] / "config/reviews/bcg.yaml").read_text())["analyses"][
+        "rr_dl"]}
+    config = {"prediction_interval": "metafor", "prepost_correlation": 0.5}
+    k = {}
+    for name in ("tau2_REML", "knha", "fixed", "randomised_only", "leave_one_out", "cumulative"):
+        _, p = analysis.sensitivity(name, {"main": t}, "bcg", "rr_dl", spec, {}, config)
+        assert p.estimate.notna().all(), name
+        k[name] = p.k.tolist()
+    assert k == {"tau2_REML": [13], "knha": [13], "fixed": [13], "randomised_only": [13],
+                 "leave_one_out": [12] * 13, "cumulative": list(range(1, 14))}
+    _, p = analysis.sensitivity("cumulative", {"main": t}, "bcg", "rr_dl", spec, {}, config)
+    assert p.estimate.iloc[0] == pytest.approx(0.41, abs=1e-12)
