@@ -297,10 +297,15 @@ DOI = "10.18637/jss.v036.i03"
 def bcg_with_plot(plots, tmp_path_factory):
     """The reduced BCG review (trials and membership, no numbers) with metafor's forest plot of dat.bcg as the
     review's PDF: its worksheet."""
+    return bcg_review_with_pdf(plots / "bcg_forest.pdf", tmp_path_factory.mktemp("bcgplot"))
+
+
+def bcg_review_with_pdf(pdf, work):
+    """A copy of the project in ``work`` with the reduced BCG review whose PDF is ``pdf``, its worksheet made."""
     import yaml
     from test_pipeline import copy_project, smk
 
-    work = copy_project(tmp_path_factory.mktemp("bcgplot"))
+    work = copy_project(work)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     bcg_ledger.reduce(work)
     pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
@@ -315,8 +320,8 @@ def bcg_with_plot(plots, tmp_path_factory):
     cfg.write_text(yaml.safe_dump(config))
     ft = work / "data/fulltext"
     ft.mkdir(parents=True)
-    shutil.copy(plots / "bcg_forest.pdf", ft / "bcg_forest.pdf")
-    (ft / "documents.csv").write_text("file,doi,pmid,trials,reviews\nbcg_forest.pdf,,,,bcg\n")
+    shutil.copy(pdf, ft / pdf.name)
+    (ft / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\n{pdf.name},,,,bcg\n")
     start = time.perf_counter()
     res = smk(work, "worksheets", "--config", "reviews=[bcg]")
     print(f"PDF dropped in -> worksheet with every proposal: {time.perf_counter() - start:.1f} s (snakemake run)")
@@ -399,6 +404,58 @@ def test_accepting_figure_2_in_one_cell_reproduces_metafors_bcg_results(bcg_with
     assert shown.count("<tr><td>") == 13 and shown.count('class="passes"') == 13
     assert '<a href="bcg-figures.html">' in (site / "bcg.html").read_text()
     assert '<a href="bcg-figures.html">' in (site / "index.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def bcg_with_ci_plot(plots, tmp_path_factory):
+    """The reduced BCG review with metafor's forest plot of dat.bcg's estimates and CIs alone as its PDF."""
+    return bcg_review_with_pdf(plots / "bcg_ci_only.pdf", tmp_path_factory.mktemp("bcgci"))
+
+
+@pytest.mark.workflow
+def test_accepting_metafors_plot_of_estimates_and_cis_alone_reproduces_metafors_pool_of_the_printed_cis(
+        bcg_with_ci_plot, plots, tmp_path):
+    """forest() of dat.bcg without ilab columns (bcg_ci_only.pdf) is the review's PDF: its header names no measure,
+    its caption says risk ratios. The worksheet proposes every trial's RR, CI and the SE of the printed CI; with the
+    figure accepted in its one cell, each trial pools its printed log RR with that SE, and the REML pool is
+    metafor's rma(yi, sei) of the same printed numbers (pooled.csv of tests/reference/forest_plots.R)."""
+    base, smk = bcg_with_ci_plot
+    work = tmp_path / "w"
+    shutil.copytree(base, work, symlinks=True)
+    book = work / "results/worksheets/bcg.xlsx"
+    figures, props = sheet(book, "figures"), sheet(book, "proposals")
+    assert figures.figure.tolist() == ["Figure 4, p. 1"]
+    f = figures.iloc[0]
+    assert f.measure == ("RR (named by its caption 'Figure 4. BCG vaccine and tuberculosis: risk ratios'; the "
+                         "figure's header names none)")
+    assert (f.study_rows, f.matched, f.self_check, f.problems) == ("13", "13", "13 of 13 rows pass", "")
+    assert len(props) == 13 * 4 and set(props.trial_id) == set(bcg_ledger.studies().trial_id)
+    assert set(props.arm) == {"difference"} and set(props.measure) == {"RR"} and set(props.self_check) == {"passes"}
+    assert sorted(set(props.statistic)) == ["ci_high", "ci_low", "mean", "se"]
+    accept_figure_2(book, work / "data/contrib/bcg.xlsx")  # the figure's one accept cell
+    res = smk(work, "results/summary/pooled.csv", "results/report/index.html", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    x = pd.read_csv(work / "data/processed/bcg/ledger/extraction.csv")
+    mine = x[(x.source_kind == "review") & (x.locator == "Figure 4, p. 1")]
+    assert len(mine) == 52 and (mine.measure == "RR").all() and (mine.contributor == "Test Reader").all()
+
+    ref = pooled(plots).loc["bcg_ci_only"]
+    out = pd.read_csv(work / "results/summary/pooled.csv")
+    got = out[(out.review == "bcg") & (out.outcome == "rr_reml") & (out.analysis == "primary")].iloc[0]
+    assert got.k == 13 and got.tau2_estimator == "REML" and got.n_participants == 0
+    assert got.note == "N counts the trials with arm sizes: 13 pooled by their own estimate give none"
+    assert np.log([got.estimate, got.ci_low, got.ci_high]) == pytest.approx(
+        [ref.estimate, ref.ci_low, ref.ci_high], abs=1e-6)
+    assert got.tau2 == pytest.approx(ref.tau2, abs=1e-6)
+    assert got.i2 == pytest.approx(ref.i2, rel=1e-7)  # a percentage: metafor's own convergence tolerance
+    studies = pd.read_csv(work / "data/processed/bcg/main/rr_reml.csv").set_index("trial_id")
+    aronson = studies.loc["aronson1948"]
+    assert pd.isna(aronson.ai) and aronson.yi == pytest.approx(np.log(0.41), abs=1e-12)
+    assert "SE = (ln 1.26 - ln 0.13) / (2 x 1.959964) = 0.579432 from the 95% CI as printed" in aronson.conversions
+    # the odds-ratio analyses pool none of these risk ratios, and say why
+    excl = pd.read_csv(work / "data/processed/bcg/exclusions.csv")
+    assert set(excl[excl.analysis == "or_dl"].reason) == {
+        "missing events and n at an unstated time point; its between-arm estimate is a RR, not this analysis' OR"}
 
 
 @pytest.mark.workflow
@@ -535,3 +592,174 @@ def test_a_review_without_its_pdf_says_so_on_its_figures_pages():
     page = report.environment().get_template("figures.html.j2").render(
         r=r, doc=doc, current="fleiss1993", reviews=[r], commit="0" * 12, dirty=False, site="Re-run")
     assert said in page and 'href="fleiss1993.html"' in page
+
+
+# ------------------------------------------------------------------- an estimate and CI pooled by the clean stage
+
+# Each trial's RR [95% CI] and OR [95% CI] as metafor's forest() prints them for dat.bcg (escalc, 2 decimals:
+# tests/reference/forest_plots.R draws the RR plot, bcg_ci_only.pdf).
+PRINTED_RR = {"aronson1948": (0.41, 0.13, 1.26), "ferguson1949": (0.20, 0.09, 0.49),
+              "rosenthal1960": (0.26, 0.07, 0.92), "hart1977": (0.24, 0.18, 0.31)}
+PRINTED_OR = {"hart1977": (0.23, 0.18, 0.31)}
+
+
+@pytest.fixture(scope="module")
+def bcg_review(tmp_path_factory):
+    """The BCG review reduced to trials and membership (no numbers): its validated ledger and spec."""
+    return bcg_ledger.reduced_ledger(tmp_path_factory.mktemp("bcgraw"))
+
+
+def estimate_rows(tid, printed, measure):
+    """A trial's estimate and CI as ledger rows of arm ``difference`` naming ``measure`` (empty: none named)."""
+    return [{"extract_id": f"{tid}-{s}", "trial_id": tid, "outcome": "tuberculosis", "arm": "difference",
+             "statistic": s, "measure": measure or None, "value": v, "scale": "other"}
+            for s, v in zip(("mean", "ci_low", "ci_high"), printed, strict=True)]
+
+
+def arm_rows(tid):
+    """The trial's dat.bcg counts (data/raw/conformance/bcg_studies.csv) as ledger rows."""
+    s = bcg_ledger.studies().set_index("trial_id").loc[tid]
+    return [{"extract_id": f"{tid}-{arm}-{stat}", "trial_id": tid, "outcome": "tuberculosis", "arm": arm,
+             "statistic": stat, "value": v, "scale": "count"}
+            for arm, pos, neg in (("ketamine", s.tpos, s.tneg), ("control", s.cpos, s.cneg))
+            for stat, v in (("events", pos), ("n", pos + neg))]
+
+
+def build_bcg(bcg_review, rows, analysis="rr_dl", **change):
+    from ketamine_ma.ledger import studies
+
+    ledger, spec = bcg_review
+    x = pd.DataFrame(rows).reindex(columns=ledger["extraction"].columns).astype({"timepoint": object})
+    return studies.build({**ledger, "extraction": x}, "bcg", analysis, {**spec["analyses"][analysis], **change})
+
+
+def se_of_printed_ci(lo, hi):
+    """Cochrane Handbook v6.4 s6.3.2: SE of a log ratio = (ln upper - ln lower) / (2 x 1.959964)."""
+    return (np.log(hi) - np.log(lo)) / (2 * 1.959963984540054)
+
+
+def test_a_bcg_trial_giving_only_its_printed_rr_and_ci_pools_its_log_rr_with_the_se_of_the_printed_ci(bcg_review):
+    got, excl, _ = build_bcg(bcg_review, estimate_rows("aronson1948", PRINTED_RR["aronson1948"], "RR"))
+    assert got.trial_id.tolist() == ["aronson1948"] and "aronson1948" not in set(excl.trial_id)
+    row = got.set_index("trial_id").loc["aronson1948"]
+    assert row.yi == pytest.approx(np.log(0.41), abs=1e-12)
+    assert row.vi == pytest.approx(se_of_printed_ci(0.13, 1.26) ** 2, abs=1e-12)
+    assert pd.isna(row.ai) and pd.isna(row.n1)  # no arm data
+    assert "SE = (ln 1.26 - ln 0.13) / (2 x 1.959964) = 0.579432 from the 95% CI as printed" in row.conversions
+    assert row.extract_ids == "aronson1948-ci_high;aronson1948-ci_low;aronson1948-mean"
+
+
+def test_a_bcg_trial_with_arm_data_pools_its_counts_not_its_printed_rr(bcg_review):
+    rows = arm_rows("ferguson1949") + estimate_rows("ferguson1949", PRINTED_RR["ferguson1949"], "RR")
+    got, _, _ = build_bcg(bcg_review, rows)
+    row = got.set_index("trial_id").loc["ferguson1949"]
+    assert (row.ai, row.n1, row.ci, row.n2) == (6, 306, 29, 303) and pd.isna(row.yi)
+
+
+def test_a_bcg_estimate_naming_no_measure_or_another_is_not_pooled_and_the_reason_says_so(bcg_review):
+    rows = (estimate_rows("rosenthal1960", PRINTED_RR["rosenthal1960"], "")
+            + estimate_rows("hart1977", PRINTED_OR["hart1977"], "OR"))
+    got, excl, _ = build_bcg(bcg_review, rows)
+    why = excl.set_index("trial_id").reason
+    assert got.empty
+    assert why["rosenthal1960"].endswith("; its between-arm estimate (arm difference) names no effect measure (column "
+                                         "measure), so it is not pooled"), why["rosenthal1960"]
+    assert why["hart1977"].endswith("; its between-arm estimate is a OR, not this analysis' RR"), why["hart1977"]
+    got, _, _ = build_bcg(bcg_review, rows, "or_dl")  # the odds ratio analysis pools Hart's OR
+    assert got.trial_id.tolist() == ["hart1977"] and got.yi.iloc[0] == pytest.approx(np.log(0.23), abs=1e-12)
+
+
+def test_under_mantel_haenszel_a_bcg_trial_giving_only_its_rr_is_not_pooled_and_says_why(bcg_review):
+    rows = estimate_rows("aronson1948", PRINTED_RR["aronson1948"], "RR") + arm_rows("ferguson1949")
+    got, excl, _ = build_bcg(bcg_review, rows, "rr_fixed", method="MH")
+    assert got.trial_id.tolist() == ["ferguson1949"]
+    assert excl.set_index("trial_id").reason["aronson1948"].endswith(
+        "; its own RR and CI are not pooled: Mantel-Haenszel pools 2x2 tables, not estimates (RevMan does not mix "
+        "them either)")
+
+
+def test_a_measure_on_an_arms_own_number_or_a_ratio_at_or_below_zero_is_refused_at_its_cell():
+    from ketamine_ma.ledger import rows
+
+    def where(i, col):
+        return f"extraction.csv, row {i + 2}, column '{col}'"
+
+    x = pd.DataFrame(arm_rows("aronson1948")[:1] + estimate_rows("aronson1948", (0.41, 0.0, 1.26), "RR")).assign(
+        status="derived", derivation="typed", quote="q", timepoint=None, time_days=np.nan)
+    with pytest.raises(LedgerError, match=r"row 4, column 'value': a RR \(a ratio\) and its CI bounds are > 0, got 0"):
+        rows.check_extraction(x, where)
+    x.loc[0, "measure"] = "RR"
+    with pytest.raises(LedgerError, match=r"row 2, column 'measure': 'RR' names the effect measure of a between-arm "
+                                          r"estimate \(arm 'difference'\); the ketamine arm's own events has none"):
+        rows.check_extraction(x, where)
+
+
+def test_a_bcg_table_mixing_arm_data_and_one_trials_own_rr_keeps_metafors_escalc_for_the_arm_rows():
+    """Aronson 1948 given by its printed RR and CI, the other 12 by their counts: the counts give metafor's
+    escalc("RR") yi and vi (tests/reference/metafor_reference.csv), Aronson keeps its own; Peters' and Harbord's
+    tests, which read every trial's 2x2 table, say why they are not run."""
+    from ketamine_ma.stages import analysis
+
+    d = pd.read_csv(Path(__file__).parent / "reference/fixtures/dat_bcg.csv")
+    t = pd.DataFrame({"trial_id": d.study, "year": d.year, "ai": d.ai, "n1": d.n1i, "ci": d.ci, "n2": d.n2i})
+    own = (np.log(0.41), se_of_printed_ci(0.13, 1.26) ** 2)
+    t.loc[0, ["ai", "n1", "ci", "n2"]] = np.nan
+    t["yi"], t["vi"] = [own[0]] + [np.nan] * 12, [own[1]] + [np.nan] * 12
+    got = analysis.effect_sizes(t, "RR")
+    ref = pd.read_csv(Path(__file__).parent / "reference/metafor_reference.csv", header=None,
+                      names=["data", "what", "field", "i", "value"], skipinitialspace=True)
+    ref = ref[(ref.data == "dat_bcg") & (ref.what == "escalc_RR")]
+    for field in ("yi", "vi"):
+        want = ref[ref.field == field].astype({"i": int, "value": float}).sort_values("i").value.to_numpy()
+        assert got[field].iloc[1:].to_numpy() == pytest.approx(want[1:], abs=1e-12)
+    assert (got.yi.iloc[0], got.vi.iloc[0]) == own and got.estimable.all()
+    tables, notes = analysis.two_by_two_tables(got)
+    assert tables is None and notes["peters_note"] == notes["harbord_note"] == (
+        "not run: 1 trial(s) pooled by their own estimate and CI give no 2x2 table")
+
+
+def test_a_plot_of_bcg_estimates_naming_no_measure_takes_the_reviews_one_measure_or_proposes_nothing(plots):
+    """bcg_ci_only.pdf's header names no measure. Its caption says risk ratios; without it, a review whose analyses
+    are all of RR takes RR (and their estimator), and one with RR and OR analyses (bcg.yaml's), which both fit a
+    ratio's printed CIs, proposes nothing and says why."""
+    import yaml
+
+    t = only_table(plots / "bcg_ci_only.pdf")
+    analyses = yaml.safe_load((Path(__file__).parents[1] / "config/reviews/bcg.yaml").read_text())["analyses"]
+    assert t["measure"] is None and proposals.figure_measure(t, analyses) == (
+        "RR", "REML", "named by its caption 'Figure 4. BCG vaccine and tuberculosis: risk ratios'; the figure's "
+        "header names none")
+    t["caption"] = ""
+    rr = {k: a for k, a in analyses.items() if k == "rr_reml"}
+    assert proposals.figure_measure(t, rr) == (
+        "RR", "REML", "the measure of the review's analyses; the figure's header names none; its pooled row checked "
+        "by REML, the estimator of the review's random-effects analyses of RR")
+    assert proposals.figure_measure(t, analyses) == (
+        None, None, "the figure's header names no effect measure and the review's analyses use RR, OR, 2 of which its "
+        "rows check against: nothing proposed; type its numbers in the numbers sheet")
+
+
+def test_sensitivity_refits_of_a_bcg_table_with_one_trials_own_rr_pool_it_as_given():
+    """Settings, filters, leave-one-out and cumulative pooling take Aronson 1948's own RR as the primary does: the
+    cumulative pool of its first trial (Aronson 1948) is its printed 0.41."""
+    import yaml
+
+    from ketamine_ma.stages import analysis
+
+    d = pd.read_csv(Path(__file__).parent / "reference/fixtures/dat_bcg.csv")
+    t = pd.DataFrame({"trial_id": d.study, "year": d.year, "ai": d.ai, "n1": d.n1i, "ci": d.ci, "n2": d.n2i,
+                      "design": "parallel", "randomised": "yes"})
+    t.loc[0, ["ai", "n1", "ci", "n2"]] = np.nan
+    t["yi"], t["vi"] = [np.log(0.41)] + [np.nan] * 12, [se_of_printed_ci(0.13, 1.26) ** 2] + [np.nan] * 12
+    spec = {**yaml.safe_load((Path(__file__).parents[1] / "config/reviews/bcg.yaml").read_text())["analyses"][
+        "rr_dl"]}
+    config = {"prediction_interval": "metafor", "prepost_correlation": 0.5}
+    k = {}
+    for name in ("tau2_REML", "knha", "fixed", "randomised_only", "leave_one_out", "cumulative"):
+        _, p = analysis.sensitivity(name, {"main": t}, "bcg", "rr_dl", spec, {}, config)
+        assert p.estimate.notna().all(), name
+        k[name] = p.k.tolist()
+    assert k == {"tau2_REML": [13], "knha": [13], "fixed": [13], "randomised_only": [13],
+                 "leave_one_out": [12] * 13, "cumulative": list(range(1, 14))}
+    _, p = analysis.sensitivity("cumulative", {"main": t}, "bcg", "rr_dl", spec, {}, config)
+    assert p.estimate.iloc[0] == pytest.approx(0.41, abs=1e-12)

@@ -115,5 +115,5 @@ write.csv(data.frame(figure = c("bcg_forest", "gibson_forest", "revman_md", "bcg
                      estimate = c(res$b[1], gres$b[1], dl$b[1], cres$b[1]),
                      ci_low = c(res$ci.lb, gres$ci.lb, dl$ci.lb, cres$ci.lb),
                      ci_high = c(res$ci.ub, gres$ci.ub, dl$ci.ub, cres$ci.ub),
-                     tau2 = c(res$tau2, gres$tau2, dl$tau2, cres$tau2)),
+                     tau2 = c(res$tau2, gres$tau2, dl$tau2, cres$tau2), i2 = c(res$I2, gres$I2, dl$I2, cres$I2)),
           file.path(out, "pooled.csv"), row.names = FALSE)

@@ -25,6 +25,8 @@ for _review in SPECS:
             review=_review,
             spec=SPECS[_review],
             outcomes=outcomes_of(_review),
+            # a method override decides whether a trial's own estimate can pool (not by Mantel-Haenszel)
+            method=config["overrides"].get("method"),
             variants=variants(_review),
             tables=clean_tables(_review),
             members=member_outputs(_review)["members"],

@@ -46,9 +46,8 @@ def small_study_and_influence(studies, review, outcome, settings, out):
     d = studies.dropna(subset=["yi", "vi"])
     model = (settings["model"], settings["tau2_estimator"])
     if "small_study" in out:
-        # Harbord's and Peters' tests read the 2x2 tables (binary outcomes)
-        tables = (d.ai, d.n1, d.ci, d.n2) if {"ai", "n1", "ci", "n2"} <= set(d.columns) else None
-        row = sens.small_study(d.yi, d.vi, *model, tables=tables)
+        tables, without = analysis.two_by_two_tables(d)
+        row = {**sens.small_study(d.yi, d.vi, *model, tables=tables), **without}
         io.write_csv(pd.DataFrame([row]).assign(review=review, outcome=outcome), out["small_study"])
     if "influence" in out:
         rows = sens.influence(d.yi, d.vi, *model) if len(d) >= 3 else []

@@ -13,7 +13,8 @@ from ketamine_ma.stages import io, steps
 
 def main(smk):
     spec, review = smk.params.spec, smk.params.review
-    spec = {**spec, "analyses": {k: spec["analyses"][k] for k in smk.params.outcomes}}
+    method = {"method": smk.params.method} if smk.params.method else {}
+    spec = {**spec, "analyses": {k: {**spec["analyses"][k], **method} for k in smk.params.outcomes}}
     if spec["source"] in ("rm5", "table"):
         studies = pd.read_csv(smk.input.conformance_studies, keep_default_na=False, na_values=[""],
                               dtype={"analysis_id": str})

@@ -317,20 +317,27 @@ def _names(words, cols):
 
 
 def _caption(rows, first, last):
-    """The label printed for the block ("Figure 2", "Table 1"): the nearest caption above it, else below it."""
+    """The caption printed for the block, ``(label, its line)`` ("Figure 2", "Figure 2. BCG vaccine ..."): the
+    nearest caption above it, else below it."""
     near = list(reversed(rows[max(0, first - 8):first])) + rows[last + 1:last + 9]
     for r in near:
         m = _CAPTION.match(row_text(r))
         if m:
-            return m.group(1).rstrip(".")
-    return ""
+            return m.group(1).rstrip("."), row_text(r)
+    return "", ""
+
+
+def caption_measure(text):
+    """The effect measure a caption names in full words ("risk ratios"), or None: its abbreviations are not read
+    there, where "or" is a word."""
+    return next((m for pat, m in MEASURES if " " in pat and re.search(rf"\b{pat}s?\b", text, re.I)), None)
 
 
 def tables(page, number_=None):
     """The forest plots and tables of one page (``read``'s page): blocks of at least two study rows, each as
-    ``{"label", "box", "header", "columns", "rows", "measure", "model", "problems"}``. A column is ``{"x0", "x1",
-    "name", "group", "arm", "statistic"}``; each row ``{"label", "kind" (study / summary / other), "text", "box",
-    "cells": {column index or "weight" / "estimate": field}}``."""
+    ``{"label", "caption", "box", "header", "columns", "rows", "measure", "model", "problems"}``. A column is
+    ``{"x0", "x1", "name", "group", "arm", "statistic"}``; each row ``{"label", "kind" (study / summary / other),
+    "text", "box", "cells": {column index or "weight" / "estimate": field}}``."""
     rows = page["rows"]
     blocks, cur = [], []
     for i, r in enumerate(rows):
@@ -415,7 +422,8 @@ def tables(page, number_=None):
                         b["cells"][i] = f
         boxes = [b["box"] for b in body] + [h["box"] for h in header]
         box = [min(x[0] for x in boxes), min(x[1] for x in boxes), max(x[2] for x in boxes), max(x[3] for x in boxes)]
-        out.append({"label": _caption(rows, first, last), "page": number_, "box": box,
+        label, caption = _caption(rows, first, last)
+        out.append({"label": label, "caption": caption, "page": number_, "box": box,
                     "header": [row_text(h, " | ") for h in header], "columns": columns, "rows": body,
                     "measure": measure, "model": model, "problems": problems})
     return out

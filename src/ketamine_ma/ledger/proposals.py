@@ -121,6 +121,16 @@ def ci_effect(row, measure):
     return (float(np.log(value)) if ratio else value), se ** 2, words
 
 
+_SE_WORDS = re.compile(r"^SE = \((ln )?(\S+) \u2212 (?:ln )?(\S+)\) / \(2 \u00d7 1\.96\)")
+
+
+def se_words_ci(words):
+    """``(lower, upper, ratio)`` of the CI an SE's derivation words (``ci_effect``'s) name, or None: a reader's
+    check recomputes the SE from the printed bounds."""
+    m = _SE_WORDS.match(str(words))
+    return (layout.number(m.group(3)), layout.number(m.group(2)), bool(m.group(1))) if m else None
+
+
 def row_effect(table, row, measure):
     """``(yi, vi)`` of a study row: from its arm data, or from its printed CI where it prints nothing else."""
     data = arm_data(table, row)
@@ -228,14 +238,55 @@ def totals_check(table, rows):
     return (True, f"the rows' totals sum to the printed {' and '.join(said)}") if said else (None, "")
 
 
+def figure_measure(table, analyses):
+    """``(measure, estimator, words)``: the effect measure of a figure and the tau2 estimator its pooled row is
+    checked with, from its header, else from the review's ``analyses`` (the spec's), and how they were chosen in
+    words ("" where the header names them). Where the header names no measure: the one the caption names in words
+    ("risk ratios") among the review's, else the review's one measure, else the one of its measures the rows'
+    printed estimates check against; None when several fit (a table printing no estimate needs none). The
+    estimator: DerSimonian-Laird under a RevMan header ("M-H, Random", "IV, Random"), else the one random-effects
+    estimator of the review's analyses of that measure, else metafor's default REML."""
+    said = []
+    measures = list(dict.fromkeys(a["measure"] for a in analyses.values()))
+    measure = table["measure"]
+    studies = [r for r in table["rows"] if r["kind"] == "study"]
+    if measure is None and not any((r["cells"].get("estimate") or {}).get("est") for r in studies):
+        return None, "REML", ""  # a data table: its arm data need no measure, nothing printed to check
+    if measure is None:
+        named = layout.caption_measure(table.get("caption", ""))
+        fits = [m for m in measures if all(self_check(table, r, m)[0] is not False for r in studies)]
+        if named in measures:
+            measure, why = named, f"named by its caption {table['caption']!r}"
+        elif len(measures) == 1:
+            measure, why = measures[0], "the measure of the review's analyses"
+        elif len(fits) == 1:
+            measure, why = fits[0], (f"the one of the review's measures ({', '.join(measures)}) its rows' printed "
+                                     "estimates check against")
+        else:
+            return None, None, (f"the figure's header names no effect measure and the review's analyses use "
+                                f"{', '.join(measures)}, {len(fits) or 'none'} of which its rows check against: "
+                                "nothing proposed; type its numbers in the numbers sheet")
+        said.append(f"{why}; the figure's header names none")
+    if re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"])):
+        return measure, "DL", "; ".join(said)
+    own = {a["tau2_estimator"] for a in analyses.values() if a["measure"] == measure and a["model"] == "random"}
+    if len(own) != 1:
+        return measure, "REML", "; ".join(said)
+    estimator = own.pop()
+    said.append(f"its pooled row checked by {estimator}, the estimator of the review's random-effects analyses of "
+                f"{measure}")
+    return measure, estimator, "; ".join(said)
+
+
 def propose(table, trials, document, page_label, measure=None, estimator=None):
     """Proposals of one figure or table: ``{"cells": [...], "rows": [...], "unmatched", "twice", "pool"}``. Each
-    cell: trial_id, arm, statistic, value, derivation, source, locator, quote, figure, box, self_check, verdict.
-    Each row: its label, trial (or why none), verdict and words; ``pool`` and ``totals``: the figure's checks.
-    ``measure`` and ``estimator`` (the review's spec) where the header names none: a RevMan header ("M-H, Random",
-    "IV, Random") means DerSimonian-Laird, else metafor's default REML."""
+    cell: trial_id, arm, statistic, measure (of a between-arm estimate), value, derivation, source, locator, quote,
+    figure, box, self_check, verdict. Each row: its label, trial (or why none), verdict and words; ``pool`` and
+    ``totals``: the figure's checks. ``measure`` and ``estimator`` (``figure_measure``) where the header names none:
+    a RevMan header ("M-H, Random", "IV, Random") means DerSimonian-Laird, else metafor's default REML."""
     measure = table["measure"] or measure
-    estimator = estimator or ("DL" if re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"])) else "REML")
+    revman = re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"]))
+    estimator = "DL" if revman else estimator or "REML"
     matched, unmatched, twice = match(table["rows"], trials)
     cells, rows, checked = [], [], []
     figure = table["label"] or "table"
@@ -265,6 +316,7 @@ def propose(table, trials, document, page_label, measure=None, estimator=None):
                     ("difference", "se"): (float(np.sqrt(vi)), "", how)}
         for (arm, stat), (value, _text, derivation) in sorted(data.items()):
             cells.append({"trial_id": tid, "arm": arm, "statistic": stat, "value": value,
+                          "measure": measure if arm == "difference" else "",
                           "derivation": derivation, "source": document, "locator": f"{figure}, {page_label}",
                           "quote": r["text"], "figure": figure, "box": r["box"],
                           "self_check": verdict, "check_words": words})

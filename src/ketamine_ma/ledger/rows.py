@@ -13,6 +13,7 @@ import re
 
 import pandas as pd
 
+from ..engine import measures
 from .vocabulary import CANONICAL_SOURCE, OWN_REPORT, REGISTRY_ID, LedgerError
 
 _NUM = re.compile(r"(?<![\d.])([-\u2212\u2013]?)(\d+(?:[.,]\d+)*|\.\d+)")
@@ -119,6 +120,7 @@ def check_extraction(x, where, context=None):
             raise LedgerError(f"{where(i, 'value')}: {stat} must be >= 0, got {v:g}")
         if row["status"] == "derived" and not (_given(row["derivation"]) and row["derivation"]):
             raise LedgerError(f"{where(i, 'derivation')}: a derived value must say how")
+        _check_measure(row, where(i, "measure"), where(i, "value"))
     cols = ["trial_id", "outcome", "timepoint", "time_days", "arm", "statistic", "value"]
     mine = x[cols].assign(_at=list(x.index))
     both = mine if context is None or context.empty else pd.concat([context[cols].assign(_at=None), mine])
@@ -133,6 +135,19 @@ def check_extraction(x, where, context=None):
                 at = cell[lo][1] if _given(cell[lo][1]) else cell[hi][1]
                 raise LedgerError(f"{where(at, 'value')}: {what.format(cell[lo][0], cell[hi][0])} for the same "
                                   "trial, outcome, time and arm")
+
+
+def _check_measure(row, at_measure, at_value):
+    """A row's ``measure`` names the effect measure of a between-arm estimate (arm ``difference``: its estimate as
+    ``mean``, its CI, its SE); an arm's own numbers have none. A ratio's estimate and CI bounds are > 0."""
+    m = row.get("measure")
+    if not (_given(m) and m):
+        return
+    if row["arm"] != "difference":
+        raise LedgerError(f"{at_measure}: {m!r} names the effect measure of a between-arm estimate (arm "
+                          f"'difference'); the {row['arm']} arm's own {row['statistic']} has none: leave it empty")
+    if measures.measure(m).ratio and row["statistic"] in ("mean", "ci_low", "ci_high") and row["value"] <= 0:
+        raise LedgerError(f"{at_value}: a {m} (a ratio) and its CI bounds are > 0, got {row['value']:g}")
 
 
 # A locator that marks its quote as from another publication of the trial than the one trials.csv describes (whose

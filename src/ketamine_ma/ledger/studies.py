@@ -19,6 +19,7 @@ from ..engine.effects import BINARY_MEASURES as BINARY
 from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
+from ..engine.measures import measure as registry
 from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, TRIAL_ATTRIBUTES, counted_statuses, window_words
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
@@ -163,6 +164,71 @@ def _merge_second_arms(a, measure, multi_arm):
             a.log.append(f"second {base} arm incomplete; first arm used alone")
 
 
+ESTIMATE_STATS = ("mean", "se", "ci_low", "ci_high")  # a between-arm estimate (arm difference): value, SE, CI
+
+
+def _measured(rows):
+    """The rows' stated effect measures (``measure``: only between-arm estimates name one), "" where none."""
+    return rows["measure"].fillna("") if "measure" in rows else pd.Series("", index=rows.index)
+
+
+def estimate(rows, measure):
+    """The trial's own estimate of ``measure`` at one time point (its ``difference`` rows naming that measure), as
+    an ``Assembly`` with cells ``("difference", "yi")`` and ``("difference", "vi")`` on the pooling scale (the log
+    of a ratio), or None where it gives no estimate with a CI or SE; a mean difference on no 0-10 or 0-100 pain
+    scale comes back without cells, why in ``unusable`` (a VAS 0-100 one is rescaled, as arm means are). The SE
+    comes from the 95% CI as printed where the ledger has it (Cochrane Handbook v6.4 §6.3.1-6.3.2: SE = (upper -
+    lower) / (2 x 1.959964), on the logs of a ratio's bounds), else from the SE given."""
+    d = rows[(rows["arm"] == "difference") & (_measured(rows) == measure)]
+    stat = {s: g.iloc[0] for s, g in d.groupby("statistic") if s in ESTIMATE_STATS}
+    ci = "ci_low" in stat and "ci_high" in stat
+    if "mean" not in stat or not (ci or "se" in stat):
+        return None
+    a, ratio, value = Assembly(), registry(measure).ratio, float(stat["mean"]["value"])
+    used = ("mean", "ci_low", "ci_high") if ci else ("mean", "se")
+    scale = stat["mean"]["scale"]
+    if measure == "MD" and scale not in PAIN_SCALES:  # as arm means are: pooled on 0-10 only
+        a.unusable[("difference", "mean")] = f"a mean difference on scale '{scale}', not a 0-10 or 0-100 pain scale"
+        return a
+    yi = float(np.log(value)) if ratio else value
+    a.log.append(f"yi = {'ln ' if ratio else ''}{value:g}{f' = {yi:.6g}' if ratio else ''}: the trial's own "
+                 f"{measure}, no arm data [{stat['mean']['extract_id']}]")
+    if ci:
+        lo, hi = float(stat["ci_low"]["value"]), float(stat["ci_high"]["value"])
+        se = cv.se_from_ci(lo, hi, ratio)
+        bounds = f"ln {hi:g} - ln {lo:g}" if ratio else f"{hi:g} - {lo:g}"
+        a.log.append(f"SE = ({bounds}) / (2 x 1.959964) = {se:.6g} from the 95% CI as printed (Cochrane Handbook "
+                     f"v6.4 s6.3.1-6.3.2) [{stat['ci_low']['extract_id']};{stat['ci_high']['extract_id']}]")
+    else:
+        se = float(stat["se"]["value"])
+        a.log.append(f"SE = {se:g} as given [{stat['se']['extract_id']}]")
+    if measure == "MD" and scale == "vas_0_100":
+        yi, se = cv.to_nrs(yi, scale), cv.to_nrs(se, scale)
+        a.log.append(f"rescaled VAS 0-100 to 0-10 (/10): yi = {yi:.6g}, SE = {se:.6g}")
+    a.cells = {("difference", "yi"): yi, ("difference", "vi"): se ** 2}
+    a.rows = [stat[s]["extract_id"] for s in used]
+    return a
+
+
+def _estimate_words(rows, measure, mh):
+    """Why a trial's between-arm estimates (arm difference) are not pooled, or None where it has none: they name
+    no effect measure or another than the analysis', or the analysis pools 2x2 tables by Mantel-Haenszel."""
+    d = rows[(rows["arm"] == "difference") & rows["statistic"].isin(ESTIMATE_STATS)]
+    if d.empty:
+        return None
+    named = set(_measured(d)) - {""}
+    if measure in named and mh:
+        return (f"its own {measure} and CI are not pooled: Mantel-Haenszel pools 2x2 tables, not estimates (RevMan "
+                "does not mix them either)")
+    if measure in named:
+        own = estimate(d, measure)
+        why = own.unusable.get(("difference", "mean")) if own else None
+        return f"its own {measure} is {why}" if why else f"its own {measure} lacks its CI or SE"
+    if named:
+        return f"its between-arm estimate is a {' or '.join(sorted(named))}, not this analysis' {measure}"
+    return "its between-arm estimate (arm difference) names no effect measure (column measure), so it is not pooled"
+
+
 def _time_groups(rows, tp):
     """Candidate time points ``(label, days, rows)`` of a trial's rows inside the window of ``tp`` (all of them
     when the analysis has no time-point rule). Rows are at one time point when label and day count agree."""
@@ -229,7 +295,7 @@ def _undated_words(stats, label, tp):
             f"(time_days), so the time-point rule ({window_words(tp)}) cannot place {'them' if many else 'it'}")
 
 
-def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_arm="combine"):
+def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_arm="combine", mh=False):
     """Whether one trial is usable for one analysis, and if not, why, in plain words.
 
     The one place that decides: the clean stage's study tables and exclusion log, the forest plot's rows, the
@@ -239,7 +305,28 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
     candidate ``(label, days, Assembly)`` or None, the reason (None when usable), and the cells still missing as
     ``(timepoint, arm, statistic)``; a time point the ledger states without a day count misses the cell
     ``(label, "all arms", "time_days")``.
+
+    A trial with usable arm data pools them; one without pools its own estimate of the analysis' measure where the
+    ledger gives it (``estimate``: arm ``difference`` rows naming the measure, with a CI or SE), except under
+    Mantel-Haenszel (``mh``), which pools 2x2 tables only; the reason then says why its estimate is not pooled.
     """
+    best, why, missing = _from_arms(rows, rows_all, base, measure, tp, outcomes, pm_reading, multi_arm)
+    if best is not None:
+        return best, why, missing
+    groups = _time_groups(rows, tp) if len(rows) else []
+    if not mh:
+        own = [(label, days, a) for label, days, g in groups
+               if (a := estimate(g, measure)) is not None and ("difference", "yi") in a.cells]
+        if own:
+            return _select(own, tp, measure), None, []
+    if family(measure) not in ("continuous", "binary"):  # a single group's analysis: no between-arm estimate
+        return None, why, missing
+    words = _estimate_words(pd.concat([g for *_, g in groups]) if groups else rows, measure, mh)
+    return None, why if words is None else f"{why}; {words}", missing
+
+
+def _from_arms(rows, rows_all, base, measure, tp, outcomes, pm_reading, multi_arm):
+    """``decide`` from the trial's arm data alone."""
     need = required_cells(measure)
     if rows.empty:
         return None, f"no {'/'.join(outcomes)} numbers for this trial in the ledger", [
@@ -304,9 +391,11 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
     """Study table, exclusions and missing cells for analysis ``key`` of ``review``.
 
     Returns ``(studies, exclusions, missing)`` DataFrames. ``studies`` has one row per usable trial with the
-    arm data, the ledger rows used (``extract_ids``) and the conversions applied (``conversions``).
+    arm data, the ledger rows used (``extract_ids``) and the conversions applied (``conversions``); a trial pooled
+    from its own estimate (``decide``) has empty arm columns and its ``yi`` and ``vi`` (``OWN_ESTIMATE``).
     """
     measure = spec["measure"]
+    mh = spec["method"] == "MH" and registry(measure).mh
     tp = spec.get("timepoint")
     trials = tables["trials"].set_index("trial_id")
     x = tables["extraction"]
@@ -321,7 +410,7 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
             base = rows[rows["arm"] == "baseline"]
             rows = rows[rows["arm"] != "baseline"]
         best, why, cells = decide(rows, rows_all, base if family(measure) == "change" else None, measure, tp,
-                                  spec["outcomes"], pm_reading, multi_arm)
+                                  spec["outcomes"], pm_reading, multi_arm, mh)
         if best is None:
             excl.append({"review": review, "analysis": key, "trial_id": tid, "membership": mem["status"],
                          "reason": why})
@@ -333,14 +422,16 @@ def build(tables, review, key, spec, policy="confirmed", pm_reading="sd", multi_
         row = {"study_id": study_id(t), "trial_id": tid, "membership": mem["status"],
                "design": t["design"], "randomised": t["randomised"], **{c: t[c] for c in TRIAL_ATTRIBUTES},
                **{g: mem[g] for g in groups}, "year": int(t["year"]), "timepoint": label, "time_days": days}
-        row.update(_arm_columns(a.cells, measure))
+        own = ("difference", "yi") in a.cells  # its own estimate, no arm data
+        row.update(dict.fromkeys(ARM_COLUMNS[family(measure)]) if own else _arm_columns(a.cells, measure))
+        row.update({"yi": a.cells[("difference", "yi")], "vi": a.cells[("difference", "vi")]} if own else {})
         if t["design"] == "crossover" and measure in CONTINUOUS + BINARY:
             a.log.append("crossover trial analysed as if parallel (Cochrane Handbook s23.2.7: conservative)")
         row["extract_ids"] = ";".join(sorted(set(a.rows)))
         row["conversions"] = " | ".join(a.log)
         studies.append(row)
     cols = ["study_id", "trial_id", "membership", "design", "randomised", *TRIAL_ATTRIBUTES, *groups, "year",
-            "timepoint", "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions"]
+            "timepoint", "time_days", *ARM_COLUMNS[family(measure)], "extract_ids", "conversions", *OWN_ESTIMATE]
     return (pd.DataFrame(studies, columns=cols),
             pd.DataFrame(excl, columns=["review", "analysis", "trial_id", "membership", "reason"]),
             pd.DataFrame(missing, columns=["review", "analysis", "trial_id", "timepoint", "arm", "statistic"]))
@@ -373,6 +464,9 @@ MEMBER_EXCLUSION_COLUMNS = ["review", "analysis", "trial_id", "study_id", "membe
 MEMBER_MISSING_COLUMNS = ["review", "analysis", "trial_id", "membership", "counted", "timepoint", "arm", "statistic"]
 
 
+# A trial's own estimate on the pooling scale (the log of a ratio) and its variance, for a trial without arm data:
+# the analyse stage pools them as given (stages.analysis.effect_sizes).
+OWN_ESTIMATE = ["yi", "vi"]
 ARM_COLUMNS = {
     "continuous": ["m1", "sd1", "n1", "m2", "sd2", "n2"],
     "binary": ["ai", "n1", "ci", "n2"],
@@ -401,7 +495,7 @@ def _select(usable, tp, measure):
     if tp is None:
         return usable[0]
     rule = tp["select"]
-    if rule == "lowest_mean" and measure in CONTINUOUS:
+    if rule == "lowest_mean" and measure in CONTINUOUS and all(("ketamine", "mean") in c[2].cells for c in usable):
         return min(usable, key=lambda c: c[2].cells[("ketamine", "mean")])
     if rule == "nearest" and "target_days" in tp:
         return min(usable, key=lambda c: abs(c[1] - tp["target_days"]))

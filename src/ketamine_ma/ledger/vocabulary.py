@@ -39,6 +39,11 @@ TRIAL_ATTRIBUTES = {"condition": None, "pain_type": ("neuropathic", "nociplastic
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
               "percent", "p_value", "t_value")
 ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
+# The effect measures a between-arm estimate (arm `difference`) can name in its `measure` column: the registry's
+# two-group measures (engine.measures). An analysis of that measure pools such an estimate when the trial gives no arm
+# data (ledger.studies); a difference row naming no measure (a risk difference in percent, a median difference, an
+# unnamed effect size) is pooled by none.
+ESTIMATE_MEASURES = tuple(n for n, m in MEASURES.items() if not m.single_group)
 SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100", "percent_relief", "count", "percent", "other")
 # What the text a number was read from is (extraction `source_kind`), with the words the outputs say it in: the
 # trial's own report read in full (its text, tables or figures) or on its abstract only (what the verification table

@@ -19,6 +19,7 @@ from matplotlib.textpath import text_to_path  # noqa: E402
 
 from ..engine import effects as ef  # noqa: E402
 from ..engine import measures  # noqa: E402
+from ..ledger.studies import ARM_COLUMNS  # noqa: E402
 
 # SVG text stays text (selectable and searchable in the report, a fifth of the size, and drawn in about two
 # thirds of the time of one path per glyph), set in DejaVu Sans with the viewer's sans-serif as fallback. PDFs
@@ -32,7 +33,10 @@ def _fmt(x, nd=2):
 
 
 def _arm_text(r, measure):
+    """A row's arm columns; blank for a trial pooled by its own estimate and CI (no arm data)."""
     fam = ef.family(measure)
+    if all(pd.isna(getattr(r, c, np.nan)) for c in ARM_COLUMNS[fam]):
+        return ["", ""]
     if fam == "continuous":
         return [f"{_fmt(r.m1)} ({_fmt(r.sd1)}) n={r.n1:g}", f"{_fmt(r.m2)} ({_fmt(r.sd2)}) n={r.n2:g}"]
     if fam == "binary":

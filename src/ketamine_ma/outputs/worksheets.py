@@ -298,7 +298,7 @@ def accept_again(sheets, log):
         return sheets, log
     at = {tuple(r[key]): i for i, r in props.iterrows()}
     hit = [at.get(tuple(r[key])) for _, r in mine.iterrows()]
-    cols = ["outcome", "scale", "value", *STAMP]
+    cols = ["outcome", "measure", "scale", "value", *STAMP]
     for i, (_, r) in zip(hit, mine.iterrows(), strict=True):
         if i is not None:
             props.loc[i, [*cols, "accept"]] = [*r[cols].tolist(), "yes"]
@@ -339,6 +339,14 @@ def _outcome(spec, measure):
     return outcomes.pop() if len(outcomes) == 1 else ""
 
 
+def _proposed_scale(cell):
+    """The scale of a proposed cell: a count; a between-arm estimate other than a mean difference is on no pain
+    scale ("other"); a mean difference's or an arm mean's scale is the reader's to choose."""
+    if cell["statistic"] in ("events", "n"):
+        return "count"
+    return "other" if cell["measure"] and cell["measure"] != "MD" else ""
+
+
 def proposal_sheets(review, spec, ledger, docs):
     """The ``figures`` and ``proposals`` sheets: every forest plot and table of the review's PDFs (manifest
     ``reviews``) read row by row, each matched row's cells proposed with its self-check (``ledger.proposals``);
@@ -365,7 +373,10 @@ def proposal_sheets(review, spec, ledger, docs):
             label = docs.label(d, page)
             tabs = docs.tables(d["sha256"], page)
             for i, t in enumerate(tabs, start=1):
-                got = proposals.propose(t, trials, d["file"], label)
+                measure, estimator, chosen = proposals.figure_measure(t, spec["analyses"])
+                got = proposals.propose(t, trials, d["file"], label, measure, estimator)
+                if measure is None and chosen:  # estimates of no known measure: listed, nothing proposed
+                    got["cells"] = []
                 figure = f"{t['label'] or 'Table'}, {label}"
                 picture = layout.region_id(d["sha256"], page, i)
                 named = f"{figures_page_name(review)}#{picture}"  # the picture on the report's page, by anchor
@@ -373,9 +384,11 @@ def proposal_sheets(review, spec, ledger, docs):
                 passed = sum(r["self_check"] == "passes" for r in got["rows"])
                 unchecked = sum(r["self_check"] == proposals.UNCHECKED for r in got["rows"])
                 problems = t["problems"] + [f"{x}: two rows name this trial, neither proposed" for x in got["twice"]]
+                problems += [chosen] if measure is None and chosen else []
                 figures.append({
                     "review": review, "source": d["file"], "page": label, "figure": figure,
-                    "measure": got["measure"] or "", "model": t["model"] or "", "study_rows": len(got["rows"]),
+                    "measure": f"{measure} ({chosen})" if measure and chosen else measure or "",
+                    "model": t["model"] or "", "study_rows": len(got["rows"]),
                     "matched": sum(1 for r in got["rows"] if r["trial_id"]),
                     "self_check": f"{passed} of {len(got['rows'])} rows pass"
                     + (f"; {unchecked} print nothing to check against" if unchecked else "")
@@ -392,7 +405,8 @@ def proposal_sheets(review, spec, ledger, docs):
                     cells.append({
                         "review": review, "figure": figure, "trial_id": c["trial_id"], "study": study[c["trial_id"]],
                         "outcome": outcome, "arm": arm_names(spec)[c["arm"]], "statistic": c["statistic"],
-                        "scale": "count" if c["statistic"] in ("events", "n") else "", "value": f"{c['value']:g}",
+                        "measure": c["measure"],
+                        "scale": _proposed_scale(c), "value": f"{c['value']:g}",
                         "derivation": c["derivation"], "source": c["source"], "locator": c["locator"],
                         "quote": c["quote"], "self_check": c["self_check"], "check": c["check_words"],
                         "box": ", ".join(f"{v:g}" for v in c["box"]), "picture": named})
@@ -538,9 +552,9 @@ def to_xlsx(sheets, outcomes, spec=None):
         if name == "published":
             editable = set(df.columns) - {"review", *STAMP}
         if name == "numbers":
-            editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "scale", "source"}
+            editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "measure", "scale", "source"}
         if name == "proposals":  # a reader may correct what was read (then it is their reading)
-            editable |= {"outcome", "scale", "value"}
+            editable |= {"outcome", "measure", "scale", "value"}
         last = max(len(df) + 1, 200)
         for j, col in enumerate(df.columns, start=1):
             letter = get_column_letter(j)

@@ -16,23 +16,50 @@ from .summary import POOLED_COLUMNS
 
 
 def effect_sizes(df, measure, zero_rule="revman", r_prepost=0.5):
-    """Add ``yi, vi`` (log scale for ratios, transformed scale for proportions) to a study table."""
+    """Add ``yi, vi`` (log scale for ratios, transformed scale for proportions) to a study table, computed from
+    the arm data; a trial the clean stage gives by its own estimate (``yi``, ``vi`` given, no arm data:
+    ``ledger.studies.decide``) keeps them."""
     df = df.copy()
-    fam = ef.family(measure)
+    for c in ("yi", "vi"):
+        if c not in df:
+            df[c] = np.nan
+    own = df["yi"].notna()
+    arms = df[~own]
     if df.empty:
-        df["yi"], df["vi"] = [], []
+        return df
+    fam = ef.family(measure)
+    if fam == "binary":
+        df["estimable"] = True
+    if arms.empty:
         return df
     if fam == "continuous":
-        args = (df.m1, df.sd1, df.n1, df.m2, df.sd2, df.n2)
-        df["yi"], df["vi"] = ef.md(*args) if measure == "MD" else ef.smd(*args)
+        args = (arms.m1, arms.sd1, arms.n1, arms.m2, arms.sd2, arms.n2)
+        yi, vi = ef.md(*args) if measure == "MD" else ef.smd(*args)
     elif fam == "binary":
-        yi, vi, keep = ef.two_by_two(df.ai, df.n1, df.ci, df.n2, measure, zero_rule)
-        df["yi"], df["vi"], df["estimable"] = yi, vi, keep
+        yi, vi, keep = ef.two_by_two(arms.ai, arms.n1, arms.ci, arms.n2, measure, zero_rule)
+        df.loc[~own, "estimable"] = np.asarray(keep)
     elif fam == "proportion":
-        df["yi"], df["vi"] = ef.proportion(df.xi, df.ni, measure)
+        yi, vi = ef.proportion(arms.xi, arms.ni, measure)
     else:
-        df["yi"], df["vi"] = ef.mean_change(df.m_pre, df.sd_pre, df.m_post, df.sd_post, df.ni, r_prepost)
+        yi, vi = ef.mean_change(arms.m_pre, arms.sd_pre, arms.m_post, arms.sd_post, arms.ni, r_prepost)
+    df.loc[~own, "yi"], df.loc[~own, "vi"] = np.asarray(yi, float), np.asarray(vi, float)
     return df
+
+
+TABLE_COLUMNS = ["ai", "n1", "ci", "n2"]
+
+
+def two_by_two_tables(df):
+    """The 2x2 tables Peters' and Harbord's tests read (binary outcomes), or None, and the tests' notes where a
+    trial pooled by its own estimate has none: then neither test is run (over the trials with tables it would test
+    other trials than the pool's)."""
+    if not set(TABLE_COLUMNS) <= set(df.columns):
+        return None, {}
+    own = int(df[TABLE_COLUMNS].isna().any(axis=1).sum())
+    if not own:
+        return tuple(df[c] for c in TABLE_COLUMNS), {}
+    note = f"not run: {own} trial(s) pooled by their own estimate and CI give no 2x2 table"
+    return None, {f"{t}_{k}": v for t in ("peters", "harbord") for k, v in (("t", np.nan), ("note", note))}
 
 
 def n_participants(df, measure):
@@ -73,6 +100,7 @@ def pool(df, settings):
     """Pool one study table under ``settings`` (measure, method, model, tau2_estimator, ci_method, zero_rule, i2,
     pi_method). Returns ``(studies_with_weights, pooled_fields)``; k = 0 gives NaNs and a note."""
     measure = settings["measure"]
+    own = df["yi"].notna() if "yi" in df else pd.Series(False, index=df.index)  # pooled by their own estimate
     df = effect_sizes(df, measure, settings.get("zero_rule", "revman"), settings.get("r_prepost", 0.5))
     est = df[df.get("estimable", pd.Series(True, index=df.index)).astype(bool)] if len(df) else df
     model = settings["model"]
@@ -91,6 +119,9 @@ def pool(df, settings):
     row.update({k: v for k, v in base.items() if k in ("measure", "ci_method", "scale")})
     row["k"] = int(res.k)
     row["n_participants"] = n_participants(est, measure)
+    if own[est.index].any():  # N counts the arm sizes given; an estimate and CI give none
+        said = f"N counts the trials with arm sizes: {int(own[est.index].sum())} pooled by their own estimate give none"
+        row["note"] = "; ".join(n for n in (row.get("note") or "", said) if n)
     row["trials"] = ";".join(est.trial_id)
     return df, row
 

@@ -21,6 +21,7 @@ from ..vocabulary import (
     ARMS,
     DAY_COUNT,
     DESIGNS,
+    ESTIMATE_MEASURES,
     FIGURE_KINDS,
     GROUPING_QUOTE,
     MEMBERSHIP_SHEET,
@@ -38,8 +39,8 @@ LAYOUT = {
     "readme": ["field", "value"],
     "membership": list(MEMBERSHIP_SHEET),
     "numbers": ["review", "analyses", "trial_id", "study", "timepoint_rule", "why", "outcome", "timepoint",
-                "time_days", "arm", "statistic", "scale", "value", "derivation", "not_reported", "source", "locator",
-                "quote"],
+                "time_days", "arm", "statistic", "measure", "scale", "value", "derivation", "not_reported", "source",
+                "locator", "quote"],
     "trials": ["review", "trial_id", "first_author", "year", "title", "journal", "doi", "pmid", "pmcid",
                "registry_id", "no_id_reason", "design",
                "randomised", "condition", "pain_type", "crps", "route", "regimen", "dose_mg_kg", "control", "country",
@@ -50,13 +51,15 @@ LAYOUT = {
     # a review's forest plots and tables read from its PDFs (ledger.proposals): one row per figure, one per cell
     "figures": ["review", "source", "page", "figure", "measure", "model", "study_rows", "matched", "self_check",
                 "pool_check", "unmatched", "problems", "picture", "accept"],
-    "proposals": ["review", "figure", "trial_id", "study", "outcome", "arm", "statistic", "scale", "value",
+    "proposals": ["review", "figure", "trial_id", "study", "outcome", "arm", "statistic", "measure", "scale", "value",
                   "derivation", "source", "locator", "quote", "self_check", "check", "box", "picture", "accept"],
 }
 # A row contributed in an earlier round comes back in the next worksheet with who read it and when (a worksheet
 # saved over the old one keeps it, with its own provenance); empty on a new row (the readme's contributor and date
 # apply). Optional when read: a worksheet made before these columns existed still reads.
 STAMP = ("contributor", "contributed_on")
+# The effect measure a between-arm estimate names (arm difference): optional when read, as STAMP.
+OPTIONAL = (*STAMP, "measure")
 for _sheet in ("membership", "numbers", "trials", "risk_of_bias", "proposals"):
     LAYOUT[_sheet] = [*LAYOUT[_sheet], *STAMP]
 # Columns whose content means the contributor filled the row (the others are pre-filled context).
@@ -73,6 +76,7 @@ ENUMS = {
     ("membership", "status"): ("confirmed", "excluded"),
     ("numbers", "arm"): ARMS,
     ("numbers", "statistic"): (*STATISTICS, DAY_COUNT),
+    ("numbers", "measure"): ESTIMATE_MEASURES,
     ("numbers", "scale"): SCALES,
     ("numbers", "not_reported"): ("yes",),
     ("trials", "design"): DESIGNS,
@@ -218,7 +222,7 @@ def read_sheets(unit):
     for name in SHEETS:
         cols = sheet_columns(name)
         df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
-        missing = [c for c in cols if c not in df.columns and c not in STAMP]
+        missing = [c for c in cols if c not in df.columns and c not in OPTIONAL]
         if missing and name in sheets:
             raise LedgerError(f"{sheet_file(unit, name)}, sheet '{name}', row 1: missing column(s) "
                               f"{', '.join(missing)}; expected {', '.join(cols)} (regenerate the worksheet: "

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import rows
+from ...engine import conversions
+from .. import proposals, rows
 from ..rows import same_label, time_key, value_in_quote
 from ..vocabulary import DAY_COUNT, DESIGNS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
 from . import published
@@ -316,6 +317,8 @@ def _evidence(row, where, value):
         raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
                           f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
                           "arithmetic in 'derivation'")
+    if row["statistic"] == "se" and (ci := proposals.se_words_ci(row["derivation"])):
+        return _se_of_ci(row, where, value, *ci)
     got, operands = _evaluate(row["derivation"])
     if got is None:
         raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
@@ -326,6 +329,20 @@ def _evidence(row, where, value):
     if lost:
         raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
     return "derived", f"{row['derivation']} (numbers printed in the quote)"
+
+
+def _se_of_ci(row, where, value, low, high, ratio):
+    """``_evidence`` of an SE derived from a printed 95% CI (a proposal's words, ``proposals.ci_effect``): the
+    bounds printed in the quote, the value their SE (Cochrane Handbook v6.4 s6.3.1-6.3.2) to the 6 significant
+    digits the worksheet writes."""
+    se = conversions.se_from_ci(low, high, ratio)
+    if abs(se - value) > 1e-5 * abs(se):
+        raise LedgerError(f"{where('derivation')}: the SE of the 95% CI [{low:g}, {high:g}] is {se:.6g}, not the "
+                          f"value {row['value']}")
+    lost = [f"{b:g}" for b in (low, high) if not value_in_quote(b, row["quote"])]
+    if lost:
+        raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
+    return "derived", f"{row['derivation']} (bounds printed in the quote)"
 
 
 def _day_count_row(row, where, stamp, origin, out, seen):
@@ -390,8 +407,8 @@ def _number_row(row, where, specs, stamp, origin, out, places, seen):
                                _arm_id(row["arm"], spec), row["statistic"], "fulltext") if x)
     out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
                               "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
-                              "statistic": row["statistic"], "qualifier": None, "value": value,
-                              "scale": row["scale"], "source": row["source"], "locator": row["locator"],
+                              "statistic": row["statistic"], "measure": row["measure"] or None, "qualifier": None,
+                              "value": value, "scale": row["scale"], "source": row["source"], "locator": row["locator"],
                               "quote": row["quote"], "status": status, "derivation": derivation,
                               "notes": f"full text, contributed by {stamp['contributor']} on "
                                        f"{stamp['contributed_on']}", **stamp})
