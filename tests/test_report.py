@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from ketamine_ma.outputs import report, report_rows
+from ketamine_ma.outputs import report, report_format, report_rows
 from ketamine_ma.outputs.report_files import page_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,7 +167,7 @@ def test_study_rows_link_ledger_rows_to_their_canonical_records(dom):
     links = dom["ledger.html"]["links"]
     for prefix in CANONICAL[:3]:
         assert any(h.startswith(prefix) for h in links), prefix
-    assert report_rows.trial_records({"doi": "10.1213/ANE.0000000000004113", "pmid": 31166233.0,
+    assert report_format.trial_records({"doi": "10.1213/ANE.0000000000004113", "pmid": 31166233.0,
                                       "pmcid": "PMC4173366", "registry_id": "NCT02467517"}) == [
         {"label": "doi:10.1213/ANE.0000000000004113", "href": "https://doi.org/10.1213/ANE.0000000000004113"},
         {"label": "PMID 31166233", "href": "https://pubmed.ncbi.nlm.nih.gov/31166233/"},
@@ -187,13 +187,13 @@ def test_a_ledger_row_says_what_it_was_read_from_and_shows_the_trials_record_onl
     paper = {"source_kind": "abstract", "locator": "abstract"}
     follow_up = {"source_kind": "abstract", "locator": "follow-up publication of the trial, abstract (Results): "
                                                        "Nielsen et al. Eur J Pain 2019;23(3):455-460"}
-    assert [r["href"] for r in report_rows.own_records(paper, trial)] == [
+    assert [r["href"] for r in report_format.own_records(paper, trial)] == [
         "https://doi.org/10.1097/j.pain.0000000000000782"]
-    assert report_rows.own_records(follow_up, trial) == []
-    assert report_rows.own_records({"source_kind": "review", "locator": "review Table 2"}, trial) == []
+    assert report_format.own_records(follow_up, trial) == []
+    assert report_format.own_records({"source_kind": "review", "locator": "review Table 2"}, trial) == []
     run = SimpleNamespace(ledger_ids={"a", "b"}, verified={}, trial_by_id={},
-                          source_kinds={"a": report_rows.kind_words("review"),
-                                        "b": report_rows.kind_words("full_text")})
+                          source_kinds={"a": report_format.kind_words("review"),
+                                        "b": report_format.kind_words("full_text")})
     df = pd.DataFrame({"study_id": ["X 2001"], "trial_id": ["x2001"], "extract_ids": ["a;b"], "yi": [0.1],
                        "vi": [0.01], "weight": [100.0], "membership": ["confirmed"], "design": ["parallel"],
                        "timepoint": ["end of infusion"]})
