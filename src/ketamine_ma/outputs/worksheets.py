@@ -320,13 +320,13 @@ def csv_twin(df):
 
 def with_hints(numbers, trials, docs, review):
     """The numbers sheet with a last column ``hints``: per empty cell up to three passages (page, document, ~200
-    characters) of the full texts that most likely hold it (``ledger.fulltext.hints``). Nothing is filled in."""
-    from ..ledger import fulltext
+    characters) of the full texts that most likely hold it (``ledger.hints``). Nothing is filled in."""
+    from ..ledger import hints
 
     known = trials.drop_duplicates("trial_id").set_index("trial_id")
     out = numbers.copy()
-    out["hints"] = [fulltext.hint_text(fulltext.hints(r, known.loc[r["trial_id"]].to_dict() if r["trial_id"] in
-                                                      known.index else {}, docs, review), docs)
+    out["hints"] = [hints.hint_text(hints.hints(r, known.loc[r["trial_id"]].to_dict() if r["trial_id"] in
+                                                known.index else {}, docs, review), docs)
                     if not r["value"] else "" for r in numbers.to_dict("records")]
     return out
 
