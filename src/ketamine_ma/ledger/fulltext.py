@@ -132,12 +132,12 @@ class Documents:
     def find_rows(self, doc, quote):
         """Pages where ``quote`` is (a contiguous part of) one row of a forest plot or table: ``(page, table,
         row, matched passage)``."""
-        from . import layout
+        from . import row_check
 
         q = _key(normalise(quote))[0]
         hits = []
         for p in range(1, len(self.texts[doc["sha256"]].get("layout") or []) + 1):
-            got = layout.find_row(self.tables(doc["sha256"], p), q, _compare)
+            got = row_check.find_row(self.tables(doc["sha256"], p), q, _compare)
             if got:
                 text = normalise(got[1]["text"])
                 key, pos = _key(text)
@@ -151,7 +151,7 @@ class Documents:
         ``where(column)`` names the cell in a message. A quote from a forest plot or table must be one row of it,
         and a value whose ``stats[column] = (arm index, statistic)`` is given must sit in that arm's column of
         that statistic. Raises ``LedgerError``."""
-        from . import layout
+        from . import row_check
 
         doc = self.named(source)
         if doc is None:
@@ -178,9 +178,9 @@ class Documents:
         page, passage = (rows[0][0], rows[0][3]) if rows else hits[0]
         label = self.label(doc, page)
         tabs = self.tables(doc["sha256"], page)
-        if not rows and (crossed := layout.crosses_rows(tabs, passage, _compare)):
+        if not rows and (crossed := row_check.crosses_rows(tabs, passage, _compare)):
             table, named = crossed
-            held = "".join(f"; {layout.held_at(tabs, v, label)}" for v in values.values())
+            held = "".join(f"; {row_check.held_at(tabs, v, label)}" for v in values.values())
             raise LedgerError(f"{where('quote')}: the quote {quote!r} is not one row of {table['label'] or 'the table'}"
                               f" on {label} of "
                               f"{name}: it joins the words of several rows (the page's text runs column by "
@@ -191,7 +191,7 @@ class Documents:
                 raise LedgerError(f"{where(col)}: {v:g} is not printed in the passage {passage!r} of {name}, "
                                   f"{label}")
         if rows:
-            bad = layout.check_in_row(rows[0][1], rows[0][2], values, stats or {}, label)
+            bad = row_check.check_in_row(rows[0][1], rows[0][2], values, stats or {}, label)
             for col, why in bad.items():
                 raise LedgerError(f"{where(col)}: {why}, in {name}")
         return doc["file"], doc["sha256"], page

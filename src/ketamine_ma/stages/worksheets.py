@@ -13,7 +13,7 @@ def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None
     worksheet (``contributed``: its contribution log; ``exclusions``: why each included trial is not pooled;
     ``member_*``: the clean stage's reasons and missing cells of every member, counted or not); with full texts
     (``docs``), hints for every empty cell and the numbers proposed from the review's own forest plots and tables,
-    which the figures pages show beside their pictures (``pictures``: ``ledger.layout.pictures`` of the PDFs)."""
+    which the figures pages show beside their pictures (``pictures``: ``ledger.pictures.pictures`` of the PDFs)."""
     read, seen = ws.proposal_sheets(review, spec, ledger, docs) if docs is not None else (None, None)
     sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
                               exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
