@@ -185,8 +185,8 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
                                                                                    "TOTAL_2"))
     # once merged, the file's numbers are remembered: the file gone, each of them is named (issue 20)
     memory.remembered([log_as_read(log, tmp_path)], work, ["fleiss1993"]).to_csv(work / memory.MEMORY, index=False)
-    assert memory.lost_cells(work, [work / "fleiss1993.rm5"], ["fleiss1993"]).empty
-    lost = memory.lost_cells(work, [], ["fleiss1993"])
+    assert memory.lost_cells(work, memory.given_cells([work / "fleiss1993.rm5"]), ["fleiss1993"]).empty
+    lost = memory.lost_cells(work, memory.given_cells([]), ["fleiss1993"])
     assert len(lost) == 4 * len(data) and set(lost.sheet) == {"revman"}
     assert "fleiss1993.rm5, <DICH_DATA STUDY_ID=" in memory.lost_message(lost, "data/contrib")
 
@@ -409,22 +409,26 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     folder.mkdir()
     _, log = contribute(bcg, folder / "bcg")
     memory.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / memory.MEMORY, index=False)
-    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
+
+    def given():  # what the contributions in the folder give now, read once per check as a run's start does
+        return memory.given_cells(route.discover(folder))
+
+    assert memory.lost_cells(folder, given(), ["bcg"]).empty
     numbers = pd.read_csv(folder / "bcg/numbers.csv", dtype=str, keep_default_na=False)
     numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
-    lost = memory.lost_cells(folder, route.discover(folder), ["bcg"])
+    lost = memory.lost_cells(folder, given(), ["bcg"])
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
         ("aronson1948", "Vaccinated", "n", "123"), ("aronson1948", "Vaccinated", "events", "4")]
-    assert memory.lost_cells(folder, route.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    assert memory.lost_cells(folder, given(), ["zhao2018"]).empty  # not selected: not checked
     # a run of another review forgets nothing of this one
     assert len(memory.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
     msg = memory.lost_message(lost, "data/contrib")
     assert "aronson1948 tuberculosis Vaccinated events = 4 (merged from " in msg
     (folder / memory.REMOVED).write_text(msg[msg.index("sheet,review"):])
-    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
-    assert memory.revived(folder, route.discover(folder)).empty
+    assert memory.lost_cells(folder, given(), ["bcg"]).empty
+    assert memory.revived(folder, given()).empty
     numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
-    back = memory.revived(folder, route.discover(folder))
+    back = memory.revived(folder, given())
     assert back.row.tolist() == [2, 3]
     assert "row 3: numbers aronson1948 tuberculosis Vaccinated events" in memory.revived_message(back, "data/contrib")
 
