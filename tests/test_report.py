@@ -315,3 +315,43 @@ def test_vendored_datatables_is_the_pinned_npm_package():
     assert (static / "dataTables.min.js").read_bytes() == (mods / "datatables.net/js/dataTables.min.js").read_bytes()
     assert ((static / "dataTables.dataTables.min.css").read_bytes()
             == (mods / "datatables.net-dt/css/dataTables.dataTables.min.css").read_bytes())
+
+
+@pytest.mark.workflow
+def test_a_review_whose_sources_print_no_figure_shows_its_re_run_beside_none_printed(tmp_path, browser):
+    """A review before anyone entered its printed figures: the BCG trials (metafor's dat.bcg) with an empty table
+    of published figures and no `published` ids in the spec. The landing card says nothing is printed, shows the
+    re-run of the first analysis (metafor's fixed-effect RR of dat.bcg, 0.6503 [0.6007, 0.7040], as the committed
+    table prints it) and says the review's trial count was not found; the review page says no published figure is
+    linked to each analysis."""
+    import csv
+
+    import yaml
+    from test_pipeline import copy_project, smk
+
+    work = copy_project(tmp_path)
+    table = work / "data/raw/conformance/bcg_published.csv"
+    with open(table, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    metafor = next(r for r in rows if r["result_id"] == "rr_fixed")
+    table.write_text(",".join(rows[0]) + "\n", encoding="utf-8")
+    spec_file = work / "config/reviews/bcg.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    for a in spec["analyses"].values():
+        a.pop("published", None)
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    res = smk(work, "results/report/index.html", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, res.stderr[-4000:]
+    site = work / "results" / "report"
+    v = Visit(browser, (site / "index.html").as_uri())
+    card = v.page.locator("article.card").filter(has_text="BCG").first
+    text = " ".join(card.inner_text().split())
+    v.close()
+    ours = "RR {} [{}, {}]".format(*(f"{float(metafor[c]):.2f}" for c in ("estimate", "ci_low", "ci_high")))
+    assert "The sources read print no figures to reproduce." in text
+    assert "none printed" in text.lower()
+    assert f"{ours} k = {metafor['k']}" in text
+    assert "The sources read print no pooled estimate for this review, so there is nothing to compare." in text
+    assert "(the review's own trial count was not found)" in text
+    page = (site / "bcg.html").read_text(encoding="utf-8")
+    assert page.count("No published figure is linked to this analysis in the review spec.") == len(spec["analyses"])

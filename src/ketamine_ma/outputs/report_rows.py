@@ -165,7 +165,8 @@ def analysis_page(run: Run, review, key, a) -> dict:
 
 def headline(run: Run, review, spec) -> dict:
     """The review's headline figure: the first analysis (spec order) with a printed pooled estimate (a figure of
-    kind ``pooled``), the review's own text preferred over secondary sources."""
+    kind ``pooled``), the review's own text preferred over secondary sources; when its sources print none, the
+    first analysis this run pooled, re-run beside nothing printed."""
     rows = [r for r in run.rep_rows(review) if r.get("analysis") and r.get("kind") == "pooled"
             and not missing(r.get("published_estimate"))]
     order = {k: i for i, k in enumerate(spec["analyses"])}
@@ -181,10 +182,13 @@ def headline(run: Run, review, spec) -> dict:
                 "our_k": count(r.get("our_k")), "status": text(r.get("status")),
                 "why": "" if ours else short_reason(r.get("reason")), "href": f"{review}.html#{slug('a', key)}",
                 "studies_href": pooled_link(review, key, "primary")}
-    key = next(iter(spec["analyses"]))
-    return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "ours": "", "status": "",
+    key = next((k for k in spec["analyses"] if not run.pools(review, k).empty), next(iter(spec["analyses"])))
+    pool = next((r for r in records(run.pools(review, key)) if r["analysis"] == "primary"), {})
+    ours = estimate_ci(pool.get("estimate"), pool.get("ci_low"), pool.get("ci_high"))
+    return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "status": "",
+            "ours": f"{pool['measure']} {ours}" if ours else "", "our_k": count(pool.get("k")),
             "why": "The sources read print no pooled estimate for this review, so there is nothing to compare.",
-            "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "", "our_k": "",
+            "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "",
             "source_kind": "", "studies_href": pooled_link(review, key, "primary")}
 
 
@@ -322,15 +326,12 @@ def verified_share(v) -> dict | None:
 def ledger_rows(run: Run) -> list[dict]:
     out = []
     for r in records(run.extraction):
-        try:
-            order = float(r.get("value"))
-        except (TypeError, ValueError):
-            order = ""
         out.append({
             "id": slug("x", r["extract_id"]), "extract_id": r["extract_id"], "trial": text(r.get("trial_id")),
             "trial_href": f"#{slug('t', r.get('trial_id'))}" if r.get("trial_id") in run.trial_by_id else None,
             "outcome": text(r.get("outcome")), "timepoint": text(r.get("timepoint")), "arm": text(r.get("arm")),
-            "statistic": text(r.get("statistic")), "order": order,
+            # every ledger row, raw or contributed, has a number (ledger.schemas: value required): sorted by it
+            "statistic": text(r.get("statistic")), "order": float(r["value"]),
             "value": f"{text(r.get('qualifier'))}{num(r.get('value'))}",
             "scale": text(r.get("scale")), "status": text(r.get("status")), "locator": text(r.get("locator")),
             "source_kind": kind_words(r.get("source_kind")), "quote": text(r.get("quote")),
