@@ -79,9 +79,8 @@ def clean_stage(bcg):
 def worksheet(bcg, stage):
     ledger, spec, _ = bcg
     _, excl, miss, _, m_excl, m_miss = stage
-    sheets, counts = ws.build("bcg", spec, ledger, miss, ledger["published"], READING["membership"],
-                              exclusions=excl, pm_reading=READING["pm_reading"], member_exclusions=m_excl,
-                              member_missing=m_miss)
+    sheets, counts = ws.build(ws.Known("bcg", spec, ledger, miss, READING["membership"], READING["pm_reading"],
+                                       exclusions=excl, member_exclusions=m_excl, member_missing=m_miss))
     return sheets["numbers"], counts
 
 

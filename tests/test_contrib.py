@@ -17,6 +17,7 @@ from test_pipeline import ROOT
 from ketamine_ma.ledger.contrib import memory, read, route
 from ketamine_ma.ledger.tables import load_ledger
 from ketamine_ma.ledger.vocabulary import LedgerError
+from ketamine_ma.outputs import workbook
 from ketamine_ma.outputs import worksheets as ws
 from ketamine_ma.stages import completion, steps
 
@@ -29,7 +30,7 @@ def bcg(tmp_path_factory):
     work = tmp_path_factory.mktemp("contrib")
     ledger, spec = bcg_ledger.reduced_ledger(work)
     _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
-    sheets, counts = ws.build("bcg", spec, ledger, missing, ledger["published"], "confirmed")
+    sheets, counts = ws.build(ws.Known("bcg", spec, ledger, missing, "confirmed"))
     assert counts["cells_needed"] == 52 and len(sheets["numbers"]) == 52
     sheets["numbers"] = bcg_ledger.fill(sheets["numbers"])
     sheets["readme"].loc[sheets["readme"].field == "contributor", "value"] = "Test Reader"
@@ -185,8 +186,8 @@ def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
                                                                                    "TOTAL_2"))
     # once merged, the file's numbers are remembered: the file gone, each of them is named (issue 20)
     memory.remembered([log_as_read(log, tmp_path)], work, ["fleiss1993"]).to_csv(work / memory.MEMORY, index=False)
-    assert memory.lost_cells(work, [work / "fleiss1993.rm5"], ["fleiss1993"]).empty
-    lost = memory.lost_cells(work, [], ["fleiss1993"])
+    assert memory.lost_cells(work, memory.given_cells([work / "fleiss1993.rm5"]), ["fleiss1993"]).empty
+    lost = memory.lost_cells(work, memory.given_cells([]), ["fleiss1993"])
     assert len(lost) == 4 * len(data) and set(lost.sheet) == {"revman"}
     assert "fleiss1993.rm5, <DICH_DATA STUDY_ID=" in memory.lost_message(lost, "data/contrib")
 
@@ -240,7 +241,7 @@ def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers
     m = merged["membership"]
     assert m[(m.review == "bcg") & (m.trial_id == gone)].status.tolist() == ["confirmed"]
     _, _, missing = steps.clean(merged, "bcg", spec, MAIN)
-    again, counts = ws.build("bcg", spec, merged, missing, merged["published"], "confirmed")
+    again, counts = ws.build(ws.Known("bcg", spec, merged, missing, "confirmed"))
     assert set(again["numbers"].trial_id) == {gone} and len(again["numbers"]) == 4
     assert counts["cells_needed"] == 52 and counts["cells_filled"] == 48
 
@@ -323,7 +324,7 @@ def test_no_text_is_written_as_a_formula(bcg):
     n = len(FORMULA_LIKE)
     sheets["numbers"].loc[:n - 1, "quote"] = FORMULA_LIKE
     sheets["membership"].loc[:n - 1, "current_evidence"] = FORMULA_LIKE
-    wb = load_workbook(io.BytesIO(ws.to_xlsx(sheets, ["tuberculosis"])))
+    wb = load_workbook(io.BytesIO(workbook.to_xlsx(sheets, ["tuberculosis"])))
     for sheet, col in (("numbers", "quote"), ("membership", "current_evidence")):
         head = [c.value for c in wb[sheet][1]]
         cells = [wb[sheet].cell(row=i + 2, column=head.index(col) + 1) for i in range(n)]
@@ -341,7 +342,7 @@ def test_the_csv_twins_write_formula_like_text_inert_and_read_it_back_verbatim(b
     folder = tmp_path / "twins"
     folder.mkdir()
     for name, df in sheets.items():
-        ws.csv_twin(df).to_csv(folder / f"{name}.csv", index=False)
+        workbook.csv_twin(df).to_csv(folder / f"{name}.csv", index=False)
     written = pd.read_csv(folder / "membership.csv", dtype=str, keep_default_na=False).current_evidence[:n]
     # as a spreadsheet program opens the file: no cell starts with a formula character
     assert not any(t[:1] in "=+-@" for t in written)
@@ -365,9 +366,9 @@ def test_the_next_worksheet_carries_the_contributed_rows_with_their_own_provenan
     ledger, spec, filled = bcg
     t = sorted(bcg_ledger.studies().trial_id)
     first = {k: v.copy() for k, v in filled.items()}
-    first["numbers"] = bcg_ledger.fill(ws.build("bcg", spec, ledger, *_missing(ledger, spec))[0]["numbers"], t[:7])
+    first["numbers"] = bcg_ledger.fill(ws.build(_known(ledger, spec))[0]["numbers"], t[:7])
     merged, log = contribute((ledger, spec, first), tmp_path / "one")
-    again, counts = ws.build("bcg", spec, merged, *_missing(merged, spec), contributed=log_as_read(log, tmp_path))
+    again, counts = ws.build(_known(merged, spec, contributed=log_as_read(log, tmp_path)))
     assert counts["cells_contributed"] == 28 and counts["cells_filled"] == 28
     carried = again["numbers"][again["numbers"].contributor != ""]
     assert len(carried) == 28 and set(carried.contributed_on) == {"2026-12-02"}
@@ -382,9 +383,10 @@ def test_the_next_worksheet_carries_the_contributed_rows_with_their_own_provenan
     assert all(who[i] == {"Test Reader"} for i in t[:7]) and all(who[i] == {"Second Reader"} for i in t[7:10])
 
 
-def _missing(ledger, spec):
+def _known(ledger, spec, **more):
+    """What the worksheet job knows of the BCG review after the clean stage ran on ``ledger``."""
     _, _, missing = steps.clean(ledger, "bcg", spec, MAIN)
-    return missing, ledger["published"], "confirmed"
+    return ws.Known("bcg", spec, ledger, missing, "confirmed", **more)
 
 
 def test_a_reading_given_in_two_files_is_merged_once_and_two_readings_are_refused(bcg, tmp_path):
@@ -409,22 +411,26 @@ def test_a_cell_no_contribution_gives_any_more_is_named_until_its_removal_is_con
     folder.mkdir()
     _, log = contribute(bcg, folder / "bcg")
     memory.remembered([log_as_read(log, tmp_path)], folder, ["bcg"]).to_csv(folder / memory.MEMORY, index=False)
-    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
+
+    def given():  # what the contributions in the folder give now, read once per check as a run's start does
+        return memory.given_cells(route.discover(folder))
+
+    assert memory.lost_cells(folder, given(), ["bcg"]).empty
     numbers = pd.read_csv(folder / "bcg/numbers.csv", dtype=str, keep_default_na=False)
     numbers.iloc[2:].to_csv(folder / "bcg/numbers.csv", index=False)  # Aronson's vaccinated n and events deleted
-    lost = memory.lost_cells(folder, route.discover(folder), ["bcg"])
+    lost = memory.lost_cells(folder, given(), ["bcg"])
     assert list(zip(lost.trial_id, lost.arm, lost.statistic, lost.value, strict=True)) == [
         ("aronson1948", "Vaccinated", "n", "123"), ("aronson1948", "Vaccinated", "events", "4")]
-    assert memory.lost_cells(folder, route.discover(folder), ["zhao2018"]).empty  # not selected: not checked
+    assert memory.lost_cells(folder, given(), ["zhao2018"]).empty  # not selected: not checked
     # a run of another review forgets nothing of this one
     assert len(memory.remembered([log_as_read(log.iloc[0:0], tmp_path)], folder, ["zhao2018"])) == 52
     msg = memory.lost_message(lost, "data/contrib")
     assert "aronson1948 tuberculosis Vaccinated events = 4 (merged from " in msg
     (folder / memory.REMOVED).write_text(msg[msg.index("sheet,review"):])
-    assert memory.lost_cells(folder, route.discover(folder), ["bcg"]).empty
-    assert memory.revived(folder, route.discover(folder)).empty
+    assert memory.lost_cells(folder, given(), ["bcg"]).empty
+    assert memory.revived(folder, given()).empty
     numbers.to_csv(folder / "bcg/numbers.csv", index=False)  # given again: the removal lines must go
-    back = memory.revived(folder, route.discover(folder))
+    back = memory.revived(folder, given())
     assert back.row.tolist() == [2, 3]
     assert "row 3: numbers aronson1948 tuberculosis Vaccinated events" in memory.revived_message(back, "data/contrib")
 
@@ -546,8 +552,7 @@ def give_allocation(sheets, trials=None):
 def test_a_grouping_given_in_the_membership_sheet_joins_membership_and_splits_the_analysis(bcg, tmp_path):
     """metafor's dat.bcg split by allocation (random 7, alternate 2, systematic 4 trials), given per trial."""
     ledger, spec, sheets = with_allocation(bcg)
-    built, _ = ws.build("bcg", spec, ledger, steps.clean(ledger, "bcg", spec, MAIN)[2], ledger["published"],
-                        "confirmed")
+    built, _ = ws.build(ws.Known("bcg", spec, ledger, steps.clean(ledger, "bcg", spec, MAIN)[2], "confirmed"))
     assert list(built["membership"].columns[-2:]) == ["alloc_method", "alloc_method_quote"]
     merged, log = contribute((ledger, spec, sheets), tmp_path / "alloc", give_allocation)
     m = merged["membership"].set_index("trial_id")

@@ -77,7 +77,8 @@ def test_clean_writes_exactly_the_study_tables_its_job_declares(pipeline_run, tm
                log=["clean.log"],
                params={"spec": spec_of("bcg"), "review": "bcg", "outcomes": ["rr_dl", "or_dl"],
                        "variants": variants, "tables": tables,
-                       "members": {"rr_dl": "out/rr-members.csv", "or_dl": "out/or-members.csv"}})
+                       "members": {"rr_dl": "out/rr-members.csv", "or_dl": "out/or-members.csv"},
+                       "method": None})  # no config override of the pooling method (clean.smk)
     assert files_under(tmp_path) == sorted(
         ["bcg-studies.csv", "clean.log", "out/excluded.csv", "out/cells.csv", "out/main/rr_dl-table.csv",
          "out/main/or_dl-table.csv", "out/pm_alt/rr_dl-table.csv", "out/pm_alt/or_dl-table.csv",

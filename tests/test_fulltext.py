@@ -22,7 +22,7 @@ import yaml
 from openpyxl import load_workbook
 from test_pipeline import ROOT, copy_project, smk
 
-from ketamine_ma.ledger import fulltext, fulltext_index, pdf_text
+from ketamine_ma.ledger import fulltext, fulltext_index, hints, pdf_text
 from ketamine_ma.ledger.vocabulary import LedgerError
 
 DOI = "10.18637/jss.v036.i03"
@@ -322,9 +322,9 @@ def test_hints_in_a_trials_own_report_rank_outcome_arm_and_numbers_first(tmp_pat
     docs = fulltext.Documents(fulltext_index.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
     cell = {"trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine", "statistic": "events",
             "timepoint": ""}
-    got = fulltext.hints(cell, {"first_author": "Aronson", "year": 1948}, docs, "bcg")
+    got = hints.hints(cell, {"first_author": "Aronson", "year": 1948}, docs, "bcg")
     assert got and got[0][:2] == ("aronson.pdf", 1) and "4 of the 123 vaccinated" in got[0][2]
-    assert fulltext.hint_text(got[:1], docs).startswith('p. 1 of aronson.pdf: "…')
+    assert hints.hint_text(got[:1], docs).startswith('p. 1 of aronson.pdf: "…')
 
 
 # -------------------------------------------------------------------------- the pipeline, end to end

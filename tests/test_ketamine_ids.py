@@ -71,12 +71,12 @@ def test_a_contributed_row_of_a_ketamine_review_keeps_its_id_and_a_new_review_na
     (Ketamine, Control) give the ledger's arm names, as their ids always had; "BCG vaccine" gives bcg-vaccine."""
     import yaml
 
-    from ketamine_ma.ledger.contrib.read import _arm_id
+    from ketamine_ma.ledger.contrib.read import arm_id
     from ketamine_ma.ledger.vocabulary import ARMS
 
     for review in KETAMINE:
         spec = yaml.safe_load((ROOT / f"config/reviews/{review}.yaml").read_text())
-        assert [_arm_id(a, spec) for a in ARMS] == list(ARMS), review
+        assert [arm_id(a, spec) for a in ARMS] == list(ARMS), review
     bcg = {"arms": ["BCG vaccine", "no vaccine"]}
-    assert [_arm_id(a, bcg) for a in ("ketamine", "control", "ketamine_2", "baseline")] == [
+    assert [arm_id(a, bcg) for a in ("ketamine", "control", "ketamine_2", "baseline")] == [
         "bcg-vaccine", "no-vaccine", "bcg-vaccine_2", "baseline"]

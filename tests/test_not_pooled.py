@@ -91,8 +91,7 @@ def sheet(work, exclusions=True):
     """The worksheet's numbers sheet, built as the worksheet job builds it."""
     ledger, spec = ledger_and_spec(work)
     _, excl, missing = steps.clean(ledger, "bcg", spec, MAIN)
-    sheets, _ = ws.build("bcg", spec, ledger, missing, ledger["published"], "confirmed",
-                         exclusions=excl if exclusions else None)
+    sheets, _ = ws.build(ws.Known("bcg", spec, ledger, missing, "confirmed", exclusions=excl if exclusions else None))
     return sheets, aronson(excl), spec
 
 
@@ -209,5 +208,5 @@ def test_a_day_count_the_paper_does_not_give_is_marked_not_reported_and_not_aske
     assert list(merged["not_reported"].statistic) == ["time_days"]
     _, excl, missing = steps.clean(merged, "bcg", spec, MAIN)
     assert aronson(excl).startswith(f"events and n at '{LABEL}' have no day count")  # still not placed
-    again, _ = ws.build("bcg", spec, merged, missing, merged["published"], "confirmed", exclusions=excl)
+    again, _ = ws.build(ws.Known("bcg", spec, merged, missing, "confirmed", exclusions=excl))
     assert "aronson1948" not in set(again["numbers"].trial_id)

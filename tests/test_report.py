@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from ketamine_ma.outputs import report, report_rows
+from ketamine_ma.outputs import report, report_format, report_rows
 from ketamine_ma.outputs.report_files import page_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,7 +167,7 @@ def test_study_rows_link_ledger_rows_to_their_canonical_records(dom):
     links = dom["ledger.html"]["links"]
     for prefix in CANONICAL[:3]:
         assert any(h.startswith(prefix) for h in links), prefix
-    assert report_rows.trial_records({"doi": "10.1213/ANE.0000000000004113", "pmid": 31166233.0,
+    assert report_format.trial_records({"doi": "10.1213/ANE.0000000000004113", "pmid": 31166233.0,
                                       "pmcid": "PMC4173366", "registry_id": "NCT02467517"}) == [
         {"label": "doi:10.1213/ANE.0000000000004113", "href": "https://doi.org/10.1213/ANE.0000000000004113"},
         {"label": "PMID 31166233", "href": "https://pubmed.ncbi.nlm.nih.gov/31166233/"},
@@ -187,13 +187,13 @@ def test_a_ledger_row_says_what_it_was_read_from_and_shows_the_trials_record_onl
     paper = {"source_kind": "abstract", "locator": "abstract"}
     follow_up = {"source_kind": "abstract", "locator": "follow-up publication of the trial, abstract (Results): "
                                                        "Nielsen et al. Eur J Pain 2019;23(3):455-460"}
-    assert [r["href"] for r in report_rows.own_records(paper, trial)] == [
+    assert [r["href"] for r in report_format.own_records(paper, trial)] == [
         "https://doi.org/10.1097/j.pain.0000000000000782"]
-    assert report_rows.own_records(follow_up, trial) == []
-    assert report_rows.own_records({"source_kind": "review", "locator": "review Table 2"}, trial) == []
+    assert report_format.own_records(follow_up, trial) == []
+    assert report_format.own_records({"source_kind": "review", "locator": "review Table 2"}, trial) == []
     run = SimpleNamespace(ledger_ids={"a", "b"}, verified={}, trial_by_id={},
-                          source_kinds={"a": report_rows.kind_words("review"),
-                                        "b": report_rows.kind_words("full_text")})
+                          source_kinds={"a": report_format.kind_words("review"),
+                                        "b": report_format.kind_words("full_text")})
     df = pd.DataFrame({"study_id": ["X 2001"], "trial_id": ["x2001"], "extract_ids": ["a;b"], "yi": [0.1],
                        "vi": [0.01], "weight": [100.0], "membership": ["confirmed"], "design": ["parallel"],
                        "timepoint": ["end of infusion"]})
@@ -315,3 +315,43 @@ def test_vendored_datatables_is_the_pinned_npm_package():
     assert (static / "dataTables.min.js").read_bytes() == (mods / "datatables.net/js/dataTables.min.js").read_bytes()
     assert ((static / "dataTables.dataTables.min.css").read_bytes()
             == (mods / "datatables.net-dt/css/dataTables.dataTables.min.css").read_bytes())
+
+
+@pytest.mark.workflow
+def test_a_review_whose_sources_print_no_figure_shows_its_re_run_beside_none_printed(tmp_path, browser):
+    """A review before anyone entered its printed figures: the BCG trials (metafor's dat.bcg) with an empty table
+    of published figures and no `published` ids in the spec. The landing card says nothing is printed, shows the
+    re-run of the first analysis (metafor's fixed-effect RR of dat.bcg, 0.6503 [0.6007, 0.7040], as the committed
+    table prints it) and says the review's trial count was not found; the review page says no published figure is
+    linked to each analysis."""
+    import csv
+
+    import yaml
+    from test_pipeline import copy_project, smk
+
+    work = copy_project(tmp_path)
+    table = work / "data/raw/conformance/bcg_published.csv"
+    with open(table, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    metafor = next(r for r in rows if r["result_id"] == "rr_fixed")
+    table.write_text(",".join(rows[0]) + "\n", encoding="utf-8")
+    spec_file = work / "config/reviews/bcg.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    for a in spec["analyses"].values():
+        a.pop("published", None)
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    res = smk(work, "results/report/index.html", "--config", "reviews=[bcg]")
+    assert res.returncode == 0, res.stderr[-4000:]
+    site = work / "results" / "report"
+    v = Visit(browser, (site / "index.html").as_uri())
+    card = v.page.locator("article.card").filter(has_text="BCG").first
+    text = " ".join(card.inner_text().split())
+    v.close()
+    ours = "RR {} [{}, {}]".format(*(f"{float(metafor[c]):.2f}" for c in ("estimate", "ci_low", "ci_high")))
+    assert "The sources read print no figures to reproduce." in text
+    assert "none printed" in text.lower()
+    assert f"{ours} k = {metafor['k']}" in text
+    assert "The sources read print no pooled estimate for this review, so there is nothing to compare." in text
+    assert "(the review's own trial count was not found)" in text
+    page = (site / "bcg.html").read_text(encoding="utf-8")
+    assert page.count("No published figure is linked to this analysis in the review spec.") == len(spec["analyses"])

@@ -130,7 +130,7 @@ def test_worksheet_is_byte_identical_when_rebuilt(base):
     """The workbook is a pure function of its sheets: rebuilt a second later it has the same bytes as the run's."""
     import time
 
-    from ketamine_ma.outputs.worksheets import to_xlsx
+    from ketamine_ma.outputs.workbook import to_xlsx
 
     sheets = {s: pd.read_csv(base / f"results/worksheets/bcg/{s}.csv", dtype=str, keep_default_na=False)
               .map(from_csv_text) for s in ("readme", "membership", "numbers", "trials", "risk_of_bias", "published",

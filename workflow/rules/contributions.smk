@@ -15,10 +15,10 @@ def check_nothing_lost():
     from ketamine_ma.ledger.contrib import memory
     from ketamine_ma.ledger.vocabulary import LedgerError
 
-    units = route.discover(folder)
     try:
-        lost = memory.lost_cells(folder, units, LEDGER_REVIEWS)
-        back = memory.revived(folder, units)
+        given = memory.given_cells(route.discover(folder))
+        lost = memory.lost_cells(folder, given, LEDGER_REVIEWS)
+        back = memory.revived(folder, given)
     except LedgerError as e:
         stop(e)
     if len(lost):

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from . import heterogeneity as het
-from .pooling import NO_TAU2_CI, Heterogeneity, Inference, _check_model, _inference, _note, _result
+from .pooling import NO_TAU2_CI, Heterogeneity, Inference, check_model, pool_note, pool_result, weighted_inference
 from .tau2_estimators import checked
 
 
@@ -72,7 +72,7 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
     from .effects import correct_zero_cells, two_by_two
     from .effects import zero_rule as as_rule
 
-    _check_model(model)
+    check_model(model)
     rule = as_rule(zero_rule)
     yi, vi, keep = two_by_two(ai, n1i, ci, n2i, measure, rule)
     if exact_mh is None:
@@ -111,17 +111,17 @@ def mh_meta(ai, n1i, ci, n2i, measure="RR", model="fixed", zero_rule="revman", l
         note = "k = 1: single study; no heterogeneity can be estimated" if k == 1 else ""
         if np.isnan(y_mh):
             note = f"Mantel-Haenszel {measure} not estimable: a sum of its ratio is 0 (metafor rma.mh: NA)"
-        return _result("MH", model, None, "wald", k, inf, 0.0, NO_TAU2_CI, hg, weights, note)
+        return pool_result("MH", model, None, "wald", k, inf, 0.0, NO_TAU2_CI, hg, weights, note)
     yi, vi = checked(yi, vi)
     w = 1 / vi
     t2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum())) if k > 1 else 0.0
-    inf = _inference(yi, vi, t2, "wald", level, "metafor")
+    inf = weighted_inference(yi, vi, t2, "wald", level, "metafor")
     if k == 1:
         inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
     weights = np.zeros(in_q.size)
     weights[in_q] = 100 * inf.weights / inf.weights.sum()
     t2ci = het.tau2_qprofile_ci(yi, vi, level) if k > 1 else NO_TAU2_CI
-    return _result("MH", model, "DL", "wald", k, inf, t2, t2ci, hg, weights, _note(k, inf.se))
+    return pool_result("MH", model, "DL", "wald", k, inf, t2, t2ci, hg, weights, pool_note(k, inf.se))
 
 
 def _mh_weights(a, b, c, d, measure):

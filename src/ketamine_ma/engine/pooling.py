@@ -27,7 +27,7 @@ PI_METHODS = ("metafor", "hts")
 FIXED_LABEL = "FE"  # how a pooled table names a fixed-effect fit's τ² estimator (metafor's method="FE")
 
 
-def _check_model(model):
+def check_model(model):
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}")
 
@@ -35,13 +35,13 @@ def _check_model(model):
 def estimator_label(model, tau2_estimator):
     """The τ² estimator as the pooled tables print it: ``tau2_estimator`` under random effects, "FE" under a
     fixed effect (no τ² is estimated)."""
-    _check_model(model)
+    check_model(model)
     return tau2_estimator if model == "random" else FIXED_LABEL
 
 
 class Inference(NamedTuple):
     """Estimate, SE, CI, test and prediction interval of a pool, with its raw inverse-variance weights 1/(vᵢ+τ²)
-    (``_inference``; None for the Mantel–Haenszel fixed effect, which weighs by its own)."""
+    (``weighted_inference``; None for the Mantel–Haenszel fixed effect, which weighs by its own)."""
 
     estimate: float
     se: float
@@ -107,7 +107,7 @@ class PoolResult:
         return row
 
 
-def _result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_ci, heterogeneity, weights, note):
+def pool_result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_ci, heterogeneity, weights, note):
     """A ``PoolResult`` from its parts (the percent ``weights`` given apart: Mantel–Haenszel weighs by its own)."""
     scalars = {name: value for name, value in inference._asdict().items() if name != "weights"}
     return PoolResult(method=method, model=model, tau2_estimator=tau2_estimator, ci_method=ci_method, k=k,
@@ -118,7 +118,7 @@ def _result(method, model, tau2_estimator, ci_method, k, inference, tau2, tau2_c
 # --- inverse-variance pooling -----------------------------------------------------------------------------
 
 
-def _inference(yi, vi, t2, ci_method, level, pi_method) -> Inference:
+def weighted_inference(yi, vi, t2, ci_method, level, pi_method) -> Inference:
     """Estimate, SE, CI, test and prediction interval for weights 1/(vᵢ+τ²) (metafor ``rma.uni``/``predict``)."""
     if ci_method not in CI_METHODS:
         raise ValueError(f"unknown ci_method {ci_method!r}; allowed: {', '.join(CI_METHODS)}")
@@ -151,7 +151,7 @@ def _inference(yi, vi, t2, ci_method, level, pi_method) -> Inference:
     return Inference(mu, se, mu - crit * se, mu + crit * se, stat, p, mu - pcrit * pse, mu + pcrit * pse, w)
 
 
-def _note(k, se):
+def pool_note(k, se):
     """What a reader must know about a pool of k studies with this SE."""
     if k == 1:
         return "k = 1: single study; no heterogeneity can be estimated"
@@ -179,14 +179,14 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
     random-effects fit come from τ̂² (metafor) or, with ``i2_from="q"``, from Q (RevMan 5, R meta; Higgins &
     Thompson 2002): the two agree for DerSimonian–Laird only.
     """
-    _check_model(model)
+    check_model(model)
     if i2_from not in I2_FROM:
         raise ValueError(f"unknown i2_from {i2_from!r}; allowed: {', '.join(I2_FROM)}")
     yi, vi = checked(yi, vi)
     k = yi.size
     fixed = model == "fixed"
     t2 = 0.0 if fixed else tau2(yi, vi, tau2_estimator)
-    inf = _inference(yi, vi, t2, ci_method, level, pi_method)
+    inf = weighted_inference(yi, vi, t2, ci_method, level, pi_method)
     if k == 1:
         hg, t2ci = SINGLE_STUDY, NO_TAU2_CI
     else:
@@ -196,5 +196,5 @@ def inverse_variance(yi, vi, model="random", tau2_estimator="DL", ci_method="wal
         t2ci = het.tau2_qprofile_ci(yi, vi, level) if (tau2_ci and not fixed) else NO_TAU2_CI
         if fixed:
             inf = inf._replace(pi_low=float("nan"), pi_high=float("nan"))
-    return _result("IV", model, None if fixed else tau2_estimator, ci_method, k, inf, t2, t2ci, hg,
-                   100 * inf.weights / inf.weights.sum(), _note(k, inf.se))
+    return pool_result("IV", model, None if fixed else tau2_estimator, ci_method, k, inf, t2, t2ci, hg,
+                       100 * inf.weights / inf.weights.sum(), pool_note(k, inf.se))

@@ -1,4 +1,4 @@
-"""Full texts as sources: quotes proved on their page, and hints for empty cells.
+"""Full texts as sources: quotes proved on their page (the hints for a worksheet's empty cells: ``hints``).
 
 The extract stage reads each PDF once per checksum into page text (``pdf_text.read_pdf``) and indexes the folder
 (``fulltext_index.index``: which file, DOI and PMID each checksum is). A ledger or worksheet row whose ``source``
@@ -132,12 +132,12 @@ class Documents:
     def find_rows(self, doc, quote):
         """Pages where ``quote`` is (a contiguous part of) one row of a forest plot or table: ``(page, table,
         row, matched passage)``."""
-        from . import layout
+        from . import row_check
 
         q = _key(normalise(quote))[0]
         hits = []
         for p in range(1, len(self.texts[doc["sha256"]].get("layout") or []) + 1):
-            got = layout.find_row(self.tables(doc["sha256"], p), q, _compare)
+            got = row_check.find_row(self.tables(doc["sha256"], p), q, _compare)
             if got:
                 text = normalise(got[1]["text"])
                 key, pos = _key(text)
@@ -151,7 +151,7 @@ class Documents:
         ``where(column)`` names the cell in a message. A quote from a forest plot or table must be one row of it,
         and a value whose ``stats[column] = (arm index, statistic)`` is given must sit in that arm's column of
         that statistic. Raises ``LedgerError``."""
-        from . import layout
+        from . import row_check
 
         doc = self.named(source)
         if doc is None:
@@ -178,9 +178,9 @@ class Documents:
         page, passage = (rows[0][0], rows[0][3]) if rows else hits[0]
         label = self.label(doc, page)
         tabs = self.tables(doc["sha256"], page)
-        if not rows and (crossed := layout.crosses_rows(tabs, passage, _compare)):
+        if not rows and (crossed := row_check.crosses_rows(tabs, passage, _compare)):
             table, named = crossed
-            held = "".join(f"; {layout.held_at(tabs, v, label)}" for v in values.values())
+            held = "".join(f"; {row_check.held_at(tabs, v, label)}" for v in values.values())
             raise LedgerError(f"{where('quote')}: the quote {quote!r} is not one row of {table['label'] or 'the table'}"
                               f" on {label} of "
                               f"{name}: it joins the words of several rows (the page's text runs column by "
@@ -191,7 +191,7 @@ class Documents:
                 raise LedgerError(f"{where(col)}: {v:g} is not printed in the passage {passage!r} of {name}, "
                                   f"{label}")
         if rows:
-            bad = layout.check_in_row(rows[0][1], rows[0][2], values, stats or {}, label)
+            bad = row_check.check_in_row(rows[0][1], rows[0][2], values, stats or {}, label)
             for col, why in bad.items():
                 raise LedgerError(f"{where(col)}: {why}, in {name}")
         return doc["file"], doc["sha256"], page
@@ -211,85 +211,6 @@ def load(index_rows, page_files, folder):
         data = json.loads(Path(f).read_text(encoding="utf-8"))
         texts[data["sha256"]] = data
     return Documents(index_rows, texts, folder)
-
-
-# ------------------------------------------------------------------------------------------------- hints
-
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
-ARM_WORDS = {"ketamine": ("ketamine", "treated", "vaccinated", "intervention", "active"),
-             "control": ("control", "placebo", "saline", "midazolam", "comparator", "usual care")}
-STAT_WORDS = {"events": ("events", "patients", "cases", "positive"), "n": ("n =", "randomi", "patients", "total"),
-              "mean": ("mean", "±", "average"), "sd": ("sd", "±", "standard deviation"),
-              "se": ("se", "sem", "standard error"), "median": ("median",)}
-
-
-def _passage(text, start, width=200, lead=20):
-    s = max(0, start - lead)
-    return s, text[s:s + width]
-
-
-def hints(cell, trial, docs, review, limit=3):
-    """Up to ``limit`` passages ``(file, page, text)`` most likely to hold one worksheet cell.
-
-    ``cell``: the numbers-sheet row (trial_id, outcome, timepoint, arm, statistic); ``trial``: its ledger trial
-    (first_author, year, doi, pmid). Documents of the trial (manifest ``trials``, or its DOI or PMID) are searched
-    for outcome, arm and time-point words with numbers nearby; documents of the review (manifest ``reviews``) for
-    lines naming the trial by first author and year (a table row, a forest-plot line).
-    """
-    tid = cell["trial_id"]
-    own, reviews = [], []
-    for d in docs.rows:
-        trials = {t.strip() for t in re.split(r"[;,\s]+", d["trials"]) if t.strip()}
-        if tid in trials or (trial.get("doi") and doi_of(str(trial["doi"])) == d["doi"] and d["doi"]) or (
-                trial.get("pmid") and pmid_of(str(trial["pmid"]).split(".")[0]) == d["pmid"] and d["pmid"]):
-            own.append(d)
-        elif review in {r.strip() for r in re.split(r"[;,\s]+", d["reviews"])}:
-            reviews.append(d)
-    counting = cell["statistic"] in ("events", "n")
-    scored = []
-    surname = normalise(str(trial.get("first_author") or "")).split(" ")[0]
-    year = str(trial.get("year") or "").split(".")[0]
-    for d in reviews:
-        if not surname or not year:
-            break
-        pat = re.compile(rf"\b{re.escape(surname)}\b[^.\d]{{0,40}}?\b{year}\b")
-        for p, text in enumerate(docs.texts[d["sha256"]]["pages"], start=1):
-            for m in pat.finditer(text):
-                after = text[m.end():m.end() + 60]
-                nums = _NUMBER.findall(after)
-                score = 10 + sum(1 for n in nums if counting == ("." not in n))
-                scored.append((score, d["file"], p, *_passage(text, m.start())))
-    words = [w for w in re.split(r"[_\s]+", str(cell.get("outcome") or "")) if len(w) > 2]
-    words += ARM_WORDS.get(cell["arm"], ()) + STAT_WORDS.get(cell["statistic"], ())
-    words += [w for w in re.split(r"\W+", str(cell.get("timepoint") or "")) if len(w) > 2]
-    for d in own:
-        for p, text in enumerate(docs.texts[d["sha256"]]["pages"], start=1):
-            low = text.lower()
-            for s in range(0, max(1, len(text) - 100), 100):
-                window = low[s:s + 200]
-                hit = sum(1 for w in words if w.lower() in window)
-                if hit:
-                    score = hit + min(len(_NUMBER.findall(window)), 5) * 0.5
-                    scored.append((score, d["file"], p, s, text[s:s + 200]))
-    scored.sort(key=lambda h: (-h[0], h[1], h[2], h[3]))
-    out, taken = [], []
-    for _, f, p, s, text in scored:
-        if any(f == f2 and p == p2 and abs(s - s2) < 100 for f2, p2, s2 in taken):
-            continue
-        taken.append((f, p, s))
-        out.append((f, p, text))
-        if len(out) == limit:
-            break
-    return out
-
-
-def hint_text(found, docs):
-    """The ``hints`` cell: one line per passage, ``p. N of file: "…"``."""
-    out = []
-    for f, p, text in found:
-        doc = next(d for d in docs.rows if d["file"] == f)
-        out.append(f'{docs.label(doc, p)} of {f}: "…{text}…"')
-    return "\n".join(out)
 
 
 # ------------------------------------------------------------------------------------ the ledger's rows

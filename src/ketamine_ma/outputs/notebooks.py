@@ -7,7 +7,7 @@ import html
 import numbers
 import re
 
-from . import report_rows
+from . import report_format
 
 VOLATILE = ("papermill", "execution", "widgets")
 # Run before each notebook in a shared kernel: a new IPython session (empty namespace and history, execution count
@@ -89,24 +89,24 @@ STYLE = ("<style>table.km{border-collapse:collapse;width:100%;font-size:0.9em}"
 def cell(column, value) -> tuple[str, bool]:
     """One cell as the report prints it: (text, is a number). Estimates with two decimals and a true minus, p as
     the report prints p, counts as integers, published figures as printed, "—" for a gap."""
-    if report_rows.missing(value):
+    if report_format.missing(value):
         return GAP, False
     if isinstance(value, bool):
         return ("yes" if value else "no"), False
     if column in P_VALUES:
-        return report_rows.pval(value), True
+        return report_format.pval(value), True
     if column in COUNTS:
-        return report_rows.count(value), True
+        return report_format.count(value), True
     if column in I2:
-        return report_rows.num(value, 0 if not isinstance(value, str) else 2), True
+        return report_format.num(value, 0 if not isinstance(value, str) else 2), True
     if column == "tau2":
-        return report_rows.sig(value), True
+        return report_format.sig(value), True
     if isinstance(value, str):  # a published figure as printed, with a true minus
-        return (report_rows.num(value), True) if re.fullmatch(r"-?\d*\.?\d+", value.strip()) else (value, False)
+        return (report_format.num(value), True) if re.fullmatch(r"-?\d*\.?\d+", value.strip()) else (value, False)
     if isinstance(value, numbers.Integral):
-        return report_rows.count(value), True
+        return report_format.count(value), True
     if isinstance(value, numbers.Real):
-        return report_rows.num(value), True
+        return report_format.num(value), True
     return str(value), False
 
 

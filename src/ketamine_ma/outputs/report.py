@@ -5,9 +5,10 @@ reproduction, sensitivity, small-study and influence results), one page per revi
 every pooled number, the ledger (every extracted number with its quote, locator, canonical record and the mirror
 where it was read), conflicts, missing cells, the audit of the published figures and provenance.
 
-This module renders the pages; what they show (the numbers, words and links, as plain data) is prepared in
-``report_rows``. The HTML is in ``templates/`` (Jinja2, autoescaped) and the look in ``static/report.css``. Tables
-a reader sorts and filters use DataTables, vendored in ``static/`` (see VENDOR.md).
+This module renders the pages; what they show is prepared as plain data in ``report_rows`` (page by page), from
+the outputs ``report_run`` reads, in the printed forms and links of ``report_format``. The HTML is in
+``templates/`` (Jinja2, autoescaped) and the look in ``static/report.css``. Tables a reader sorts and filters use
+DataTables, vendored in ``static/`` (see VENDOR.md).
 """
 
 from __future__ import annotations
@@ -19,24 +20,20 @@ import jinja2
 
 from ..ledger.vocabulary import SOURCE_KINDS
 from .report_files import STATIC_FILES
+from .report_format import MINUS, pval, text
 from .report_rows import (
-    MINUS,
-    Run,
     analysis_page,
     conflict_rows,
-    declared,
     ledger_rows,
     membership_rows,
     published_rows,
-    pval,
-    records,
     rep_row,
     review_context,
     study_group,
     table_rows,
-    text,
     trial_rows,
 )
+from .report_run import Run, declared, records
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

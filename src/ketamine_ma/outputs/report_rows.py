@@ -1,5 +1,6 @@
-"""What the report's pages show: the numbers, words and links of every row and card, read from the pipeline's
-outputs (``Run``) and prepared as plain data (dicts and lists) for the pages (``outputs.report``).
+"""What the report's pages show, page by page: the cards, tables and sections of every page, as plain data
+(dicts and lists) for the templates (``outputs.report``), made of the outputs ``Run`` read (``report_run``) in the
+printed forms and links of ``report_format``.
 
 Every pooled number links to its study rows; every study row links each of its ledger rows (``extract_ids``); each
 ledger row links its canonical record and the page of the full text it was verified on.
@@ -9,24 +10,35 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pandas as pd
 
 from ..engine import effects as ef
 from ..ledger import plan
-from ..ledger.rows import another_publication
 from ..ledger.studies import study_id
-from ..ledger.vocabulary import OWN_REPORT, SOURCE_KINDS
 from .report_files import figures_page_name
+from .report_format import (
+    count,
+    estimate_ci,
+    kind_words,
+    ledger_link,
+    missing,
+    num,
+    own_records,
+    p_like,
+    pooled_link,
+    published_link,
+    published_text,
+    pval,
+    record,
+    short_reason,
+    sig,
+    slug,
+    text,
+    trial_records,
+)
+from .report_run import NOT_VERIFIED, Run, declared, read, records
 
-MINUS = "\u2212"
-
-PRINTED = ["published_estimate", "published_ci_low", "published_ci_high", "published_p", "published_k",
-           "published_n", "published_i2"]  # published figures are shown as printed
 STATUS_LABELS = {"reproduced": "reproduced", "partial": "partial", "not_reproducible": "not reproducible",
                  "not_computed": "not computed"}
 # Arm-level columns of a study table (metafor's names) and their headings: {0} / {1} are the spec's arm labels.
@@ -35,279 +47,6 @@ ARM_COLUMNS = {"ai": "{0} events", "n1": "{0} n", "m1": "{0} mean", "sd1": "{0} 
                "m_pre": "baseline mean", "sd_pre": "baseline SD", "m_post": "after mean", "sd_post": "after SD",
                "xi": "events", "ni": "n"}
 COUNTS = ("ai", "n1", "ci", "n2", "xi", "ni")
-
-
-def missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
-
-
-def num(x, digits=2) -> str:
-    """A number as a reader reads it: fixed decimals, a true minus sign, empty when missing."""
-    if missing(x):
-        return ""
-    if isinstance(x, str):  # as printed, unless it is a stored full-precision value (RevMan's files)
-        x = x.strip()
-        if len(x.partition(".")[2]) <= 4 or not re.fullmatch(r"-?\d+\.\d+(e-?\d+)?", x):
-            return x.replace("-", MINUS)
-        x = float(x)
-    v = float(x)
-    if v.is_integer() and digits == 0:
-        return f"{int(v)}".replace("-", MINUS)
-    return f"{v:.{digits}f}".replace("-", MINUS)
-
-
-def sig(x, n=3) -> str:
-    if missing(x):
-        return ""
-    return f"{float(x):.{n}g}".replace("-", MINUS)
-
-
-def pval(x) -> str:
-    if missing(x):
-        return ""
-    if isinstance(x, str):  # as printed, unless it is a stored full-precision value
-        if len(x.partition(".")[2]) <= 4 or not re.fullmatch(r"\d*\.\d+(e-?\d+)?", x.strip()):
-            return x.strip().replace("-", MINUS)
-        x = float(x)
-    return "<0.0001" if x < 1e-4 else f"{x:.2g}" if x < 0.01 else f"{x:.3f}".rstrip("0").rstrip(".")
-
-
-def count(x) -> str:
-    """A count or id as an integer when it is one (13599 stays 13599, not 1.36e+04)."""
-    if missing(x):
-        return ""
-    try:
-        v = float(x)
-    except ValueError:
-        return str(x)
-    return str(int(v)) if v.is_integer() else f"{v:.4g}"
-
-
-def text(x) -> str:
-    return "" if missing(x) else str(x)
-
-
-def slug(*parts) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(str(p) for p in parts)).strip("-")
-
-
-# --- canonical records --------------------------------------------------------------------------------------------
-
-REGISTRIES = [
-    (re.compile(r"^NCT\d{8}$"), "https://clinicaltrials.gov/study/{}"),
-    (re.compile(r"^ISRCTN\d+$"), "https://www.isrctn.com/{}"),
-    (re.compile(r"^DRKS\d+$"), "https://drks.de/search/en/trial/{}"),
-    (re.compile(r"^\d{4}-\d{6}-\d{2}$"), "https://www.clinicaltrialsregister.eu/ctr-search/search?query={}"),
-]
-ICTRP = "https://trialsearch.who.int/Trial2.aspx?TrialID={}"  # the WHO portal resolves every other registry's ids
-
-
-def registry_url(rid: str) -> str:
-    for pattern, url in REGISTRIES:
-        if pattern.match(rid):
-            return url.format(rid)
-    return ICTRP.format(rid)
-
-
-def trial_records(t) -> list[dict]:
-    """A trial's canonical links: DOI, PubMed, PMC, registry (whichever ``trials.csv`` has)."""
-    out = []
-    if t is None:
-        return out
-    if not missing(t.get("doi")):
-        out.append({"label": f"doi:{t['doi']}", "href": f"https://doi.org/{t['doi']}"})
-    if not missing(t.get("pmid")):
-        pmid = count(t["pmid"])
-        out.append({"label": f"PMID {pmid}", "href": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"})
-    if not missing(t.get("pmcid")):
-        out.append({"label": t["pmcid"], "href": f"https://pmc.ncbi.nlm.nih.gov/articles/{t['pmcid']}/"})
-    if not missing(t.get("registry_id")):
-        out.append({"label": t["registry_id"], "href": registry_url(t["registry_id"])})
-    return out
-
-
-def own_records(row, trial) -> list[dict]:
-    """The trial's canonical links beside a ledger row read in the trial's own report; none beside a row read in
-    another publication (a review's table, a letter, a follow-up paper), whose quote those records do not hold."""
-    if trial is None or row.get("source_kind") not in OWN_REPORT or another_publication(row.get("locator"),
-                                                                                         trial.get("year")):
-        return []
-    return trial_records(trial)
-
-
-def record(url) -> dict | None:
-    """A source URL labelled by what it is: a DOI, PubMed or PMC record, a registry entry, or a web page."""
-    if missing(url):
-        return None
-    url = str(url)
-    u = urlparse(url)
-    host, path = u.netloc.lower(), u.path
-    if host in ("doi.org", "dx.doi.org"):
-        return {"label": f"doi:{path.lstrip('/')}", "href": url, "canonical": True}
-    if host == "pubmed.ncbi.nlm.nih.gov":
-        return {"label": f"PMID {path.strip('/').split('/')[0]}", "href": url, "canonical": True}
-    m = re.search(r"(PMC\d+)(.*)", path)
-    if host in ("pmc.ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov") and m:
-        where = m.group(2).strip("/").replace("/", " ")
-        return {"label": f"{m.group(1)} {where}".strip(), "href": url, "canonical": True}
-    if host.endswith("clinicaltrials.gov"):
-        return {"label": path.rstrip("/").split("/")[-1], "href": url, "canonical": True}
-    if u.scheme in ("http", "https"):
-        return {"label": host.removeprefix("www."), "href": url, "canonical": False}
-    return {"label": url, "href": None, "canonical": False}
-
-
-# --- reading the results ------------------------------------------------------------------------------------------
-
-
-def declared(path) -> Path:
-    """A file the report job declares: missing is an error, never an empty section (a drifted path)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"report: declared input {path} does not exist")
-    return Path(path)
-
-
-def read(path, **kw) -> pd.DataFrame:
-    return pd.read_csv(declared(path), **kw)
-
-
-def read_raw(path) -> pd.DataFrame:
-    """A ledger table with every cell as written (a PMID stays 20495588, a value stays 0.54 as printed)."""
-    return read(path, dtype=str, keep_default_na=False).replace("", None)
-
-
-def records(df: pd.DataFrame) -> list[dict]:
-    return [{k: (None if missing(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
-
-
-def estimate_ci(est, low, high, digits=2) -> str:
-    if missing(est):
-        return ""
-    ci = f" [{num(low, digits)}, {num(high, digits)}]" if not missing(low) else ""
-    return f"{num(est, digits)}{ci}"
-
-
-def published_text(r) -> str:
-    est = estimate_ci(r.get("published_estimate"), r.get("published_ci_low"), r.get("published_ci_high"))
-    return f"{r.get('measure') or ''} {est}".strip() if est else ""
-
-
-def short_reason(reason) -> str:
-    """The first clause of a reproduction reason, as a sentence (the cells needed are on the missing-cells page)."""
-    first = text(reason).split("; needed:")[0]
-    return f"{first[:1].upper()}{first[1:]}." if first else ""
-
-
-NOT_VERIFIED = {"level": "none", "file": None, "page": None, "href": None}
-
-
-class Run:
-    """Everything the pages show, read once from the pipeline's outputs.
-
-    ``files`` is the report job's ``{key: path}`` mapping (``report_inputs()`` in ``workflow/rules/inputs.smk``;
-    its paths are the job's inputs): the pages read and embed only these files, never one that merely exists on
-    disk (a figure left by a run of other reviews, a table of a sensitivity analysis switched off since). A
-    section whose key is absent was not run; a path that is given must exist. ``out`` is the report's folder, the
-    base of every link.
-    """
-
-    def __init__(self, files, specs, out, worksheets=(), notebooks=(), fulltext="data/fulltext"):
-        self.specs, self.files, self.out = specs, files, out
-        self.pooled = read(files["pooled"]).drop_duplicates()
-        self.rep = read(files["reproduction"], dtype={c: str for c in PRINTED})
-        self.audit = read(files["audit"])
-        self.audit_totals = read(files["audit_totals"])
-        self.audit_percentages = read(files["audit_percentages"])
-        self.coverage = read(files["coverage"])
-        self.missing = read(files["missing"])
-        # why each included trial was not pooled, as the clean stage decided it (ledger.studies.decide)
-        exclusions = files["exclusions"]
-        self.exclusions = pd.concat([read(f) for f in exclusions]) if exclusions else pd.DataFrame()
-        self.prov = json.loads(declared(files["provenance"]).read_text())
-        self.extraction = read_raw(files["extraction"])
-        self.conflicts = read_raw(files["conflicts"])
-        self.trials = read_raw(files["trials"])
-        self.membership = read_raw(files["membership"])
-        self.published = read_raw(files["published"])
-        self.published_ids = {(r["review"], r["result_id"]) for r in records(self.published)}
-        # Linked, not read: the worksheets are inputs of the job when a rule writes them; the notebooks job runs
-        # beside the report job, and the run ends with both.
-        self.worksheets = {Path(w).stem: w for w in worksheets}
-        self.notebooks = {Path(n).stem: n for n in notebooks}
-        self.trial_by_id = {r["trial_id"]: r for r in records(self.trials)} if len(self.trials) else {}
-        self._fulltext(files, fulltext)
-        self.ledger_ids = set(self.extraction.get("extract_id", pd.Series(dtype=str)))
-        # what each ledger row was read from, in words (a review's figure and the trial's own paper told apart)
-        self.source_kinds = {r["extract_id"]: kind_words(r.get("source_kind")) for r in records(self.extraction)}
-
-    def rel(self, path) -> str:
-        """A link from a report page to ``path``."""
-        return os.path.relpath(path, self.out).replace(os.sep, "/")
-
-    def _fulltext(self, files, folder):
-        """Where each number was verified against a full text (the reviews' processed ledgers), and the numbers
-        only those ledgers hold (contributions) added to the ledger page."""
-        self.verified, self.verification = {}, {}
-        for m in (read_raw(f) for f in files["review_extraction"]):
-            new = m[~m.extract_id.isin(set(self.extraction.get("extract_id", pd.Series(dtype=str))))]
-            if len(new):
-                self.extraction = pd.concat([self.extraction, new], ignore_index=True)
-            for r in records(m):
-                page = r.get("verified_page")
-                self.verified[r["extract_id"]] = {**NOT_VERIFIED, "level": text(r.get("verification")) or "none",
-                                                  **({"file": r["verified_file"], "page": int(float(page)),
-                                                      "href": f"{self.rel(Path(folder) / str(r['verified_file']))}"
-                                                              f"#page={int(float(page))}"}
-                                                     if not missing(page) else {})}
-        if "verification" in files:  # absent when no review reads the ledger
-            self.verification = {r["review"]: r for r in records(read(files["verification"]))}
-
-    # -- per analysis
-
-    def pools(self, review, key) -> pd.DataFrame:
-        p = self.pooled
-        return p[(p.review == review) & (p.outcome == key)] if len(p) else p
-
-    def analysis(self, review, key) -> dict:
-        """The files of one analysis: ``studies`` per pool, ``figures``, ``captions``, and ``small_study`` and
-        ``influence`` when they were run."""
-        return self.files["reviews"][review]["analyses"][key]
-
-    def studies(self, review, key, variant) -> pd.DataFrame:
-        tables = self.analysis(review, key)["studies"]
-        if variant not in tables:
-            raise KeyError(f"report: {review}/{key} has {variant!r} pools in {self.files['pooled']} but the report "
-                           f"job declares no study table for them (it declares: {', '.join(tables)})")
-        return read(tables[variant])
-
-    def figure(self, path, alt, caption="") -> dict | None:
-        """A figure this run made (None: not drawn in this run)."""
-        if path is None:
-            return None
-        size = svg_size(declared(path)) if str(path).endswith(".svg") else None
-        return {"src": self.rel(path), "alt": alt, "caption": caption, "href": self.rel(path),
-                "width": size[0] if size else None, "height": size[1] if size else None}
-
-    def variants(self, review, key) -> list[str]:
-        p = self.pools(review, key)
-        names = list(dict.fromkeys(p.analysis)) if len(p) else []
-        return ["primary"] + [n for n in names if n != "primary"]
-
-    def rep_rows(self, review, key=None) -> list[dict]:
-        r = self.rep
-        if not len(r):
-            return []
-        r = r[r.review == review]
-        if key is not None:
-            r = r[r.analysis.fillna("") == key]
-        return records(r)
-
-
-# --- page data ----------------------------------------------------------------------------------------------------
-
-
-def pooled_link(review, key, variant) -> str:
-    return f"{review}-studies.html#{slug(key, variant)}"
 
 
 def pool_row(r: dict, review, key) -> dict:
@@ -322,19 +61,6 @@ def pool_row(r: dict, review, key) -> dict:
                                     if not missing(r.get(c))),
         "href": pooled_link(review, key, r["analysis"]), "has_estimate": not missing(est),
     }
-
-
-def published_link(r: dict, known) -> str | None:
-    """The ledger row of a published figure (its quote and source), when the ledger holds it."""
-    key = (r.get("review"), r.get("result_id"))
-    return f"ledger.html#{slug('p', *key)}" if key in known else None
-
-
-def p_like(p, published) -> str:
-    """Our p with at least the decimals of the published p it is compared with (0.4132 beside a printed 0.4132)."""
-    p, printed = float(p), text(published).strip()
-    places = max(3, len(printed.split(".")[1]) if "." in printed else 0)
-    return "<0.0001" if p < 1e-4 else f"{p:.{places}f}"
 
 
 def rep_row(r: dict, known=frozenset()) -> dict:
@@ -404,16 +130,6 @@ def influence(run: Run, review, key) -> dict | None:
     return {"head": head, "rows": rows}
 
 
-def svg_size(path) -> tuple[int, int] | None:
-    """An SVG's size in CSS px (matplotlib writes points), so the page reserves its space before it loads."""
-    head = Path(path).read_text(encoding="utf-8", errors="replace")[:2000]
-    m = re.search(r'<svg[^>]*?width="([\d.]+)(pt|px)?"[^>]*?height="([\d.]+)(pt|px)?"', head, re.S)
-    if not m:
-        return None
-    scale = 4 / 3 if m.group(2) == "pt" else 1
-    return round(float(m.group(1)) * scale), round(float(m.group(3)) * scale)
-
-
 def analysis_page(run: Run, review, key, a) -> dict:
     files = run.analysis(review, key)
     caps, fig = json.loads(declared(files["captions"]).read_text()), files["figures"]
@@ -449,7 +165,8 @@ def analysis_page(run: Run, review, key, a) -> dict:
 
 def headline(run: Run, review, spec) -> dict:
     """The review's headline figure: the first analysis (spec order) with a printed pooled estimate (a figure of
-    kind ``pooled``), the review's own text preferred over secondary sources."""
+    kind ``pooled``), the review's own text preferred over secondary sources; when its sources print none, the
+    first analysis this run pooled, re-run beside nothing printed."""
     rows = [r for r in run.rep_rows(review) if r.get("analysis") and r.get("kind") == "pooled"
             and not missing(r.get("published_estimate"))]
     order = {k: i for i, k in enumerate(spec["analyses"])}
@@ -465,10 +182,13 @@ def headline(run: Run, review, spec) -> dict:
                 "our_k": count(r.get("our_k")), "status": text(r.get("status")),
                 "why": "" if ours else short_reason(r.get("reason")), "href": f"{review}.html#{slug('a', key)}",
                 "studies_href": pooled_link(review, key, "primary")}
-    key = next(iter(spec["analyses"]))
-    return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "ours": "", "status": "",
+    key = next((k for k in spec["analyses"] if not run.pools(review, k).empty), next(iter(spec["analyses"])))
+    pool = next((r for r in records(run.pools(review, key)) if r["analysis"] == "primary"), {})
+    ours = estimate_ci(pool.get("estimate"), pool.get("ci_low"), pool.get("ci_high"))
+    return {"key": key, "label": spec["analyses"][key]["label"], "published": "", "status": "",
+            "ours": f"{pool['measure']} {ours}" if ours else "", "our_k": count(pool.get("k")),
             "why": "The sources read print no pooled estimate for this review, so there is nothing to compare.",
-            "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "", "our_k": "",
+            "href": f"{review}.html#{slug('a', key)}", "result_id": "", "published_k": "",
             "source_kind": "", "studies_href": pooled_link(review, key, "primary")}
 
 
@@ -521,19 +241,6 @@ def top_missing(run: Run, review, n=3) -> tuple[list[dict], int]:
                        "timepoint": text(g.timepoint.iloc[0]), "order": order.get(key, 99)})
     groups.sort(key=lambda x: (x["n"], x["order"], x["trial"]))
     return groups[:n], len(m)
-
-
-def kind_words(kind) -> str:
-    """What a ledger row was read from (its ``source_kind``), in words; empty when the row does not say."""
-    return "" if missing(kind) else SOURCE_KINDS.get(str(kind), str(kind))
-
-
-def ledger_link(eid, known, verified=None, kinds=None) -> dict:
-    """A ledger row's link; with ``verified`` (``Run.verified``), the page of the full text it was verified on; with
-    ``kinds`` (``Run.source_kinds``), what it was read from."""
-    return {"id": eid, "href": f"ledger.html#{slug('x', eid)}" if eid in known else None,
-            "verified": (verified or {}).get(eid, {}).get("href") and verified[eid],
-            "kind": (kinds or {}).get(eid, "")}
 
 
 def study_rows(run: Run, df: pd.DataFrame, arms) -> tuple[list[str], list[dict]]:
@@ -619,15 +326,12 @@ def verified_share(v) -> dict | None:
 def ledger_rows(run: Run) -> list[dict]:
     out = []
     for r in records(run.extraction):
-        try:
-            order = float(r.get("value"))
-        except (TypeError, ValueError):
-            order = ""
         out.append({
             "id": slug("x", r["extract_id"]), "extract_id": r["extract_id"], "trial": text(r.get("trial_id")),
             "trial_href": f"#{slug('t', r.get('trial_id'))}" if r.get("trial_id") in run.trial_by_id else None,
             "outcome": text(r.get("outcome")), "timepoint": text(r.get("timepoint")), "arm": text(r.get("arm")),
-            "statistic": text(r.get("statistic")), "order": order,
+            # every ledger row, raw or contributed, has a number (ledger.schemas: value required): sorted by it
+            "statistic": text(r.get("statistic")), "order": float(r["value"]),
             "value": f"{text(r.get('qualifier'))}{num(r.get('value'))}",
             "scale": text(r.get("scale")), "status": text(r.get("status")), "locator": text(r.get("locator")),
             "source_kind": kind_words(r.get("source_kind")), "quote": text(r.get("quote")),

@@ -2,35 +2,27 @@
 
 Built only from what the pipeline already knows: the cells the clean stage could not find
 (``missing_cells.csv``, and ``member_missing_cells.csv`` for the candidates), the review's membership, its spec's
-time-point rules and its published k and N. The layout and the drop-down values are those ``ledger.contrib.read``
-reads back (``LAYOUT``, ``ENUMS``).
+time-point rules and its published k and N (``Known``). The layout and the drop-down values are those
+``ledger.contrib.read`` reads back (``LAYOUT``, ``ENUMS``); the files a reader opens are written by ``workbook``.
 """
 
 from __future__ import annotations
 
-import io as _io
 import re
-import zipfile
-from datetime import datetime
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ..ledger.contrib.read import (
-    ENUMS,
-    FAILS,
-    FILLED,
-    FORMULA_START,
     LAYOUT,
     SHEETS,
-    STAMP,
     arm_names,
     cell_key,
-    csv_text,
-    extra_columns,
     grouping_columns,
     sheet_columns,
 )
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
+from .carried import carry
 from .report_files import figures_page_name
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
@@ -38,11 +30,6 @@ ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", 
 STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
 BLANK_TRIAL_ROWS = 10
 BLANK_PUBLISHED_ROWS = 10
-# Room to type in the columns a reader fills (they start empty).
-MIN_WIDTH = {"quote": 50, "current_evidence": 40, "source": 30, "locator": 18, "derivation": 14, "timepoint": 18,
-             "citation": 30, "criteria": 30, **{c: 30 for c in ("d1_randomisation_support", "d2_deviations_support",
-                                                                 "d3_missing_data_support", "d4_measurement_support",
-                                                                 "d5_reporting_support", "overall_support")}}
 
 README = [
     ("how to fill", "This is the review's data-collection form. Read the trial reports (full texts, tables, "
@@ -133,28 +120,81 @@ def cell_counts(review, spec, members, missing, not_reported):
             "cells_not_reported": len({c for c in miss if (c[0], c[2], c[3]) in nr})}
 
 
-def build(review, spec, ledger, missing, published, policy, contributed=None, exclusions=None, pm_reading="sd",
-          member_exclusions=None, member_missing=None, read=None):
-    """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review.
+@dataclass(frozen=True, eq=False)
+class Known:
+    """What the pipeline knows of one ledger review, all its worksheet is built from: its ``spec``, its merged
+    ``ledger`` tables (its printed figures in ``ledger["published"]``), the clean stage's ``missing`` cells of the
+    counted members, the membership ``policy`` and how an unlabelled '±' is read (``pm_reading``).
 
     ``contributed``: the review's contribution log (``contrib.validate.LOG_COLUMNS``, text); the rows contributed so
     far come back filled, with who contributed them and when. ``exclusions``: the clean stage's reasons why each
     included trial is not pooled (``why`` prints them). ``member_exclusions``, ``member_missing``: the clean
     stage's reasons and missing cells of every confirmed or candidate member (``ledger.studies.member_rows``): the
-    sheet asks for those of the members not counted too (none without them). ``read``: the figures and proposals
-    sheets of ``proposal_sheets`` (empty without them); a proposal accepted before comes back accepted."""
+    sheet asks for those of the members not counted too (none without them).
+    """
+
+    review: str
+    spec: dict
+    ledger: dict
+    missing: pd.DataFrame
+    policy: str
+    pm_reading: str = "sd"
+    contributed: pd.DataFrame | None = None
+    exclusions: pd.DataFrame | None = None
+    member_exclusions: pd.DataFrame | None = None
+    member_missing: pd.DataFrame | None = None
+
+
+def build(known, read=None):
+    """The worksheet's sheets (``{sheet: DataFrame of text}``) and the cell counts of one ledger review (``known``).
+    ``read``: the figures and proposals sheets of ``proposal_sheets`` (empty without them); a proposal accepted
+    before comes back accepted."""
+    review, spec, ledger = known.review, known.spec, known.ledger
     trials = ledger["trials"].drop_duplicates("trial_id").set_index("trial_id")
-    x = ledger["extraction"]
     mem = ledger["membership"]
     mem = mem[mem.review == review].sort_values("trial_id")
     nr = ledger.get("not_reported", pd.DataFrame(columns=["trial_id", "outcome", "arm", "statistic"]))
+    criteria = spec.get("criteria") or (f"not recorded in config/reviews/{review}.yaml; see the review's methods")
+    grouped = grouping_columns(spec.get("groupings", {}))  # the review's own groupings, given per trial
+    membership = [{"review": review, "trial_id": r["trial_id"], "citation": _citation(trials, r["trial_id"]),
+                   "link": _trial_link(trials, r["trial_id"]), "criteria": criteria, "current_status": r["status"],
+                   "current_evidence": r["quote"], **{c: r.get(c) for c in grouped}} for _, r in mem.iterrows()]
+    numbers = _numbers(known, trials, nr) + _ambiguous(known, trials, set(mem.trial_id))
+    rob_done = set(ledger.get("risk_of_bias", pd.DataFrame(columns=["trial_id"])).trial_id)
+    rob = [{"review": review, "trial_id": t, "study": _study(trials, t), "source": _trial_link(trials, t)}
+           for t in mem.trial_id if t not in rob_done]
+    sheets = {
+        "readme": pd.DataFrame(_readme(review, spec, ledger["published"]), columns=LAYOUT["readme"]),
+        "membership": pd.DataFrame(membership),
+        "numbers": pd.DataFrame(numbers),
+        "trials": pd.DataFrame([{"review": review}] * BLANK_TRIAL_ROWS),
+        "risk_of_bias": pd.DataFrame(rob),
+        "figures": pd.DataFrame(),
+        "proposals": pd.DataFrame(),
+        **(read or {}),
+    }
+    sheets = {k: v.reindex(columns=LAYOUT[k] + (grouped if k == "membership" else [])).astype(object).fillna("")
+              .astype(str) for k, v in sheets.items()}
+    sheets["published"] = published_sheet(review, ledger["published"])
+    sheets["numbers"]["arm"] = sheets["numbers"].arm.map(arm_names(spec)).fillna("")  # the arms in the review's words
+    counted = set(members(ledger["membership"], review, known.policy).trial_id)
+    log = _log(known.contributed)
+    counts = {**cell_counts(review, spec, counted, known.missing, nr),
+              "cells_contributed": _contributed(log, spec, counted)}
+    return carry(sheets, log[log.review == review]), counts
 
-    def study(tid):
-        return study_id(trials.loc[tid]) if tid in trials.index else tid
 
-    def link(tid):
-        return _link(trials.loc[tid].to_dict()) if tid in trials.index else ""
+def _study(trials, tid):
+    return study_id(trials.loc[tid]) if tid in trials.index else tid
 
+
+def _trial_link(trials, tid):
+    return _link(trials.loc[tid].to_dict()) if tid in trials.index else ""
+
+
+def _readme(review, spec, published):
+    """The readme sheet's rows: the review, who reads and when (to fill), how to fill each sheet, the published
+    scope and per analysis its label, measure, outcomes, time-point rule and published k."""
     pub = published[(published.review == review)]
     scope = pub[pub.measure.isna() & pub.k.notna()]
     readme = [("review", review), ("citation", " ".join(str(spec["citation"]).split())), ("contributor", ""),
@@ -168,17 +208,20 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
         readme.append((f"analysis {key}", f"{a['label']}; {a['measure']}; outcome(s) {', '.join(a['outcomes'])}; "
                        f"time point: {rule_words(a)}"
                        + (f"; published k = {int(ks.max())}" if len(ks) else "")))
-    criteria = spec.get("criteria") or (f"not recorded in config/reviews/{review}.yaml; see the review's methods")
-    grouped = grouping_columns(spec.get("groupings", {}))  # the review's own groupings, given per trial
-    membership = [{"review": review, "trial_id": r["trial_id"], "citation": _citation(trials, r["trial_id"]),
-                   "link": link(r["trial_id"]), "criteria": criteria, "current_status": r["status"],
-                   "current_evidence": r["quote"], **{c: r.get(c) for c in grouped}} for _, r in mem.iterrows()]
+    return readme
 
+
+def _numbers(known, trials, nr):
+    """The numbers sheet's rows of the cells the clean stage could not find (the counted members' and the
+    candidates'), one per cell across the analyses sharing outcome and time rule, less those a reader marked
+    not reported (``nr``); sorted as a reader works, trial by trial, one time point at a time."""
+    review, spec, x = known.review, known.spec, known.ledger["extraction"]
     rows = {}
-    candidates, candidate_reasons = _candidate_cells(member_exclusions, member_missing)
+    candidates, candidate_reasons = _candidate_cells(known.member_exclusions, known.member_missing)
+    exclusions = known.exclusions
     reasons = pd.concat([exclusions if exclusions is not None else candidate_reasons.iloc[0:0], candidate_reasons])
     why = {(t, k): w for t, k, w in zip(reasons.trial_id, reasons.analysis, reasons.reason, strict=True)}
-    for r in pd.concat([missing, candidates], ignore_index=True).itertuples():
+    for r in pd.concat([known.missing, candidates], ignore_index=True).itertuples():
         a = spec["analyses"][r.analysis]
         g = _group_key(a)
         day_count = r.statistic == DAY_COUNT
@@ -191,8 +234,8 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
             continue
         at = x[(x.trial_id == r.trial_id) & x.outcome.isin(a["outcomes"])]
         here = at[at.timepoint.astype(str) == str(r.timepoint)]
-        rows[k] = {"review": review, "analyses": r.analysis, "trial_id": r.trial_id, "study": study(r.trial_id),
-                   "timepoint_rule": g[1],
+        rows[k] = {"review": review, "analyses": r.analysis, "trial_id": r.trial_id,
+                   "study": _study(trials, r.trial_id), "timepoint_rule": g[1],
                    "why": ("candidate trial (confirm it in the membership sheet); " if r.trial_id in set(
                        candidates.trial_id) else "") + why.get((r.trial_id, r.analysis), "")
                    + (f". Give in 'value' the days after the end of treatment at which '{r.timepoint}' was "
@@ -203,32 +246,10 @@ def build(review, spec, ledger, missing, published, policy, contributed=None, ex
                    "timepoint": r.timepoint if len(here) else "",
                    "time_days": _text(here.time_days.iloc[0]) if len(here) else "",
                    "arm": "" if day_count else r.arm, "statistic": r.statistic,
-                   "scale": "" if day_count else _scale(a, r.statistic, at), "source": link(r.trial_id)}
+                   "scale": "" if day_count else _scale(a, r.statistic, at), "source": _trial_link(trials, r.trial_id)}
     # a reader works trial by trial, one time point at a time: arms and statistics together
-    numbers = sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], d["analyses"], d["timepoint_rule"],
-                                                   ARM_ORDER.get(d["arm"], 9), STAT_ORDER.get(d["statistic"], 9)))
-    numbers += _ambiguous(review, spec, x, set(mem.trial_id), study, link, pm_reading)
-    rob_done = set(ledger.get("risk_of_bias", pd.DataFrame(columns=["trial_id"])).trial_id)
-    rob = [{"review": review, "trial_id": t, "study": study(t), "source": link(t)} for t in mem.trial_id
-           if t not in rob_done]
-    sheets = {
-        "readme": pd.DataFrame(readme, columns=LAYOUT["readme"]),
-        "membership": pd.DataFrame(membership),
-        "numbers": pd.DataFrame(numbers),
-        "trials": pd.DataFrame([{"review": review}] * BLANK_TRIAL_ROWS),
-        "risk_of_bias": pd.DataFrame(rob),
-        "figures": pd.DataFrame(),
-        "proposals": pd.DataFrame(),
-        **(read or {}),
-    }
-    sheets = {k: v.reindex(columns=LAYOUT[k] + (grouped if k == "membership" else [])).astype(object).fillna("")
-              .astype(str) for k, v in sheets.items()}
-    sheets["published"] = published_sheet(review, published)
-    sheets["numbers"]["arm"] = sheets["numbers"].arm.map(arm_names(spec)).fillna("")  # the arms in the review's words
-    counted = set(members(ledger["membership"], review, policy).trial_id)
-    log = _log(contributed)
-    counts = {**cell_counts(review, spec, counted, missing, nr), "cells_contributed": _contributed(log, spec, counted)}
-    return carry(sheets, log[log.review == review]), counts
+    return sorted(rows.values(), key=lambda d: (d["trial_id"], d["outcome"], d["analyses"], d["timepoint_rule"],
+                                                ARM_ORDER.get(d["arm"], 9), STAT_ORDER.get(d["statistic"], 9)))
 
 
 def published_sheet(review, published):
@@ -256,77 +277,15 @@ def _contributed(log, spec, members):
     return len({cell_key("numbers", r) for _, r in given.iterrows()})
 
 
-def carry(sheets, log):
-    """The worksheet with the rows contributed so far (``log``: rows of the contribution log, text) back in
-    their sheets, filled as they were given and marked by their contributor and date: a worksheet saved over the
-    old one keeps them. Each cell once (the log lists a reading given in two files twice)."""
-    log = log[log.sheet.isin(("membership", "numbers", "trials", "risk_of_bias"))]
-    log = log.assign(_key=[cell_key(r["sheet"], r) for _, r in log.iterrows()]).drop_duplicates("_key")
-    out, log = accept_again(dict(sheets), log)
-    for name, rows in log.groupby("sheet", sort=False):
-        rows = rows.reindex(columns=LAYOUT[name])
-        if name == "numbers":
-            rows["why"] = [f"already in the ledger: contributed by {w} on {d}; keep this row"
-                           for w, d in zip(rows.contributor, rows.contributed_on, strict=True)]
-        df = out[name]
-        if name == "membership":
-            known = dict(zip(df.trial_id, df.index, strict=True))
-            df = df.copy()
-            for _, r in rows[rows.trial_id.isin(known)].iterrows():
-                cols = ["status", "source", "locator", "quote", *STAMP]  # what the reader gave
-                df.loc[known[r.trial_id], cols] = r[cols].tolist()
-            rows = rows[~rows.trial_id.isin(known)]
-        elif name == "numbers":
-            keys = {cell_key(name, r) for _, r in rows.iterrows()}
-            df = df[[cell_key(name, r) not in keys for _, r in df.iterrows()]]
-        elif name == "trials":
-            df, rows = rows, df  # added trials above the blank rows
-        out[name] = pd.concat([df, rows], ignore_index=True).astype(object).fillna("").astype(str)
-    return out
-
-
-def accept_again(sheets, log):
-    """The sheets with the proposals the ``log`` says a reader accepted (source_kind review) accepted again, as
-    they were given (value, outcome, scale, who and when): the figure in its one cell when every row of it that
-    does not fail its self-check was accepted, else row by row; and the log rows left for the other sheets. A
-    number read from a figure the PDFs no longer show stays in the log (it comes back in the numbers sheet)."""
-    props, figs = sheets["proposals"].copy(), sheets["figures"].copy()
-    kind = log["source_kind"] if "source_kind" in log else pd.Series("", index=log.index)
-    key = ["review", "source", "locator", "trial_id", "arm", "statistic"]
-    mine = log[kind == "review"]
-    if not len(props) or not len(mine):
-        return sheets, log
-    at = {tuple(r[key]): i for i, r in props.iterrows()}
-    hit = [at.get(tuple(r[key])) for _, r in mine.iterrows()]
-    cols = ["outcome", "measure", "scale", "value", *STAMP]
-    for i, (_, r) in zip(hit, mine.iterrows(), strict=True):
-        if i is not None:
-            props.loc[i, [*cols, "accept"]] = [*r[cols].tolist(), "yes"]
-    for j, f in figs.iterrows():
-        rows = props[(props.source == f.source) & (props.figure == f.figure)]
-        whole = rows[rows.self_check != FAILS]
-        if len(whole) and (whole.accept == "yes").all():  # accepted in the figure's one cell, as a reader would
-            figs.loc[j, "accept"] = "yes"
-            props.loc[whole.index, "accept"] = ""
-    left = log.drop(index=[i for i, h in zip(mine.index, hit, strict=True) if h is not None])
-    return {**sheets, "proposals": props, "figures": figs}, left
-
-
-def csv_twin(df):
-    """A sheet as its CSV twin holds it: text that a spreadsheet program would read as a formula made inert
-    (``ledger.contrib.read.csv_text``; the contribution reader undoes it)."""
-    return df.map(csv_text)
-
-
 def with_hints(numbers, trials, docs, review):
     """The numbers sheet with a last column ``hints``: per empty cell up to three passages (page, document, ~200
-    characters) of the full texts that most likely hold it (``ledger.fulltext.hints``). Nothing is filled in."""
-    from ..ledger import fulltext
+    characters) of the full texts that most likely hold it (``ledger.hints``). Nothing is filled in."""
+    from ..ledger import hints
 
     known = trials.drop_duplicates("trial_id").set_index("trial_id")
     out = numbers.copy()
-    out["hints"] = [fulltext.hint_text(fulltext.hints(r, known.loc[r["trial_id"]].to_dict() if r["trial_id"] in
-                                                      known.index else {}, docs, review), docs)
+    out["hints"] = [hints.hint_text(hints.hints(r, known.loc[r["trial_id"]].to_dict() if r["trial_id"] in
+                                                known.index else {}, docs, review), docs)
                     if not r["value"] else "" for r in numbers.to_dict("records")]
     return out
 
@@ -469,8 +428,9 @@ def _scale(a, statistic, rows):
     return known.iloc[0] if len(known) else ""
 
 
-def _ambiguous(review, spec, x, members, study, link, pm_reading):
+def _ambiguous(known, trials, members):
     """Cells that would replace an unlabelled '±' (read as SD or SE by config) with what the paper means."""
+    review, spec, x = known.review, known.spec, known.ledger["extraction"]
     outcomes = {o: key for key, a in spec["analyses"].items() for o in a["outcomes"]}
     out = []
     pm = x[(x.statistic == "pm") & x.trial_id.isin(members) & x.outcome.isin(outcomes)]
@@ -480,12 +440,13 @@ def _ambiguous(review, spec, x, members, study, link, pm_reading):
         if len(same):
             continue
         keys = [k for k, a in spec["analyses"].items() if r.outcome in a["outcomes"]]
-        out.append({"review": review, "analyses": "; ".join(keys), "trial_id": r.trial_id, "study": study(r.trial_id),
-                    "timepoint_rule": rule_words(spec["analyses"][keys[0]]),
-                    "why": f"{pm_words(pm_reading)}: give the \u00b1 {r.value:g} of ledger row {r.extract_id} as sd "
-                           "or se, as the paper's methods or table legend say",
+        out.append({"review": review, "analyses": "; ".join(keys), "trial_id": r.trial_id,
+                    "study": _study(trials, r.trial_id), "timepoint_rule": rule_words(spec["analyses"][keys[0]]),
+                    "why": f"{pm_words(known.pm_reading)}: give the \u00b1 {r.value:g} of ledger row {r.extract_id} "
+                           "as sd or se, as the paper's methods or table legend say",
                     "outcome": r.outcome, "timepoint": _text(r.timepoint), "time_days": _text(r.time_days),
-                    "arm": r.arm, "statistic": "sd", "scale": _text(r.scale), "source": link(r.trial_id)})
+                    "arm": r.arm, "statistic": "sd", "scale": _text(r.scale),
+                    "source": _trial_link(trials, r.trial_id)})
     return out
 
 
@@ -506,111 +467,3 @@ def build_conformance(review, spec, studies):
                 for c in required_cells(a["measure"])})
     return sheets, {"review": review, "cells_needed": need, "cells_filled": need, "cells_not_reported": 0,
                     "cells_contributed": 0}
-
-
-# ------------------------------------------------------------------------------------------------- writing
-
-FIXED_TIME = datetime(2000, 1, 1)  # a fixed timestamp inside the file: two runs give byte-identical workbooks
-
-
-def to_xlsx(sheets, outcomes, spec=None):
-    """The workbook as bytes: one sheet per worksheet table, drop-downs for every enumeration (lists on a hidden
-    sheet; from the review's ``spec``: its arms by its labels, its own groupings on the membership sheet), the
-    header frozen, the columns to fill shaded, readable column widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    spec = spec or {}
-    lists = {**ENUMS, ("numbers", "outcome"): tuple(outcomes), ("numbers", "arm"): tuple(arm_names(spec).values()),
-             **{("membership", g): tuple(v["values"]) for g, v in spec.get("groupings", {}).items()}}
-    hidden = wb.create_sheet("lists")
-    ranges = {}
-    for j, (key, values) in enumerate(sorted(lists.items()), start=1):
-        col = get_column_letter(j)
-        hidden.cell(row=1, column=j, value=f"{key[0]}.{key[1]}")
-        for i, v in enumerate(values, start=2):
-            hidden.cell(row=i, column=j, value=v)
-        ranges[key] = f"lists!${col}$2:${col}${len(values) + 1}"
-    hidden.sheet_state = "hidden"
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    done = PatternFill("solid", fgColor="E2EFDA")
-    for name in SHEETS:
-        df = sheets[name]
-        ws = wb.create_sheet(name, index=SHEETS.index(name))
-        ws.append(list(df.columns))
-        for row in df.itertuples(index=False):
-            ws.append([v if v != "" else None for v in row])
-        for cells in ws.iter_rows(min_row=2):
-            for cell in cells:
-                _as_text(cell)
-        editable = set(FILLED.get(name, [])) | set(extra_columns(name, df.columns)) | (
-            {"value"} if name == "readme" else set())
-        if name == "published":
-            editable = set(df.columns) - {"review", *STAMP}
-        if name == "numbers":
-            editable |= {"outcome", "timepoint", "time_days", "arm", "statistic", "measure", "scale", "source"}
-        if name == "proposals":  # a reader may correct what was read (then it is their reading)
-            editable |= {"outcome", "measure", "scale", "value"}
-        last = max(len(df) + 1, 200)
-        for j, col in enumerate(df.columns, start=1):
-            letter = get_column_letter(j)
-            head = ws.cell(row=1, column=j)
-            head.font = Font(bold=True)
-            if col in editable:
-                head.fill = fill
-                for i in range(2, len(df) + 2):
-                    ws.cell(row=i, column=j).fill = fill
-            if col == STAMP[0]:  # a row contributed in an earlier round: green, already in the ledger
-                for i in (i for i, v in enumerate(df[col], start=2) if v):
-                    for cell in ws[i]:
-                        cell.fill = done
-            width = max([len(col), MIN_WIDTH.get(col, 8)] + [len(v) for v in df[col]])
-            ws.column_dimensions[letter].width = min(width, 60) + 2
-            if (name, col) in ranges:
-                dv = DataValidation(type="list", formula1=f"={ranges[(name, col)]}", allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Not allowed",
-                                    error=f"{col}: choose a value from the list")
-                dv.add(f"{letter}2:{letter}{last}")
-                ws.add_data_validation(dv)
-        ws.freeze_panes = "A2"
-        if name == "readme":
-            for cell in ws["B"]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.column_dimensions["B"].width = 110
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "ketamine_ma"
-    buf = _io.BytesIO()
-    wb.save(buf)
-    return _deterministic_zip(buf.getvalue())
-
-
-def _as_text(cell):
-    """Text stays text: openpyxl stores a string that starts with '=' as a formula (and '#N/A' as an error), and a
-    spreadsheet program re-reads one that starts with '=', '+', '-' or '@' as a formula once it is edited; the
-    quote prefix keeps it text."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-        if cell.value[:1] in FORMULA_START:
-            cell.quotePrefix = True
-
-
-def _deterministic_zip(data):
-    """Rewrite the .xlsx container with fixed timestamps: zip stores the time each entry was written, and
-    openpyxl stamps the save time into docProps/core.xml whatever the workbook's properties say."""
-    src = zipfile.ZipFile(_io.BytesIO(data))
-    out = _io.BytesIO()
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", body)
-            dst.writestr(fixed, body)
-    return out.getvalue()

@@ -7,19 +7,16 @@ import pandas as pd
 from ..outputs import worksheets as ws
 
 
-def worksheet(review, spec, ledger, missing, policy, contributed=None, docs=None, exclusions=None, pm_reading="sd",
-              member_exclusions=None, member_missing=None, pictures=None):
+def worksheet(known, docs=None, pictures=None):
     """Sheets, cell counts and what was read from the PDFs (``outputs.worksheets.figures_read``) of one review's
-    worksheet (``contributed``: its contribution log; ``exclusions``: why each included trial is not pooled;
-    ``member_*``: the clean stage's reasons and missing cells of every member, counted or not); with full texts
-    (``docs``), hints for every empty cell and the numbers proposed from the review's own forest plots and tables,
-    which the figures pages show beside their pictures (``pictures``: ``ledger.layout.pictures`` of the PDFs)."""
-    read, seen = ws.proposal_sheets(review, spec, ledger, docs) if docs is not None else (None, None)
-    sheets, counts = ws.build(review, spec, ledger, missing, ledger["published"], policy, contributed=contributed,
-                              exclusions=exclusions, pm_reading=pm_reading, member_exclusions=member_exclusions,
-                              member_missing=member_missing, read=read)
+    worksheet (``known``: ``outputs.worksheets.Known``); with full texts (``docs``), hints for every empty cell and
+    the numbers proposed from the review's own forest plots and tables, which the figures pages show beside their
+    pictures (``pictures``: ``ledger.pictures.pictures`` of the PDFs)."""
+    review = known.review
+    read, seen = ws.proposal_sheets(review, known.spec, known.ledger, docs) if docs is not None else (None, None)
+    sheets, counts = ws.build(known, read=read)
     if docs is not None:
-        sheets["numbers"] = ws.with_hints(sheets["numbers"], ledger["trials"], docs, review)
+        sheets["numbers"] = ws.with_hints(sheets["numbers"], known.ledger["trials"], docs, review)
         return sheets, counts, ws.figures_read(review, seen, pictures or {})
     return sheets, counts, ws.figures_read(review, {"documents": [], "figures": []}, {})
 

@@ -44,9 +44,10 @@ def remembered(logs, folder, reviews):
     return both.sort_values(["review", "sheet", "trial_id", "origin"], kind="stable").reset_index(drop=True)
 
 
-def _given(units):
+def given_cells(units):
     """The cells the contributions in ``units`` give now (``cell_key``s), read as the contribute job reads them
-    (``given_rows``): an accepted proposal is the number it becomes, whichever sheet or cell accepted it."""
+    (``given_rows``): an accepted proposal is the number it becomes, whichever sheet or cell accepted it. Read
+    once per start and passed to ``lost_cells`` and ``revived``."""
     rm5 = [Path(u) for u in units if Path(u).suffix.lower() == ".rm5"]
     given = {cell_key(sheet, row) for u in units if Path(u) not in rm5
              for _, sheet, row in given_rows(read_sheets(u))}
@@ -58,24 +59,23 @@ def _removed(folder):
     return _read_list(path, KEY_COLUMNS) if path.exists() else pd.DataFrame(columns=KEY_COLUMNS)
 
 
-def lost_cells(folder, units, reviews):
-    """The rows of ``merged.csv`` for ``reviews`` that no contribution in ``units`` gives any more and
-    ``removed.csv`` does not list; an empty table when none."""
+def lost_cells(folder, given, reviews):
+    """The rows of ``merged.csv`` for ``reviews`` whose cell the contributions no longer give (``given``:
+    ``given_cells``) and ``removed.csv`` does not list; an empty table when none."""
     folder = Path(folder)
     if not (folder / MEMORY).exists():
         return pd.DataFrame(columns=MEMORY_COLUMNS)
     memory = _read_list(folder / MEMORY, MEMORY_COLUMNS)
     memory = memory[memory.review.isin(reviews)]
-    given = _given(units) | {cell_key(r["sheet"], r) for _, r in _removed(folder).iterrows()}
+    given = given | {cell_key(r["sheet"], r) for _, r in _removed(folder).iterrows()}
     gone = [cell_key(r["sheet"], r) not in given for _, r in memory.iterrows()]
     return memory[gone].drop_duplicates([c for c in KEY_COLUMNS if c != "review"])
 
 
-def revived(folder, units):
-    """Lines of ``removed.csv`` (with their row numbers) whose cell a contribution gives again: left there, such a
-    line would let a later loss of the cell pass unnoticed."""
+def revived(folder, given):
+    """Lines of ``removed.csv`` (with their row numbers) whose cell a contribution gives again (``given``:
+    ``given_cells``): left there, such a line would let a later loss of the cell pass unnoticed."""
     removed = _removed(folder)
-    given = _given(units)
     hit = [cell_key(r["sheet"], r) in given for _, r in removed.iterrows()]
     return removed.assign(row=range(2, len(removed) + 2))[hit]
 

@@ -233,7 +233,7 @@ def read_sheets(unit):
 
 def extra_columns(name, columns):
     """The columns of a sheet beyond its layout that the reader keeps: on the membership sheet, a review's
-    groupings and their quotes (checked against the review's spec: ``ledger.contrib.validate``)."""
+    groupings and their quotes (checked against the review's spec: ``ledger.contrib.sheet_rows.groupings``)."""
     return [c for c in columns if name == "membership" and c and c not in (*LAYOUT[name], "_row")]
 
 
@@ -246,16 +246,16 @@ def arm_names(spec):
     return {a: names.get(a, a) for a in ARMS}
 
 
-def _slug(text):
+def slug(text):
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
-def _arm_id(arm, spec):
+def arm_id(arm, spec):
     """An arm as the review names it, in the ids of the rows it contributes: the experimental and control arms
     (the ledger's first two ARMS) by the spec's arm labels, a second such arm with its number; the others
     (baseline, total, difference) by their ledger name. A review labelled Ketamine/Control keeps its ids."""
     base, _, n = arm.partition("_")
-    names = dict(zip(ARMS[:2], map(_slug, spec.get("arms", ARMS[:2])), strict=True))
+    names = dict(zip(ARMS[:2], map(slug, spec.get("arms", ARMS[:2])), strict=True))
     return names.get(base, base) + (f"_{n}" if n else "")
 
 

@@ -10,7 +10,7 @@ import re
 from ...engine.rm5 import Rm5Error, read_rm5
 from ..rows import time_key
 from ..vocabulary import LedgerError
-from .read import _arm_id, _slug
+from .read import arm_id, slug
 
 RM5_CELLS = {"DICH_DATA": (("ketamine", "events", "EVENTS_1"), ("ketamine", "n", "TOTAL_1"),
                             ("control", "events", "EVENTS_2"), ("control", "n", "TOTAL_2")),
@@ -74,7 +74,7 @@ def rm5_rows(path, ledger, selected, specs, out, places, seen):
                     raise LedgerError(f"{where}, attribute {attr}: the same cell is already given at {seen[key_]}")
                 seen[key_] = f"{where}, attribute {attr}"
                 out["extraction"].append({
-                    "extract_id": f"{tid}-{_slug(a['outcomes'][0])}-{_slug(aid)}-{_arm_id(arm, spec)}-{stat}-revman",
+                    "extract_id": f"{tid}-{slug(a['outcomes'][0])}-{slug(aid)}-{arm_id(arm, spec)}-{stat}-revman",
                     "trial_id": tid, "outcome": a["outcomes"][0], "timepoint": tp.get("label"),
                     "time_days": tp.get("target_days", tp.get("min_days")), "arm": arm, "statistic": stat,
                     "qualifier": None, "value": float(text), "scale": "count" if tag == "DICH_DATA"

@@ -1,40 +1,35 @@
-"""Validating contributions: filled worksheet rows and a review's RevMan file become ledger rows.
+"""The contributions' entry point (``read_contributions``): every contribution of a run, filled worksheets and a
+review's RevMan file, validated into ledger rows.
 
-Every ledger row a contribution gives is checked with the rules of every ledger row (``ledger.rows``: the
-``data/raw/`` schemas, a canonical id or why not, positive sizes, events <= n, CI order, a canonical source where
-one is known), plus what only a contribution has: every number is printed in its quote or derived from numbers that
-are, who read it and when, a cell given once. Any defect raises ``LedgerError`` with one message naming the file,
-the sheet, the row and the column (a RevMan file: the element and attribute), before anything is written. Valid
-rows carry ``source_kind`` (``ledger.vocabulary.SOURCE_KINDS``: full_text, a reader's reading of the full text a
-worksheet row names; review, a review's own RevMan data), the contributor and the date; the contribution log keeps
-every filled row as it was given (the next worksheet carries it back).
+Each filled worksheet row goes to the check of the sheet it was given in (``sheet_rows``), a RevMan file to its
+mapping (``revman``), a published sheet to ``published``; here, what holds across rows and files: a cell given
+once, a new trial's row complete, a day count at a time point that has numbers, a grouping of a member trial, and
+the rules of every ledger row (``ledger.rows``: the ``data/raw/`` schemas, a canonical id or why not, positive
+sizes, events <= n, CI order, a canonical source where one is known) on all the rows built. Any defect raises
+``LedgerError`` with one message naming the file, the sheet, the row and the column (a RevMan file: the element and
+attribute), before anything is written. Valid rows carry ``source_kind`` (``ledger.vocabulary.SOURCE_KINDS``:
+full_text, a reader's reading of the full text a worksheet row names; review, a review's own RevMan data), the
+contributor and the date; the contribution log keeps every filled row as it was given (the next worksheet carries
+it back).
 """
 
 from __future__ import annotations
 
-import ast
-import operator
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from ...engine import conversions
-from .. import proposals, rows
-from ..rows import same_label, time_key, value_in_quote
-from ..vocabulary import DAY_COUNT, DESIGNS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from .. import rows
+from ..rows import same_label
+from ..vocabulary import DESIGNS, SPEC_DIR, LedgerError, window_words
 from . import published
 from .read import (
-    ENUMS,
     FILLED,
     LAYOUT,
     META_FIELDS,
-    ROB_DOMAINS,
     STAMP,
     Where,
-    _arm_id,
-    _slug,
-    arm_names,
     cell_key,
     extra_columns,
     given_rows,
@@ -43,70 +38,23 @@ from .read import (
     sheet_file,
 )
 from .revman import rm5_rows
+from .sheet_rows import (
+    DAY_COUNT_COLUMNS,
+    GROUPING_COLUMNS,
+    NOT_REPORTED_COLUMNS,
+    ROB_COLUMNS,
+    arm_role,
+    check_enum,
+    groupings,
+    membership_row,
+    number_row,
+    rob_row,
+    trial_row,
+)
 
 LOG_COLUMNS = ["origin", "became", "file", "sheet", "row", "source_kind",
                *dict.fromkeys(c for s in ("membership", "numbers", "trials", "risk_of_bias") for c in LAYOUT[s])]
 EXTRA_COLUMNS = ["source_kind", "contributor", "contributed_on", "reading", "conflict_id"]
-NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
-                        "contributor", "contributed_on"]
-ROB_COLUMNS = ["review", "trial_id", "domain", "judgement", "support", "source", "locator", "contributor",
-               "contributed_on"]
-
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-
-
-def _evaluate(expr):
-    """Value and operands of an arithmetic derivation like ``4 + 119`` (numbers and + - * / ( ) only)."""
-    operands = []
-
-    def ev(node):
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            operands.append(float(node.value))
-            return float(node.value)
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](ev(node.left), ev(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -ev(node.operand)
-        raise ValueError
-
-    try:
-        return ev(ast.parse(expr, mode="eval")), operands
-    except (SyntaxError, ValueError, ZeroDivisionError, RecursionError):
-        return None, None
-
-
-def _number(text, where, column):
-    try:
-        return float(text)
-    except ValueError:
-        raise LedgerError(f"{where(column)}: {text!r} is not a number (use digits, '.' and an ASCII '-')") from None
-
-
-def _check_enum(row, sheet, where):
-    for (s, col), allowed in ENUMS.items():
-        if s == sheet and row[col] and row[col] not in allowed:
-            raise LedgerError(f"{where(col)}: {row[col]!r} is not allowed; choose one of: {', '.join(allowed)}")
-
-
-def _arm_role(row, spec, where):
-    """The row with its arm as the ledger names it: the worksheet names the review's arms by its spec's labels
-    (``read.arm_names``); a worksheet made before, by the ledger's names, still reads."""
-    names = arm_names(spec)
-    roles = {v: k for k, v in names.items()}
-    if not row["arm"] or row["arm"] in roles or row["arm"] in names:
-        row = row.copy()
-        row["arm"] = roles.get(row["arm"], row["arm"])
-        return row
-    raise LedgerError(f"{where('arm')}: {row['arm']!r} is not an arm of review {row['review']!r}; choose one of: "
-                      f"{', '.join(names.values())}")
-
-
-def _require(row, cols, where, why):
-    for c in cols:
-        if not row[c]:
-            raise LedgerError(f"{where(c)}: empty, but the row is partly filled ({why}); fill it or clear the row")
 
 
 def _as_text(v):
@@ -159,7 +107,6 @@ def _stamp(row, meta, where, unit):
     return meta["contributor"][0], meta["date"][0]
 
 
-
 def read_contributions(units, ledger, selected, specs, verify=None):
     """Validate every contribution in ``units`` against the (validated) raw ``ledger``.
 
@@ -205,8 +152,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                                   f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
                                   "folder")
             # the worksheet names the arms as the review does; the ledger's rows by its own names
-            cells = _arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
-            _check_enum(cells, sheet, where)
+            cells = arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
+            check_enum(cells, sheet, where)
             tid = row["trial_id"]
             if sheet != "trials" and tid not in known_trials and tid not in new_trials:
                 raise LedgerError(f"{where('trial_id')}: trial {tid!r} is not in the ledger (data/raw/trials.csv) "
@@ -230,18 +177,18 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                                   f"{'not reported' if first[3] else 'a value'}); give each cell once")
             logged = len(out["log"])
             if sheet == "numbers":
-                _number_row(cells, where, specs, stamp, origin, out, places, seen)
+                number_row(cells, where, specs, stamp, origin, out, places, seen)
             elif sheet == "membership":
                 grouped = any(row[c] for c in extra)
                 if not grouped or row["status"] or row["quote"]:  # a decision, beside or without groupings
-                    _membership_row(row, where, ledger, stamp, origin, out, places)
+                    membership_row(row, where, ledger, stamp, origin, out, places)
                 if grouped:
-                    _groupings(row, extra, where, specs[row["review"]], stamp, origin, out, places)
+                    groupings(row, extra, where, specs[row["review"]], stamp, origin, out, places)
             elif sheet == "trials":
-                _trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
+                trial_row(row, where, known_trials, specs.get(row["review"], {}), stamp, origin, out, places,
                            seen)
             else:
-                _rob_row(row, where, stamp, origin, out)
+                rob_row(row, where, stamp, origin, out)
             for entry in out["log"][logged:]:
                 entry.update(raw)
     if verify is not None:  # every quote citing a full text of the folder is proved on its page
@@ -279,10 +226,6 @@ def read_contributions(units, ledger, selected, specs, verify=None):
     return result
 
 
-DAY_COUNT_COLUMNS = ["trial_id", "outcome", "timepoint", "time_days", "source", "locator", "quote", "status",
-                     "derivation", "contributor", "contributed_on"]
-
-
 def _pair_time_points(out, raw):
     """Pair the numbers given at a time point without a day count with the ledger's. A day count (a numbers row
     of statistic ``time_days``) must name a time point the ledger or the contribution has numbers at. A number
@@ -307,163 +250,6 @@ def _pair_time_points(out, raw):
             raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end "
                               f"of treatment ({window['label']}: {window_words(window)}), and the ledger has no "
                               f"number at {r['timepoint']!r}; give the day of the value")
-
-
-def _evidence(row, where, value):
-    """``(status, derivation)`` of a filled value: printed in its quote, or derived from numbers that are."""
-    if value_in_quote(value, row["quote"]):
-        return "verified", None
-    if not row["derivation"]:
-        raise LedgerError(f"{where('quote')}: the value {row['value']} does not appear in the quote "
-                          f"{row['quote']!r}; quote the sentence or table cell that prints it, or give the "
-                          "arithmetic in 'derivation'")
-    if row["statistic"] == "se" and (ci := proposals.se_words_ci(row["derivation"])):
-        return _se_of_ci(row, where, value, *ci)
-    got, operands = _evaluate(row["derivation"])
-    if got is None:
-        raise LedgerError(f"{where('derivation')}: {row['derivation']!r} is not arithmetic on printed numbers "
-                          "(e.g. '4 + 119')")
-    if abs(got - value) > 1e-9 * max(1.0, abs(value)):
-        raise LedgerError(f"{where('derivation')}: {row['derivation']} = {got:g}, not the value {row['value']}")
-    lost = [f"{o:g}" for o in operands if not value_in_quote(o, row["quote"])]
-    if lost:
-        raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
-    return "derived", f"{row['derivation']} (numbers printed in the quote)"
-
-
-def _se_of_ci(row, where, value, low, high, ratio):
-    """``_evidence`` of an SE derived from a printed 95% CI (a proposal's words, ``proposals.ci_effect``): the
-    bounds printed in the quote, the value their SE (Cochrane Handbook v6.4 s6.3.1-6.3.2) to the 6 significant
-    digits the worksheet writes."""
-    se = conversions.se_from_ci(low, high, ratio)
-    if abs(se - value) > 1e-5 * abs(se):
-        raise LedgerError(f"{where('derivation')}: the SE of the 95% CI [{low:g}, {high:g}] is {se:.6g}, not the "
-                          f"value {row['value']}")
-    lost = [f"{b:g}" for b in (low, high) if not value_in_quote(b, row["quote"])]
-    if lost:
-        raise LedgerError(f"{where('derivation')}: {', '.join(lost)} not printed in the quote {row['quote']!r}")
-    return "derived", f"{row['derivation']} (bounds printed in the quote)"
-
-
-def _day_count_row(row, where, stamp, origin, out, seen):
-    """The day count of a time point the ledger states without one (the worksheet asks for it in a row of its
-    own); the merge applies it to every row of the trial and outcome at that time point."""
-    _require(row, ["outcome", "timepoint", "value", "source", "locator", "quote"], where,
-             "a day count needs the time point it belongs to, its source, locator and quote")
-    days = _number(row["value"], where, "value")
-    if days < 0:
-        raise LedgerError(f"{where('value')}: a day count must be >= 0 (days after the end of treatment), got "
-                          f"{row['value']}")
-    status, derivation = _evidence(row, where, days)
-    key = ("day count", row["trial_id"], row["outcome"], row["timepoint"].strip().lower())
-    if key in seen:
-        raise LedgerError(f"{where('value')}: the day count of {row['timepoint']!r} is already given at {seen[key]}")
-    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
-    out["day_counts"].append(({"trial_id": row["trial_id"], "outcome": row["outcome"], "timepoint": row["timepoint"],
-                               "time_days": days, "source": row["source"], "locator": row["locator"],
-                               "quote": row["quote"], "status": status, "derivation": derivation,
-                               "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]},
-                              where))
-    out["log"].append({"origin": origin, "became": f"day count {days:g} of {row['trial_id']} {row['outcome']} at "
-                                                   f"'{row['timepoint']}'"})
-
-
-def _number_row(row, where, specs, stamp, origin, out, places, seen):
-    if row["not_reported"]:
-        # a day count serves every arm: its row has none
-        _require(row, ["outcome", "statistic", "locator"] + ([] if row["statistic"] == DAY_COUNT else ["arm"]),
-                 where, "a cell marked not reported says where the paper was searched")
-        if row["value"]:
-            raise LedgerError(f"{where('value')}: a cell marked not_reported cannot also have a value")
-        out["not_reported"].append({**{c: row[c] for c in NOT_REPORTED_COLUMNS if c in row},
-                                    "contributor": stamp["contributor"], "contributed_on": stamp["contributed_on"]})
-        out["log"].append({"origin": origin, "became": f"not reported: {row['trial_id']} {row['arm']} "
-                                                       f"{row['statistic']}"})
-        return
-    if row["statistic"] == DAY_COUNT:
-        _day_count_row(row, where, stamp, origin, out, seen)
-        return
-    _require(row, ["outcome", "arm", "statistic", "scale", "value", "source", "locator", "quote"], where,
-             "a number needs its outcome, arm, statistic, scale, source, locator and quote")
-    spec = specs.get(row["review"], {})
-    windows = [spec.get("analyses", {}).get(a.strip(), {}).get("timepoint") for a in row["analyses"].split(";")]
-    undated = any(windows) and not row["time_days"]
-    if undated and not row["timepoint"]:
-        w = next(t for t in windows if t)
-        raise LedgerError(f"{where('time_days')}: empty; this review selects time points by days after the end of "
-                          f"treatment ({w['label']}: {window_words(w)}), so give the day of the value")
-    value = _number(row["value"], where, "value")
-    days = _number(row["time_days"], where, "time_days") if row["time_days"] else None
-    status, derivation = _evidence(row, where, value)
-    key = (row["trial_id"], row["outcome"], time_key(row["timepoint"], days), row["arm"], row["statistic"])
-    if key in seen:
-        when = row["timepoint"] or (f"day {days:g}" if days is not None else "no time point")
-        cell = ", ".join((row["trial_id"], row["outcome"], when, row["arm"], row["statistic"]))
-        raise LedgerError(f"{where('value')}: the same cell ({cell}) is already given at {seen[key]}; give each "
-                          "cell once")
-    seen[key] = f"{where.path}, sheet '{where.sheet}', row {where.row}"
-    tp = row["timepoint"] or (f"day {days:g}" if days is not None else "")
-    xid = "-".join(x for x in (row["trial_id"], _slug(row["outcome"]), _slug(tp) or "any",
-                               _arm_id(row["arm"], spec), row["statistic"], "fulltext") if x)
-    out["extraction"].append({"extract_id": xid, "trial_id": row["trial_id"], "outcome": row["outcome"],
-                              "timepoint": row["timepoint"] or None, "time_days": days, "arm": row["arm"],
-                              "statistic": row["statistic"], "measure": row["measure"] or None, "qualifier": None,
-                              "value": value, "scale": row["scale"], "source": row["source"], "locator": row["locator"],
-                              "quote": row["quote"], "status": status, "derivation": derivation,
-                              "notes": f"full text, contributed by {stamp['contributor']} on "
-                                       f"{stamp['contributed_on']}", **stamp})
-    places["extraction"].append(where)
-    if undated:  # paired with the ledger's time point once every row is read (_pair_time_points)
-        out["_undated"].append((len(out["extraction"]) - 1, where, next(t for t in windows if t)))
-    out["log"].append({"origin": origin, "became": f"extraction {xid}"})
-
-
-def _membership_row(row, where, ledger, stamp, origin, out, places):
-    _require(row, ["status", "source", "locator", "quote"], where, "a membership decision needs its evidence")
-    mem = ledger["membership"]
-    current = mem[(mem.review == row["review"]) & (mem.trial_id == row["trial_id"])]
-    if row["status"] == "excluded" and len(current) and current.status.iloc[0] == "confirmed":
-        raise LedgerError(f"{where('status')}: {row['trial_id']} is confirmed for {row['review']} in "
-                          f"data/raw/membership.csv ({current.quote.iloc[0]!r}); a worksheet cannot overrule it: "
-                          "record the disagreement in data/raw/conflicts.csv")
-    out["membership"].append({"review": row["review"], "trial_id": row["trial_id"], "status": row["status"],
-                              "source": row["source"], "locator": row["locator"], "quote": row["quote"],
-                              "reason": f"{row['status']} from the full text by {stamp['contributor']} on "
-                                        f"{stamp['contributed_on']}", **stamp})
-    places["membership"].append(where)
-    out["log"].append({"origin": origin, "became": f"membership {row['review']} {row['trial_id']} {row['status']}"})
-
-
-GROUPING_COLUMNS = ["review", "trial_id", "grouping", "value", "quote", "source", "locator", "contributor",
-                    "contributed_on"]
-
-
-def _groupings(row, columns, where, spec, stamp, origin, out, places):
-    """A trial's values of the review's own groupings (its spec's ``groupings``), each among the values the spec
-    declares and with the review's quote; the row's source and locator say where the quote is."""
-    declared = spec.get("groupings", {})
-    spec_file = f"{SPEC_DIR}/{row['review']}.yaml"
-    for c in columns:
-        if not row[c]:
-            continue
-        g = c[:-len(GROUPING_QUOTE.format(""))] if c.endswith(GROUPING_QUOTE.format("")) else c
-        if g not in declared:
-            raise LedgerError(f"{where(c)}: {g!r} is not a grouping {spec_file} declares (groupings: "
-                              f"{', '.join(declared) or 'none'}); declare it there, or clear the column")
-        if c != g:
-            continue
-        if row[c] not in declared[g]["values"]:
-            raise LedgerError(f"{where(c)}: {row[c]!r} is not a value of the grouping {g!r} ({declared[g]['label']}) "
-                              f"in {spec_file}; choose one of: {', '.join(declared[g]['values'])}")
-        quote = GROUPING_QUOTE.format(g)
-        if not row.get(quote):
-            raise LedgerError(f"{where(quote)}: empty; type the review's words that put the trial in {row[c]!r}")
-        _require(row, ["source", "locator"], where, f"where the quote of {g!r} is")
-        out["groupings"].append({"review": row["review"], "trial_id": row["trial_id"], "grouping": g,
-                                 "value": row[c], "quote": row[quote], "source": row["source"],
-                                 "locator": row["locator"], **{k: stamp[k] for k in STAMP}})
-        places["groupings"].append(lambda col, w=where, q=quote: w(q if col == "quote" else col))
-        out["log"].append({"origin": origin, "became": f"grouping {row['review']} {row['trial_id']} {g} {row[c]}"})
 
 
 def _grouped_trials_are_members(out, places, membership):
@@ -514,53 +300,3 @@ def _new_trials_complete(parsed):
         raise LedgerError(f"{len(missing)} required cell(s) of new trials are empty:\n" + "\n".join(missing))
 
 
-def _trial_row(row, where, known, spec, stamp, origin, out, places, seen):
-    tid = row["trial_id"]
-    if tid in known:
-        raise LedgerError(f"{where('trial_id')}: {tid!r} is already in the ledger; give its numbers in the numbers "
-                          "sheet")
-    if not re.fullmatch(TRIAL_ID.strip("^$"), tid):
-        raise LedgerError(f"{where('trial_id')}: {tid!r} is not a trial id: first author's surname + year, lower "
-                          "case ASCII, e.g. smith2004")
-    if ("trial", tid) in seen:
-        raise LedgerError(f"{where('trial_id')}: trial {tid!r} is already added at {seen[('trial', tid)]}")
-    seen[("trial", tid)] = f"{where.path}, sheet 'trials', row {where.row}"
-    out["trials"].append({c: row[c] or None for c in LAYOUT["trials"] if c not in (
-        "review", "n_ketamine", "n_control", "included_source", "included_locator", "included_quote")} | stamp)
-    places["trials"].append(where)
-    out["membership"].append({"review": row["review"], "trial_id": tid, "status": "confirmed",
-                              "source": row["included_source"], "locator": row["included_locator"],
-                              "quote": row["included_quote"], "reason": f"a trial the review lists, added from the "
-                              f"full text by {stamp['contributor']} on {stamp['contributed_on']}", **stamp})
-    places["membership"].append(where)
-    for arm in ("ketamine", "control"):
-        if row[f"n_{arm}"]:
-            n = _number(row[f"n_{arm}"], where, f"n_{arm}")
-            if not value_in_quote(n, row["quote"]):
-                raise LedgerError(f"{where(f'n_{arm}')}: {row[f'n_{arm}']} does not appear in the quote")
-            out["extraction"].append({"extract_id": f"{tid}-randomised-{_arm_id(arm, spec)}-n-fulltext",
-                                      "trial_id": tid,
-                                      "outcome": "randomised", "timepoint": None, "time_days": None, "arm": arm,
-                                      "statistic": "n", "qualifier": None, "value": n, "scale": "count",
-                                      "source": row["source"], "locator": row["locator"], "quote": row["quote"],
-                                      "status": "verified", "derivation": None, "notes": None, **stamp})
-            places["extraction"].append(where)
-    out["log"].append({"origin": origin, "became": f"trial {tid} (member of {row['review']})"})
-
-
-def _rob_row(row, where, stamp, origin, out):
-    for d in ROB_DOMAINS:
-        if row[d] and not row[f"{d}_support"]:
-            raise LedgerError(f"{where(f'{d}_support')}: a judgement needs its support (a quote from the paper)")
-        if row[f"{d}_support"] and not row[d]:
-            raise LedgerError(f"{where(d)}: empty, but its support is filled; choose low, some concerns or high")
-    _require(row, ["overall", "locator"], where, "a risk-of-bias row needs the overall judgement and where it was "
-             "read")
-    for d in ROB_DOMAINS:
-        if row[d]:
-            out["risk_of_bias"].append({"review": row["review"], "trial_id": row["trial_id"], "domain": d,
-                                        "judgement": row[d], "support": row[f"{d}_support"],
-                                        "source": row["source"] or None, "locator": row["locator"],
-                                        "contributor": stamp["contributor"],
-                                        "contributed_on": stamp["contributed_on"]})
-    out["log"].append({"origin": origin, "became": f"risk of bias {row['trial_id']}: {row['overall']}"})
