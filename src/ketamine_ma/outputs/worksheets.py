@@ -385,7 +385,7 @@ def proposal_sheets(review, spec, ledger, docs):
 def figures_read(review, seen, pictures):
     """What was read from the review's PDFs, as the figures pages show it (JSON-able): ``documents``, the PDFs
     read for the review, and per figure or table (``seen`` of ``proposal_sheets``) its rows as parsed, each with
-    its self-check, trial and whether a reader accepted it, and its picture (``pictures``: ``ledger.layout.pictures``
+    its self-check, trial and whether a reader accepted it, and its picture (``pictures``: ``ledger.pictures.pictures``
     of the PDFs; base64 PNG, so a page showing it works offline)."""
     keep = ("label", "trial_id", "why", "self_check", "words", "accepted")
     return {"review": review, "documents": seen["documents"],
