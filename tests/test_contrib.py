@@ -595,3 +595,80 @@ def test_the_numbers_sheet_names_the_arms_as_the_review_does_and_the_ledger_keep
     assert str(e.value) == (f"{tmp_path / 'bad' / 'numbers.csv'}, sheet 'numbers', row 2, column 'arm': 'placebo' is "
                             "not an arm of review 'bcg'; choose one of: Vaccinated, Control, total, baseline, "
                             "difference, Vaccinated 2, Control 2")
+
+
+def figure_sheets(scale, accept="yes", outcome="tuberculosis", row_outcome="tuberculosis"):
+    """A figures sheet with one figure (``outcome`` and ``scale`` chosen for it, accepted or not) and its proposals
+    sheet: the mean of Aronson 1948's vaccinated arm as a continuous figure would propose it, without a scale (a
+    figure prints none) and under ``row_outcome``, and one row given a scale of its own."""
+    cols = read.LAYOUT
+    fig = {"review": "bcg", "source": "plot.pdf", "page": "p. 1", "figure": "Figure 1, p. 1", "measure": "MD",
+           "outcome": outcome, "scale": scale, "accept": accept, "_row": 2}
+    prop = {"review": "bcg", "figure": "Figure 1, p. 1", "trial_id": "aronson1948", "study": "Aronson 1948",
+            "outcome": row_outcome, "arm": "Vaccinated", "statistic": "mean", "value": "4", "source": "plot.pdf",
+            "locator": "Figure 1, p. 1", "quote": "Aronson 1948 4 4.5 123", "self_check": "passes"}
+    props = [{**prop, "scale": "", "_row": 2}, {**prop, "statistic": "sd", "value": "4.5", "scale": "other", "_row": 3}]
+    return {"figures": pd.DataFrame([fig]).reindex(columns=[*cols["figures"], "_row"], fill_value=""),
+            "proposals": pd.DataFrame(props).reindex(columns=[*cols["proposals"], "_row"], fill_value="")}
+
+
+def test_the_scale_chosen_for_a_figure_is_the_scale_of_its_accepted_rows_that_give_none():
+    out = read.accepted(figure_sheets("count"))
+    assert out[["statistic", "scale", "_row", "_figure_row"]].values.tolist() == [["mean", "count", 2, 2],
+                                                                               ["sd", "other", 3, 2]]
+    assert read.accepted(figure_sheets("count", accept="")).empty  # a figure nobody accepted gives nothing
+
+
+def test_the_outcome_chosen_for_a_figure_is_the_outcome_of_its_accepted_rows_that_give_none():
+    """A review analysing several outcomes by the figure's measure: the worksheet leaves the outcome to the
+    reader, who chooses it once, in the figure's cell."""
+    out = read.accepted(figure_sheets("count", outcome="tuberculosis", row_outcome=""))
+    assert set(out.outcome) == {"tuberculosis"}
+
+
+def test_an_accepted_figure_whose_outcome_is_not_chosen_asks_for_it_in_its_figures_cell(bcg, tmp_path):
+    def edit(sheets):
+        sheets.update(figure_sheets("count", outcome="", row_outcome=""))
+        for name in ("figures", "proposals"):
+            sheets[name] = sheets[name].drop(columns="_row")
+
+    folder = tmp_path / "unchosen"
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, folder, edit)
+    assert str(err.value) == (
+        f"{folder / 'figures.csv'}, sheet 'figures', row 2, column 'outcome': empty; Figure 1, p. 1 of plot.pdf "
+        "prints mean values (e.g. aronson1948 Vaccinated mean = 4) but not which of the review's outcomes they are: "
+        "choose it (tuberculosis), or give it row by row in the proposals sheet")
+
+
+def test_an_accepted_figure_of_means_without_a_scale_asks_for_it_in_its_figures_cell(bcg, tmp_path):
+    """A figure prints means and SDs, not the scale they are on: accepting it in its one cell without choosing
+    the scale names that figure's scale cell, once, not each of its rows."""
+    def edit(sheets):
+        sheets.update(figure_sheets(""))
+        for name in ("figures", "proposals"):
+            sheets[name] = sheets[name].drop(columns="_row")
+
+    folder = tmp_path / "unscaled"
+    with pytest.raises(LedgerError) as err:
+        contribute(bcg, folder, edit)
+    assert str(err.value) == (
+        f"{folder / 'figures.csv'}, sheet 'figures', row 2, column 'scale': empty; Figure 1, p. 1 of plot.pdf prints "
+        "mean values (e.g. aronson1948 Vaccinated mean = 4) but not the scale they are on: choose it (nrs_0_10, "
+        "vas_0_10, vas_0_100, percent_relief, count, percent, other; 'count' for a number of days or events), or "
+        "give it row by row in the proposals sheet")
+
+
+def test_the_trials_sheet_asks_for_the_trial_attributes_its_review_declares_and_no_others(bcg):
+    """The BCG review declares none: its trials sheet has no condition, pain type, CRPS, route, regimen or dose
+    column (what every review asks stays); a ketamine review declaring all of them gets them all. A worksheet
+    without them reads back (test_a_new_trial_needs_only_what_every_review_has_...)."""
+    from ketamine_ma.ledger.vocabulary import TRIAL_ATTRIBUTES
+
+    _, spec, sheets = bcg
+    assert not spec.get("trial_attributes")
+    cols = list(sheets["trials"].columns)
+    assert not set(TRIAL_ATTRIBUTES) & set(cols)
+    assert {"first_author", "year", "no_id_reason", "design", "randomised", "included_quote"} <= set(cols)
+    ketamine = yaml.safe_load((ROOT / "config/reviews/orhurhu2019.yaml").read_text())
+    assert read.review_columns("trials", ketamine) == read.LAYOUT["trials"]

@@ -219,6 +219,52 @@ def test_revman_column_order_with_a_prediction_interval_row_self_checks_and_repr
                                                           abs=1e-6)
 
 
+def test_a_plot_printed_without_a_label_is_named_alike_in_the_figures_sheet_and_its_proposals_locator(plots):
+    """metafor's forest() prints no "Figure n": the block is "Table, p. 1" in the worksheet's figures sheet, and
+    its proposals' locator says the same, so that the figures pages find the rows a reader accepted from it."""
+    t = only_table(plots / "gibson_forest.pdf")
+    assert not t["label"] and proposals.figure_label(t) == "Table"
+    got = proposals.propose(t, gibson_trials(gibson()), "gibson_forest.pdf", "p. 1", estimator="DL")
+    assert {(c["figure"], c["locator"]) for c in got["cells"]} == {("Table", "Table, p. 1")}
+
+
+def test_a_figures_pool_is_checked_with_the_specs_estimator_unless_its_header_is_revmans(plots):
+    """metafor's forest() prints no estimator: gibson_forest.pdf was pooled with DerSimonian-Laird, as a review's
+    spec says (the worksheet passes it); a RevMan header ("IV, Random") is DerSimonian-Laird whatever a spec says."""
+    g = gibson()
+    said = proposals.propose(only_table(plots / "gibson_forest.pdf"), gibson_trials(g), "gibson_forest.pdf", "p. 1",
+                             estimator="DL")
+    assert said["estimator"] == "DL" and said["pool"][0] is True, said["pool"]
+    revman = proposals.propose(only_table(plots / "revman_md.pdf"), gibson_trials(g), "revman_md.pdf", "p. 1",
+                               estimator="REML")
+    assert revman["estimator"] == "DL" and revman["pool"][0] is True, revman["pool"]
+
+
+def test_a_mean_number_of_days_on_the_count_scale_is_pooled_as_it_is_and_one_on_another_scale_is_not():
+    """dat.gibson2002's Cote 1997 (mean days off work or school, intervention and control) as the clean stage
+    assembles it: on the count scale the means and SDs are used as printed; on 'other' (a scale the ledger cannot
+    put on one footing with others) the trial is not pooled, and the reason names the scale of its means, not
+    that of its sizes."""
+    from ketamine_ma.ledger.studies import assemble
+
+    r = gibson().iloc[0]
+    assert (r.author, int(r.year)) == ("Cote", 1997)
+    cells = [(arm, s, v) for arm, vals in (("ketamine", (r.m1i, r.sd1i, r.n1i)), ("control", (r.m2i, r.sd2i, r.n2i)))
+             for s, v in zip(("mean", "sd", "n"), vals, strict=True)]
+
+    def rows(scale):
+        return pd.DataFrame([{"extract_id": f"x{i}", "trial_id": "cote1997", "outcome": "days_off", "arm": arm,
+                              "statistic": s, "value": v, "scale": "count" if s == "n" else scale}
+                             for i, (arm, s, v) in enumerate(cells)])
+
+    counted = assemble(rows("count"), rows("count"), "MD", "sd")
+    assert not counted.missing("MD")
+    assert [counted.cells[(a, s)] for a, s, _ in cells] == [v for _, _, v in cells]
+    other = assemble(rows("other"), rows("other"), "MD", "sd")
+    assert other.missing("MD") == [("ketamine", "mean"), ("control", "mean")]
+    assert other.unusable[("ketamine", "mean")] == "on scale 'other', not a 0-10 or 0-100 pain scale or a count"
+
+
 def test_metafor_forest_plot_of_estimates_and_cis_alone_pools_to_metafors_pool_of_the_printed_cis(plots):
     """forest() of dat.bcg's rma fit with no ilab columns prints each trial's RR [95% CI] only. Every row proposes
     its estimate and CI and the SE derived from the CI as printed; their pool is metafor's rma(yi, sei) of the same

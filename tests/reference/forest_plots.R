@@ -4,7 +4,8 @@
 # continuous rows of dat.gibson2002: means, SDs and sizes; dat.normand1999 prints no author and year to match a
 # trial by), revman_md.pdf (the same rows in RevMan's column order, a prediction-interval row), bcg_changed.pdf
 # (bcg_forest with one count changed, its printed estimate left as metafor drew it), bcg_ci_only.pdf (dat.bcg's
-# estimates and CIs alone) and pooled.csv (metafor's pooled results the tests compare with).
+# estimates and CIs alone) and pooled.csv (metafor's pooled results the tests compare with: estimate, CI, tau2, I2,
+# Q with its df and p, and the prediction interval of predict()).
 suppressMessages(library(metafor))
 out <- commandArgs(TRUE)[1]
 bcg <- dat.bcg
@@ -111,9 +112,10 @@ ci <- data.frame(est = printed(res$yi), lo = printed(res$yi - qnorm(.975) * sqrt
                  hi = printed(res$yi + qnorm(.975) * sqrt(res$vi)))
 cres <- rma(yi = log(ci$est), sei = (log(ci$hi) - log(ci$lo)) / (2 * qnorm(.975)))
 
-write.csv(data.frame(figure = c("bcg_forest", "gibson_forest", "revman_md", "bcg_ci_only"),
-                     estimate = c(res$b[1], gres$b[1], dl$b[1], cres$b[1]),
-                     ci_low = c(res$ci.lb, gres$ci.lb, dl$ci.lb, cres$ci.lb),
-                     ci_high = c(res$ci.ub, gres$ci.ub, dl$ci.ub, cres$ci.ub),
-                     tau2 = c(res$tau2, gres$tau2, dl$tau2, cres$tau2), i2 = c(res$I2, gres$I2, dl$I2, cres$I2)),
-          file.path(out, "pooled.csv"), row.names = FALSE)
+# each fit's pool, its heterogeneity (I2 as metafor computes it, Q) and its prediction interval (predict())
+fits <- list(bcg_forest = res, gibson_forest = gres, revman_md = dl, bcg_ci_only = cres)
+write.csv(do.call(rbind, lapply(names(fits), function(f) {
+  x <- fits[[f]]; p <- predict(x)
+  data.frame(figure = f, estimate = x$b[1], ci_low = x$ci.lb, ci_high = x$ci.ub, tau2 = x$tau2, i2 = x$I2, q = x$QE,
+             q_df = x$k - 1, q_p = x$QEp, pi_low = p$pi.lb, pi_high = p$pi.ub)
+})), file.path(out, "pooled.csv"), row.names = FALSE)

@@ -36,7 +36,7 @@ class Measure:
 
 
 MEASURES = {m.name: m for m in (
-    Measure("MD", "continuous", "continuous", "natural", "Mean difference (0-10)"),
+    Measure("MD", "continuous", "continuous", "natural", "Mean difference"),
     Measure("SMD", "continuous", "continuous", "natural", "Standardised mean difference"),
     Measure("RR", "binary", "dichotomous", "log", "Risk ratio", ratio=True, mh=True),
     Measure("OR", "binary", "dichotomous", "log", "Odds ratio", ratio=True, mh=True),

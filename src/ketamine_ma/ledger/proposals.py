@@ -278,18 +278,25 @@ def figure_measure(table, analyses):
     return measure, estimator, "; ".join(said)
 
 
+def figure_label(table):
+    """A figure's or table's label as printed ("Figure 2"), or "Table" for a block printed without one: with the
+    page, the locator of its proposals and its name in the worksheet's figures sheet."""
+    return table["label"] or "Table"
+
+
 def propose(table, trials, document, page_label, measure=None, estimator=None):
     """Proposals of one figure or table: ``{"cells": [...], "rows": [...], "unmatched", "twice", "pool"}``. Each
     cell: trial_id, arm, statistic, measure (of a between-arm estimate), value, derivation, source, locator, quote,
     figure, box, self_check, verdict. Each row: its label, trial (or why none), verdict and words; ``pool`` and
     ``totals``: the figure's checks. ``measure`` and ``estimator`` (``figure_measure``) where the header names none:
-    a RevMan header ("M-H, Random", "IV, Random") means DerSimonian-Laird, else metafor's default REML."""
+    a RevMan header ("M-H, Random", "IV, Random") means DerSimonian-Laird, else the given estimator, else
+    metafor's default REML."""
     measure = table["measure"] or measure
     revman = re.search(r"\b(?:M-H|IV)\b", " ".join(table["header"]))
     estimator = "DL" if revman else estimator or "REML"
     matched, unmatched, twice = match(table["rows"], trials)
     cells, rows, checked = [], [], []
-    figure = table["label"] or "table"
+    figure = figure_label(table)
     for i, r in enumerate(table["rows"]):
         if r["kind"] != "study":
             continue

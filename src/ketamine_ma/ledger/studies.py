@@ -23,6 +23,9 @@ from ..engine.measures import measure as registry
 from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, TRIAL_ATTRIBUTES, counted_statuses, window_words
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
+# Means and spreads pooled as they are: a count's (days off work, a number of events), whose unit the outcome names.
+COUNT = "count"
+SPREADS = ("mean", "sd", "se", "pm", "ci_low", "ci_high")
 
 
 def required_cells(measure):
@@ -98,7 +101,8 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
     for arm in arms:
         r = rows[rows["arm"] == arm]
         stat = {s: g.iloc[0] for s, g in r.groupby("statistic")}
-        scale = next((x["scale"] for x in stat.values() if x["scale"] in PAIN_SCALES), None)
+        scale = next((x["scale"] for s, x in stat.items() if x["scale"] in PAIN_SCALES
+                      or (x["scale"] == COUNT and s in SPREADS)), None)
         put = partial(_put, a, measure, arm, scale)
 
         if "n" in stat:
@@ -131,8 +135,9 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
             a.rows.append(stat["ci_high"]["extract_id"])
         if scale is None and any(s in stat for s in ("mean", "sd")):
             a.cells.pop((arm, "mean"), None)
-            a.log.append(f"{arm}: scale {r['scale'].iloc[0]!r} is not a 0-10 or 0-100 pain scale; not pooled")
-            a.unusable[(arm, "mean")] = f"on scale '{r['scale'].iloc[0]}', not a 0-10 or 0-100 pain scale"
+            on = next(x["scale"] for s, x in stat.items() if s in SPREADS)
+            a.log.append(f"{arm}: scale {on!r} is not a 0-10 or 0-100 pain scale or a count; not pooled")
+            a.unusable[(arm, "mean")] = f"on scale '{on}', not a 0-10 or 0-100 pain scale or a count"
     _merge_second_arms(a, measure, multi_arm)
     return a
 
@@ -187,8 +192,9 @@ def estimate(rows, measure):
     a, ratio, value = Assembly(), registry(measure).ratio, float(stat["mean"]["value"])
     used = ("mean", "ci_low", "ci_high") if ci else ("mean", "se")
     scale = stat["mean"]["scale"]
-    if measure == "MD" and scale not in PAIN_SCALES:  # as arm means are: pooled on 0-10 only
-        a.unusable[("difference", "mean")] = f"a mean difference on scale '{scale}', not a 0-10 or 0-100 pain scale"
+    if measure == "MD" and scale not in (*PAIN_SCALES, COUNT):  # as arm means are: on 0-10 or as counted
+        a.unusable[("difference", "mean")] = (f"a mean difference on scale '{scale}', not a 0-10 or 0-100 pain scale "
+                                              "or a count")
         return a
     yi = float(np.log(value)) if ratio else value
     a.log.append(f"yi = {'ln ' if ratio else ''}{value:g}{f' = {yi:.6g}' if ratio else ''}: the trial's own "

@@ -41,9 +41,10 @@ def carry(sheets, log):
 
 def accept_again(sheets, log):
     """The sheets with the proposals the ``log`` says a reader accepted (source_kind review) accepted again, as
-    they were given (value, outcome, scale, who and when): the figure in its one cell when every row of it that
-    does not fail its self-check was accepted, else row by row; and the log rows left for the other sheets. A
-    number read from a figure the PDFs no longer show stays in the log (it comes back in the numbers sheet)."""
+    they were given (value, outcome, scale, who and when): the figure in its one cell (with its outcome and the
+    scale of its means) when every row of it that does not fail its self-check was accepted, else row by row; and
+    the log rows left for the other sheets. A number read from a figure the PDFs no longer show stays in the log
+    (it comes back in the numbers sheet)."""
     props, figs = sheets["proposals"].copy(), sheets["figures"].copy()
     kind = log["source_kind"] if "source_kind" in log else pd.Series("", index=log.index)
     key = ["review", "source", "locator", "trial_id", "arm", "statistic"]
@@ -60,7 +61,10 @@ def accept_again(sheets, log):
         rows = props[(props.source == f.source) & (props.figure == f.figure)]
         whole = rows[rows.self_check != FAILS]
         if len(whole) and (whole.accept == "yes").all():  # accepted in the figure's one cell, as a reader would
-            figs.loc[j, "accept"] = "yes"
+            scales = set(whole.scale[~whole.statistic.isin(("events", "n"))])  # its means' scale, chosen there
+            outcomes = set(whole.outcome)
+            figs.loc[j, ["accept", "scale", "outcome"]] = ["yes", scales.pop() if len(scales) == 1 else "",
+                                                           outcomes.pop() if len(outcomes) == 1 else f.outcome]
             props.loc[whole.index, "accept"] = ""
     left = log.drop(index=[i for i, h in zip(mine.index, hit, strict=True) if h is not None])
     return {**sheets, "proposals": props, "figures": figs}, left

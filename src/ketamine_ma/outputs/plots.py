@@ -264,6 +264,12 @@ def umbrella_forest(table: pd.DataFrame, files, dpi):
               ("proportion", "Event rate (%)", False)]
     t = table.assign(panel=np.where(table.measure.map(ef.is_ratio), "ratio", table.measure))
     used = [p for p in panels if (t.panel == p[0]).any()]
+    if not used:  # reviews new to the project: no published figure given yet
+        fig = plt.figure(figsize=(9, 1.5))
+        _placeholder(fig, "No published pooled figure of the selected reviews yet (a worksheet's published sheet "
+                          "gives them).")
+        _save(fig, files, dpi)
+        return
     heights = [max(1, (t.panel == p[0]).sum()) for p in used]
     fig, axes = plt.subplots(len(used), 1, figsize=(9, 1.2 + 0.35 * sum(heights)),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)

@@ -15,6 +15,8 @@ from ..ledger.vocabulary import counted_statuses
 # The published figures shown side by side: a two-group effect (the registry's measures that compare arms) or a
 # pooled proportion, as data/raw/published.csv names it.
 EFFECT_MEASURES = (*(n for n, m in MEASURES.items() if not m.single_group), "proportion")
+UMBRELLA_COLUMNS = ["review", "result_id", "outcome", "timepoint", "measure", "estimate", "ci_low", "ci_high", "scale",
+                    "p", "k_pooled", "k_review", "trials_in_ledger", "shared_trials", "source_kind"]
 
 
 def umbrella_table(published, membership, reviews):
@@ -36,7 +38,7 @@ def umbrella_table(published, membership, reviews):
                      "trials_in_ledger": len(mine),
                      "shared_trials": "; ".join(f"{o}: {n}" for o, n in shared.items()),
                      "source_kind": r.source_kind})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=UMBRELLA_COLUMNS)
 
 
 def overlap(membership, reviews, policy="confirmed+candidate"):

@@ -40,7 +40,8 @@ def to_xlsx(sheets, outcomes, spec=None):
     wb = Workbook()
     wb.remove(wb.active)
     spec = spec or {}
-    lists = {**ENUMS, ("numbers", "outcome"): tuple(outcomes), ("numbers", "arm"): tuple(arm_names(spec).values()),
+    lists = {**ENUMS, **{(k, "outcome"): tuple(outcomes) for k in ("numbers", "figures", "proposals")},
+             ("numbers", "arm"): tuple(arm_names(spec).values()),
              **{("membership", g): tuple(v["values"]) for g, v in spec.get("groupings", {}).items()}}
     hidden = wb.create_sheet("lists")
     ranges = {}

@@ -19,6 +19,7 @@ from ..ledger.contrib.read import (
     arm_names,
     cell_key,
     grouping_columns,
+    review_columns,
     sheet_columns,
 )
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
@@ -52,7 +53,9 @@ README = [
     ("figures", "With the review's own PDF in data/fulltext/ (its manifest row naming the review), its forest plots "
                 "and tables read row by row (docs/forest-plots.md): one row per figure with its self-checks. Look at "
                 "the figure in the PDF (page and label given) and choose 'yes' in accept to take all its rows that "
-                "pass their self-check (or print nothing to check against) into the ledger as the review's reading."),
+                "pass their self-check (or print nothing to check against) into the ledger as the review's reading. "
+                "A figure of means and SDs does not print the scale they are on: choose it in 'scale' ('count' "
+                "for a number of days or events)."),
     ("proposals", "Every number those figures print for a trial of the review, with the row it came from as quote "
                   "and the row's self-check (the trial's estimate and CI recomputed from these numbers). Accept row "
                   "by row with 'yes', leave one out of an accepted figure with 'no', or correct a value (then it is "
@@ -173,15 +176,16 @@ def build(known, read=None):
         "proposals": pd.DataFrame(),
         **(read or {}),
     }
-    sheets = {k: v.reindex(columns=LAYOUT[k] + (grouped if k == "membership" else [])).astype(object).fillna("")
-              .astype(str) for k, v in sheets.items()}
+    sheets = {k: v.reindex(columns=review_columns(k, spec) + (grouped if k == "membership" else [])).astype(object)
+              .fillna("").astype(str) for k, v in sheets.items()}
     sheets["published"] = published_sheet(review, ledger["published"])
     sheets["numbers"]["arm"] = sheets["numbers"].arm.map(arm_names(spec)).fillna("")  # the arms in the review's words
     counted = set(members(ledger["membership"], review, known.policy).trial_id)
     log = _log(known.contributed)
     counts = {**cell_counts(review, spec, counted, known.missing, nr),
               "cells_contributed": _contributed(log, spec, counted)}
-    return carry(sheets, log[log.review == review]), counts
+    sheets = carry(sheets, log[log.review == review])
+    return {**sheets, "trials": sheets["trials"].reindex(columns=review_columns("trials", spec))}, counts
 
 
 def _study(trials, tid):
@@ -336,7 +340,7 @@ def proposal_sheets(review, spec, ledger, docs):
                 got = proposals.propose(t, trials, d["file"], label, measure, estimator)
                 if measure is None and chosen:  # estimates of no known measure: listed, nothing proposed
                     got["cells"] = []
-                figure = f"{t['label'] or 'Table'}, {label}"
+                figure = f"{proposals.figure_label(t)}, {label}"
                 picture = layout.region_id(d["sha256"], page, i)
                 named = f"{figures_page_name(review)}#{picture}"  # the picture on the report's page, by anchor
                 failed = [f"{r['label']}: {r['words']}" for r in got["rows"] if r["self_check"] == "fails"]
@@ -344,6 +348,7 @@ def proposal_sheets(review, spec, ledger, docs):
                 unchecked = sum(r["self_check"] == proposals.UNCHECKED for r in got["rows"])
                 problems = t["problems"] + [f"{x}: two rows name this trial, neither proposed" for x in got["twice"]]
                 problems += [chosen] if measure is None and chosen else []
+                outcome = _outcome(spec, got["measure"])
                 figures.append({
                     "review": review, "source": d["file"], "page": label, "figure": figure,
                     "measure": f"{measure} ({chosen})" if measure and chosen else measure or "",
@@ -354,12 +359,11 @@ def proposal_sheets(review, spec, ledger, docs):
                     + "".join(f"; {f}" for f in failed),
                     "pool_check": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w),
                     "unmatched": "; ".join(got["unmatched"]),
-                    "problems": "; ".join(problems), "picture": named})
+                    "problems": "; ".join(problems), "picture": named, "outcome": outcome})
                 seen.append({"figure": figure, "source": d["file"], "picture": picture, "problems": problems,
                              "pool": "; ".join(w for w in (got["pool"][1], got["totals"][1]) if w), "rows": [
                                  {**r, "accepted": bool(r["trial_id"]) and (r["trial_id"], figure) in taken}
                                  for r in got["rows"]]})
-                outcome = _outcome(spec, got["measure"])
                 for c in got["cells"]:
                     cells.append({
                         "review": review, "figure": figure, "trial_id": c["trial_id"], "study": study[c["trial_id"]],

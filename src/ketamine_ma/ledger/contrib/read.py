@@ -50,7 +50,7 @@ LAYOUT = {
                      "locator"],
     # a review's forest plots and tables read from its PDFs (ledger.proposals): one row per figure, one per cell
     "figures": ["review", "source", "page", "figure", "measure", "model", "study_rows", "matched", "self_check",
-                "pool_check", "unmatched", "problems", "picture", "accept"],
+                "pool_check", "unmatched", "problems", "picture", "outcome", "scale", "accept"],
     "proposals": ["review", "figure", "trial_id", "study", "outcome", "arm", "statistic", "measure", "scale", "value",
                   "derivation", "source", "locator", "quote", "self_check", "check", "box", "picture", "accept"],
 }
@@ -62,13 +62,17 @@ STAMP = ("contributor", "contributed_on")
 OPTIONAL = (*STAMP, "measure")
 for _sheet in ("membership", "numbers", "trials", "risk_of_bias", "proposals"):
     LAYOUT[_sheet] = [*LAYOUT[_sheet], *STAMP]
+# Columns of one sheet a worksheet may lack, read as empty (as OPTIONAL): those added after worksheets were handed
+# out (a figure's outcome and scale), and a review's own trial attributes, which only the worksheets of the reviews
+# that declare them show (``review_columns``).
+SHEET_OPTIONAL = {("figures", "outcome"), ("figures", "scale"), *(("trials", c) for c in TRIAL_ATTRIBUTES)}
 # Columns whose content means the contributor filled the row (the others are pre-filled context).
 FILLED = {
     "membership": ["status", "locator", "quote"],
     "numbers": ["value", "derivation", "not_reported", "locator", "quote"],
     "trials": [c for c in LAYOUT["trials"] if c not in ("review", *STAMP)],
     "risk_of_bias": [c for c in LAYOUT["risk_of_bias"] if c not in ("review", "trial_id", "study", "source", *STAMP)],
-    "figures": ["accept"],
+    "figures": ["outcome", "scale", "accept"],
     "proposals": ["accept"],
 }
 # Drop-down values (worksheet data validation) and what the reader accepts.
@@ -83,6 +87,7 @@ ENUMS = {
     ("trials", "randomised"): RANDOMISED,
     **{("trials", c): v for c, v in TRIAL_ATTRIBUTES.items() if v},
     **{("risk_of_bias", d): ("low", "some concerns", "high") for d in ROB_DOMAINS},
+    ("figures", "scale"): SCALES,
     ("figures", "accept"): ("yes",),
     ("proposals", "accept"): ("yes", "no"),
     # the published sheet's drop-downs (its columns are the published table's: a list for a column it has)
@@ -96,14 +101,22 @@ FAILS = "fails"
 def accepted(sheets):
     """The proposals a reader accepted, as numbers rows (with their sheet row in ``_row``): a row marked 'yes',
     and every row of a figure marked 'yes' in the figures sheet whose self-check does not fail, unless marked
-    'no'. A proposal nobody accepted is no contribution."""
+    'no'. A proposal nobody accepted is no contribution. A row without an outcome or a scale takes the one chosen
+    for its figure in the figures sheet (a figure prints means and SDs, not the scale they are on; a review may
+    analyse several outcomes by the figure's measure); ``_figure_row`` is that figure's sheet row (0 for none), so
+    one chosen nowhere can be asked for there."""
     figures = sheets["figures"]
     chosen = set(zip(figures.source[figures.accept == "yes"], figures.figure[figures.accept == "yes"], strict=True))
+    figures = figures.drop_duplicates(["source", "figure"], keep="last").set_index(["source", "figure"])
     p = sheets["proposals"]
     keep = [a == "yes" or (a != "no" and c != FAILS and (s, f) in chosen)
             for a, c, s, f in zip(p.accept, p.self_check, p.source, p.figure, strict=True)]
-    out = p[keep].assign(accept="yes")
-    return out.reindex(columns=[*LAYOUT["numbers"], "accept", "_row"], fill_value="")
+    out = p[pd.Series(keep, index=p.index, dtype=bool)].assign(accept="yes")
+    at = figures.reindex(list(zip(out.source, out.figure, strict=True)))  # each row's figure
+    out = out.assign(_figure_row=at["_row"].fillna(0).astype(int).tolist(),
+                     **{c: [v or f for v, f in zip(out[c], at[c].fillna(""), strict=True)] for c in ("outcome",
+                                                                                                   "scale")})
+    return out.reindex(columns=[*LAYOUT["numbers"], "accept", "_row", "_figure_row"], fill_value="")
 
 
 # The sheets a reader gives rows in, in the order they are read.
@@ -179,6 +192,13 @@ def published_columns():
     return [*SCHEMAS["published"].columns, *STAMP]
 
 
+def review_columns(name, spec):
+    """A sheet's columns in the worksheet of the review of ``spec``: its trials sheet asks for the trial attributes
+    the spec declares (``trial_attributes``), not the others."""
+    mine = set(spec.get("trial_attributes") or ())
+    return [c for c in LAYOUT[name] if name != "trials" or c not in TRIAL_ATTRIBUTES or c in mine]
+
+
 def sheet_columns(name):
     """A sheet's columns as the worksheet writes them and the reader expects them."""
     return published_columns() if name == "published" else LAYOUT[name]
@@ -222,7 +242,7 @@ def read_sheets(unit):
     for name in SHEETS:
         cols = sheet_columns(name)
         df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
-        missing = [c for c in cols if c not in df.columns and c not in OPTIONAL]
+        missing = [c for c in cols if c not in df.columns and c not in OPTIONAL and (name, c) not in SHEET_OPTIONAL]
         if missing and name in sheets:
             raise LedgerError(f"{sheet_file(unit, name)}, sheet '{name}', row 1: missing column(s) "
                               f"{', '.join(missing)}; expected {', '.join(cols)} (regenerate the worksheet: "

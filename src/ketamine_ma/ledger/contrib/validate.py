@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import rows
 from ..rows import same_label
-from ..vocabulary import DESIGNS, SPEC_DIR, LedgerError, window_words
+from ..vocabulary import DESIGNS, SCALES, SPEC_DIR, LedgerError, window_words
 from . import published
 from .read import (
     FILLED,
@@ -151,6 +151,8 @@ def read_contributions(units, ledger, selected, specs, verify=None):
                                   f"(config reviews: {', '.join(selected)}); select it (its spec file: "
                                   f"{SPEC_DIR}/{row['review']}.yaml), or move {unit} out of the contributions "
                                   "folder")
+            if given_in == "proposals":
+                _figure_chosen(row, unit, specs.get(row["review"], {}))
             # the worksheet names the arms as the review does; the ledger's rows by its own names
             cells = arm_role(row, specs.get(row["review"], {}), where) if sheet == "numbers" else row
             check_enum(cells, sheet, where)
@@ -260,6 +262,24 @@ def _grouped_trials_are_members(out, places, membership):
         if (g["review"], g["trial_id"]) not in members:
             raise LedgerError(f"{where('trial_id')}: {g['trial_id']} is not a trial of {g['review']} (confirm it "
                               "in the status column first)")
+
+
+def _figure_chosen(row, unit, spec):
+    """An accepted proposal's outcome and scale, chosen for its figure (or row by row): a figure prints neither
+    the scale of its means nor, where the review analyses several outcomes by its measure, which of them it shows.
+    One missing is asked for once per figure, in the figures sheet."""
+    at = (Where(sheet_file(unit, "figures"), "figures", row["_figure_row"]) if row["_figure_row"] else
+          Where(sheet_file(unit, "proposals"), "proposals", row["_row"]))
+    shown = (f"{row['locator']} of {row['source']} prints {row['statistic']} values (e.g. {row['trial_id']} "
+             f"{row['arm']} {row['statistic']} = {row['value']})")
+    by_row = ", or give it row by row in the proposals sheet" if row["_figure_row"] else ""
+    if not row["outcome"]:
+        outcomes = dict.fromkeys(o for a in spec.get("analyses", {}).values() for o in a["outcomes"])
+        raise LedgerError(f"{at('outcome')}: empty; {shown} but not which of the review's outcomes they are: "
+                          f"choose it ({', '.join(outcomes)}){by_row}")
+    if not row["scale"]:
+        raise LedgerError(f"{at('scale')}: empty; {shown} but not the scale they are on: choose it "
+                          f"({', '.join(SCALES)}; 'count' for a number of days or events){by_row}")
 
 
 # What a new trial's row gives whatever the review's question, and what to type in each empty cell. A review's own
