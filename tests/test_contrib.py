@@ -626,15 +626,20 @@ def test_the_outcome_chosen_for_a_figure_is_the_outcome_of_its_accepted_rows_tha
     assert set(out.outcome) == {"tuberculosis"}
 
 
-def test_an_accepted_figure_whose_outcome_is_not_chosen_asks_for_it_in_its_figures_cell(bcg, tmp_path):
+def figure_edit(*args, **kw):
+    """A worksheet edit that puts ``figure_sheets(*args, **kw)``'s figures and proposals sheets in."""
     def edit(sheets):
-        sheets.update(figure_sheets("count", outcome="", row_outcome=""))
+        sheets.update(figure_sheets(*args, **kw))
         for name in ("figures", "proposals"):
             sheets[name] = sheets[name].drop(columns="_row")
 
+    return edit
+
+
+def test_an_accepted_figure_whose_outcome_is_not_chosen_asks_for_it_in_its_figures_cell(bcg, tmp_path):
     folder = tmp_path / "unchosen"
     with pytest.raises(LedgerError) as err:
-        contribute(bcg, folder, edit)
+        contribute(bcg, folder, figure_edit("count", outcome="", row_outcome=""))
     assert str(err.value) == (
         f"{folder / 'figures.csv'}, sheet 'figures', row 2, column 'outcome': empty; Figure 1, p. 1 of plot.pdf "
         "prints mean values (e.g. aronson1948 Vaccinated mean = 4) but not which of the review's outcomes they are: "
@@ -644,14 +649,9 @@ def test_an_accepted_figure_whose_outcome_is_not_chosen_asks_for_it_in_its_figur
 def test_an_accepted_figure_of_means_without_a_scale_asks_for_it_in_its_figures_cell(bcg, tmp_path):
     """A figure prints means and SDs, not the scale they are on: accepting it in its one cell without choosing
     the scale names that figure's scale cell, once, not each of its rows."""
-    def edit(sheets):
-        sheets.update(figure_sheets(""))
-        for name in ("figures", "proposals"):
-            sheets[name] = sheets[name].drop(columns="_row")
-
     folder = tmp_path / "unscaled"
     with pytest.raises(LedgerError) as err:
-        contribute(bcg, folder, edit)
+        contribute(bcg, folder, figure_edit(""))
     assert str(err.value) == (
         f"{folder / 'figures.csv'}, sheet 'figures', row 2, column 'scale': empty; Figure 1, p. 1 of plot.pdf prints "
         "mean values (e.g. aronson1948 Vaccinated mean = 4) but not the scale they are on: choose it (nrs_0_10, "
