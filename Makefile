@@ -23,7 +23,7 @@ test: setup lint
 	$(VENV)/python -m pytest
 
 test-fast: setup
-	$(VENV)/python -m pytest -m "not workflow and not live_r" --hypothesis-profile=fast
+	$(VENV)/python -m pytest -m "not workflow and not live_r" --hypothesis-profile=fast -n auto
 
 clean:
 	rm -rf results data/processed logs benchmarks .snakemake
