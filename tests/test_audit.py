@@ -55,7 +55,7 @@ def test_percent_that_no_integer_count_gives_is_flagged():
 
     # 76% of 30 is 22.8: no whole number of patients gives it (Sigtermans 2009 prints 76% of n = 30).
     x = pd.DataFrame({"extract_id": ["e", "n", "p"], "trial_id": "t", "outcome": "o", "timepoint": "w1",
-                      "arm": "ketamine", "statistic": ["events", "n", "percent"], "value": [23.0, 30.0, 76.0]})
+                      "arm": "experimental", "statistic": ["events", "n", "percent"], "value": [23.0, 30.0, 76.0]})
     assert audit_percentages(x).verdict.tolist() == ["inconsistent"]
     x.loc[0, "value"] = 22.8
     assert audit_percentages(x).verdict.tolist() == ["consistent"]

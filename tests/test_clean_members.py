@@ -25,7 +25,7 @@ from ketamine_ma.stages import io, steps
 
 # the config a user may choose: "±" read as SE, a contributed number preferred to the ledger's
 READING = {"membership": "confirmed", "pm_reading": "se", "multi_arm": "combine", "conflict": "contribution"}
-REASON = "events and ketamine n given at 'week 1' (day 7), control n at 'day 7' (day 7): time points differ"
+REASON = "events and experimental n given at 'week 1' (day 7), control n at 'day 7' (day 7): time points differ"
 
 
 def row(trial, label, arm, statistic, value, **extra):
@@ -47,11 +47,13 @@ def bcg(tmp_path_factory):
     m = ledger["membership"].copy()
     m.loc[(m.review == "bcg") & m.trial_id.isin(["aronson1948", "ferguson1949"]), "status"] = "candidate"
     conflict = {"conflict_id": "contrib-aronson1948-control-n"}
-    rows = [row("aronson1948", "week 1", "ketamine", "events", 4), row("aronson1948", "week 1", "ketamine", "n", 123),
+    rows = [row("aronson1948", "week 1", "experimental", "events", 4),
+            row("aronson1948", "week 1", "experimental", "n", 123),
             row("aronson1948", "week 1", "control", "events", 11),
             row("aronson1948", "week 1", "control", "n", 128, reading="ledger", **conflict),
             row("aronson1948", "day 7", "control", "n", 139, reading="contribution", **conflict),
-            row("ferguson1949", "week 1", "ketamine", "events", 6), row("ferguson1949", "week 1", "ketamine", "n", 306),
+            row("ferguson1949", "week 1", "experimental", "events", 6),
+            row("ferguson1949", "week 1", "experimental", "n", 306),
             row("ferguson1949", "week 1", "control", "events", 29),
             row("ferguson1949", "week 1", "control", "n", 303)]
     x = pd.concat([ledger["extraction"], pd.DataFrame(rows)], ignore_index=True)
@@ -118,7 +120,7 @@ def test_the_forest_plot_lists_the_members_not_pooled_as_the_clean_stage_found_t
             == ["Aronson 1948", "candidate", "not_available", REASON, "control n"])
     f = g.loc["ferguson1949"]
     assert (f.study_id, f.status, f.ai, f.n1, f.ci, f.n2) == ("Ferguson 1949", "not_pooled", 6, 306, 29, 303)
-    assert g.loc["rosenthal1960", "missing"] == "ketamine events;ketamine n;control events;control n"
+    assert g.loc["rosenthal1960", "missing"] == "experimental events;experimental n;control events;control n"
 
 
 JOBS = ("workflow/scripts/figures.py", "workflow/scripts/worksheet.py", "src/ketamine_ma/outputs/forest_rows.py",

@@ -139,7 +139,7 @@ def test_an_empty_row_is_skipped_and_a_not_reported_cell_recorded(bcg, tmp_path)
     merged, log = contribute(bcg, tmp_path / "partial", edit)
     assert len(log) == 51 and (merged["extraction"].source_kind == "full_text").sum() == 50
     nr = merged["not_reported"]
-    assert list(zip(nr.trial_id, nr.arm, nr.statistic, strict=True)) == [("aronson1948", "ketamine", "events")]
+    assert list(zip(nr.trial_id, nr.arm, nr.statistic, strict=True)) == [("aronson1948", "experimental", "events")]
 
 
 def test_a_reviews_revman_file_fills_its_mapped_analysis(tmp_path):
@@ -205,7 +205,7 @@ def test_a_conflicting_number_gives_a_conflict_row_and_both_readings(bcg, tmp_pa
     ledger, spec, _ = bcg
     t = bcg_ledger.studies().set_index("trial_id").loc["aronson1948"]
     misread = {"extract_id": "aronson1948-misread", "trial_id": "aronson1948", "outcome": "tuberculosis",
-               "arm": "ketamine", "statistic": "events", "value": 119.0, "scale": "count", "source": t.source,
+               "arm": "experimental", "statistic": "events", "value": 119.0, "scale": "count", "source": t.source,
                "locator": t.locator, "quote": t.quote, "source_kind": "review", "status": "verified"}
     ledger = {**ledger, "extraction": pd.concat([ledger["extraction"], pd.DataFrame([misread])], ignore_index=True)}
     merged, _ = contribute((ledger, spec, bcg[2]), tmp_path / "c")
@@ -399,7 +399,7 @@ def test_a_reading_given_in_two_files_is_merged_once_and_two_readings_are_refuse
     numbers.loc[1, ["value", "quote"]] = ["5", numbers.loc[1, "quote"].replace(",4,", ",5,")]
     numbers.to_csv(tmp_path / "b/numbers.csv", index=False)
     with pytest.raises(LedgerError, match=r"b/numbers.csv, sheet 'numbers', row 3, column 'value': the same cell "
-                                          r"\(aronson1948, tuberculosis, no time point, ketamine, events\) is "
+                                          r"\(aronson1948, tuberculosis, no time point, experimental, events\) is "
                                           r"already given at .*a/numbers.csv, sheet 'numbers', row 3"):
         completion.contribute(ledger, [tmp_path / "a", tmp_path / "b"], ["bcg"], {"bcg": spec})
 
@@ -588,13 +588,37 @@ def test_the_numbers_sheet_names_the_arms_as_the_review_does_and_the_ledger_keep
     assert set(sheets["numbers"].arm) == {"Vaccinated", "Control"}
     merged, _ = contribute(bcg, tmp_path / "ok")
     mine = merged["extraction"][merged["extraction"].source_kind == "full_text"]
-    assert set(mine.arm) == {"ketamine", "control"}
+    assert set(mine.arm) == {"experimental", "control"}
     assert "aronson1948-tuberculosis-any-vaccinated-events-fulltext" in set(mine.extract_id)
     with pytest.raises(LedgerError) as e:
         contribute(bcg, tmp_path / "bad", set_cell(0, arm="placebo"))
     assert str(e.value) == (f"{tmp_path / 'bad' / 'numbers.csv'}, sheet 'numbers', row 2, column 'arm': 'placebo' is "
                             "not an arm of review 'bcg'; choose one of: Vaccinated, Control, total, baseline, "
                             "difference, Vaccinated 2, Control 2")
+
+
+def test_a_worksheet_from_an_earlier_round_with_the_arms_former_names_still_reads(bcg, tmp_path):
+    """Worksheets handed out before the ledger named its arms by role said `ketamine` for the experimental arm
+    (numbers sheet) and `n_ketamine` for its size (trials sheet): read as `experimental` and `n_experimental`,
+    giving the rows and ids the review's own labels give."""
+    _, _, sheets = bcg
+    labels = {"Vaccinated": "ketamine", "Control": "control"}
+    merged, _ = contribute(bcg, tmp_path / "now")
+    before, _ = contribute(bcg, tmp_path / "before", lambda s: s["numbers"].__setitem__(
+        "arm", s["numbers"].arm.map(labels)))
+    assert set(sheets["numbers"].arm) == set(labels)
+    mine = [m[m.source_kind == "full_text"].sort_values("extract_id").reset_index(drop=True)
+            for m in (merged["extraction"], before["extraction"])]
+    assert set(mine[1].arm) == {"experimental", "control"} and len(mine[1]) == 52
+    pd.testing.assert_frame_equal(mine[0], mine[1])
+    # Comstock 1976's vaccinated arm, 27 + 16886 in the BCG data table, in the trials sheet's former column
+    old = tmp_path / "old_trials"
+    old.mkdir()
+    trials = sheets["trials"].rename(columns={"n_experimental": "n_ketamine"})
+    trials.loc[0, ["trial_id", "n_ketamine"]] = ["comstock1976", "16913"]
+    trials.to_csv(old / "trials.csv", index=False)
+    got = read.read_sheets(old)["trials"]
+    assert "n_ketamine" not in got.columns and got.loc[0, "n_experimental"] == "16913"
 
 
 def figure_sheets(scale, accept="yes", outcome="tuberculosis", row_outcome="tuberculosis"):

@@ -44,13 +44,13 @@ def test_multi_arm_binary_arms_are_summed():
         [
             {"extract_id": f"x{i}", "trial_id": "t2000", "outcome": "nausea", "arm": arm, "statistic": st,
              "value": v, "scale": "count"}
-            for i, (arm, st, v) in enumerate([("ketamine", "events", 4), ("ketamine", "n", 20),
-                                              ("ketamine_2", "events", 7), ("ketamine_2", "n", 20),
+            for i, (arm, st, v) in enumerate([("experimental", "events", 4), ("experimental", "n", 20),
+                                              ("experimental_2", "events", 7), ("experimental_2", "n", 20),
                                               ("control", "events", 2), ("control", "n", 20)])
         ]
     )
     combined = assemble(rows, rows, "RR", "sd", "combine")
-    assert combined.cells[("ketamine", "events")] == 11 and combined.cells[("ketamine", "n")] == 40
+    assert combined.cells[("experimental", "events")] == 11 and combined.cells[("experimental", "n")] == 40
     first = assemble(rows, rows, "RR", "sd", "first")
-    assert first.cells[("ketamine", "events")] == 4 and first.cells[("ketamine", "n")] == 20
+    assert first.cells[("experimental", "events")] == 4 and first.cells[("experimental", "n")] == 20
     assert not first.missing("RR") and any("not used" in line for line in first.log)

@@ -157,11 +157,11 @@ def pool(cells, measure, estimator):
     if ("difference", "se") in x.columns:  # estimates and CIs only: the estimate (log for a ratio) and its SE
         est = x[("difference", "mean")]
         yi, vi = (np.log(est) if effects.is_ratio(measure) else est), x[("difference", "se")] ** 2
-    elif ("ketamine", "mean") in x.columns:
-        yi, vi = effects.md(*(x[(a, s)] for a in ("ketamine", "control") for s in ("mean", "sd", "n")))
+    elif ("experimental", "mean") in x.columns:
+        yi, vi = effects.md(*(x[(a, s)] for a in ("experimental", "control") for s in ("mean", "sd", "n")))
     else:
-        yi, vi, _ = effects.two_by_two(x[("ketamine", "events")], x[("ketamine", "n")], x[("control", "events")],
-                                    x[("control", "n")], measure)
+        yi, vi, _ = effects.two_by_two(x[("experimental", "events")], x[("experimental", "n")],
+                                    x[("control", "events")], x[("control", "n")], measure)
     t2 = tau2_estimators.tau2(np.asarray(yi), np.asarray(vi), estimator)
     w = 1 / (np.asarray(vi) + t2)
     mu = float((w * yi).sum() / w.sum())
@@ -194,7 +194,7 @@ def test_metafor_gibson2002_continuous_forest_plot_proposals_self_check_and_repr
     by = {(c["trial_id"], c["arm"], c["statistic"]): c["value"] for c in got["cells"]}
     for r in g.itertuples():
         tid = f"{r.author.lower()}{r.year}"
-        assert [by[(tid, "ketamine", s)] for s in ("mean", "sd", "n")] == [r.m1i, r.sd1i, r.n1i]
+        assert [by[(tid, "experimental", s)] for s in ("mean", "sd", "n")] == [r.m1i, r.sd1i, r.n1i]
         assert [by[(tid, "control", s)] for s in ("mean", "sd", "n")] == [r.m2i, r.sd2i, r.n2i]
     ref = pooled(plots).loc["gibson_forest"]
     assert pool(got["cells"], "MD", "DL") == pytest.approx(tuple(ref[["estimate", "ci_low", "ci_high", "tau2"]]),
@@ -249,7 +249,8 @@ def test_a_mean_number_of_days_on_the_count_scale_is_pooled_as_it_is_and_one_on_
 
     r = gibson().iloc[0]
     assert (r.author, int(r.year)) == ("Cote", 1997)
-    cells = [(arm, s, v) for arm, vals in (("ketamine", (r.m1i, r.sd1i, r.n1i)), ("control", (r.m2i, r.sd2i, r.n2i)))
+    cells = [(arm, s, v)
+             for arm, vals in (("experimental", (r.m1i, r.sd1i, r.n1i)), ("control", (r.m2i, r.sd2i, r.n2i)))
              for s, v in zip(("mean", "sd", "n"), vals, strict=True)]
 
     def rows(scale):
@@ -261,8 +262,8 @@ def test_a_mean_number_of_days_on_the_count_scale_is_pooled_as_it_is_and_one_on_
     assert not counted.missing("MD")
     assert [counted.cells[(a, s)] for a, s, _ in cells] == [v for _, _, v in cells]
     other = assemble(rows("other"), rows("other"), "MD", "sd")
-    assert other.missing("MD") == [("ketamine", "mean"), ("control", "mean")]
-    assert other.unusable[("ketamine", "mean")] == "on scale 'other', not a 0-10 or 0-100 pain scale or a count"
+    assert other.missing("MD") == [("experimental", "mean"), ("control", "mean")]
+    assert other.unusable[("experimental", "mean")] == "on scale 'other', not a 0-10 or 0-100 pain scale or a count"
 
 
 def test_metafor_forest_plot_of_estimates_and_cis_alone_pools_to_metafors_pool_of_the_printed_cis(plots):
@@ -667,7 +668,7 @@ def arm_rows(tid):
     s = bcg_ledger.studies().set_index("trial_id").loc[tid]
     return [{"extract_id": f"{tid}-{arm}-{stat}", "trial_id": tid, "outcome": "tuberculosis", "arm": arm,
              "statistic": stat, "value": v, "scale": "count"}
-            for arm, pos, neg in (("ketamine", s.tpos, s.tneg), ("control", s.cpos, s.cneg))
+            for arm, pos, neg in (("experimental", s.tpos, s.tneg), ("control", s.cpos, s.cneg))
             for stat, v in (("events", pos), ("n", pos + neg))]
 
 
@@ -736,7 +737,7 @@ def test_a_measure_on_an_arms_own_number_or_a_ratio_at_or_below_zero_is_refused_
         rows.check_extraction(x, where)
     x.loc[0, "measure"] = "RR"
     with pytest.raises(LedgerError, match=r"row 2, column 'measure': 'RR' names the effect measure of a between-arm "
-                                          r"estimate \(arm 'difference'\); the ketamine arm's own events has none"):
+                                          r"estimate \(arm 'difference'\); the experimental arm's own events has none"):
         rows.check_extraction(x, where)
 
 

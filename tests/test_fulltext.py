@@ -320,7 +320,7 @@ def test_hints_in_a_trials_own_report_rank_outcome_arm_and_numbers_first(tmp_pat
     (folder / "documents.csv").write_text("file,doi,pmid,trials,reviews\naronson.pdf,,,aronson1948,\n")
     d = pdf_text.read_pdf(folder / "aronson.pdf")
     docs = fulltext.Documents(fulltext_index.index(folder, {d["sha256"]: d}), {d["sha256"]: d}, "data/fulltext")
-    cell = {"trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine", "statistic": "events",
+    cell = {"trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "experimental", "statistic": "events",
             "timepoint": ""}
     got = hints.hints(cell, {"first_author": "Aronson", "year": 1948}, docs, "bcg")
     assert got and got[0][:2] == ("aronson.pdf", 1) and "4 of the 123 vaccinated" in got[0][2]

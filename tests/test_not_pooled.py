@@ -35,7 +35,7 @@ def dated(work, label=LABEL, days=""):
              "timepoint": label, "time_days": days, "arm": arm, "statistic": "events", "value": str(v),
              "scale": "count", "source": t.source, "locator": t.locator, "quote": t.quote, "source_kind": "review",
              "status": "verified"}
-            for arm, v in (("ketamine", t.tpos), ("control", t.cpos))]
+            for arm, v in (("experimental", t.tpos), ("control", t.cpos))]
     pd.concat([x, pd.DataFrame(rows)]).fillna("").to_csv(raw, index=False)
 
 
@@ -74,7 +74,7 @@ def test_a_time_point_without_day_count_is_named_as_the_reason(bcg):
                              "cannot place them")
     cells = missing[(missing.trial_id == "aronson1948") & (missing.analysis == "rr_fixed")]
     assert set(zip(cells.timepoint, cells.arm, cells.statistic, strict=True)) == {
-        (LABEL, "ketamine", "n"), (LABEL, "control", "n"), (LABEL, "all arms", "time_days")}
+        (LABEL, "experimental", "n"), (LABEL, "control", "n"), (LABEL, "all arms", "time_days")}
     other = excl.set_index(["analysis", "trial_id"]).loc[("rr_fixed", "ferguson1949"), "reason"]
     assert other == "no tuberculosis numbers for this trial in the ledger"
 
@@ -160,7 +160,7 @@ def test_the_day_count_pools_the_trial_and_goes_to_every_row_of_its_time_point(b
     x = merged["extraction"]
     rows = x[x.trial_id == "aronson1948"]
     assert len(rows) == 4 and (rows.time_days == 7).all()
-    ledger_row = rows.set_index("extract_id").loc["aronson1948-tb-ketamine-events"]
+    ledger_row = rows.set_index("extract_id").loc["aronson1948-tb-experimental-events"]
     assert "time_days 7 from the full text (visit schedule: 'day 7 visit'), read by Test Reader" in ledger_row.notes
     tables, excl, _ = steps.clean(merged, "bcg", spec, MAIN)
     t = tables[("main", "rr_fixed")].set_index("trial_id").loc["aronson1948"]

@@ -76,8 +76,8 @@ def test_a_revman_contribution_reads_the_numbers_the_conformance_reader_reads(tm
     conformance = {}
     for r in norm[norm.analysis_id == ANALYSIS].itertuples():
         tid = trial_of(*r.study_id.rsplit(" ", 1))
-        for arm, stat, col in (("ketamine", "events", "ai"), ("ketamine", "n", "n1"), ("control", "events", "ci"),
-                               ("control", "n", "n2")):
+        for arm, stat, col in (("experimental", "events", "ai"), ("experimental", "n", "n1"),
+                               ("control", "events", "ci"), ("control", "n", "n2")):
             conformance[(tid, arm, stat)] = getattr(r, col)
     assert len(conformance) == 4 * 7  # the seven aspirin trials, read from the XML by the conformance import
 
@@ -104,7 +104,7 @@ def test_the_same_bad_row_gets_the_same_message_from_data_raw_a_worksheet_and_a_
     t = raw_with_bcg(tmp_path / "raw")
     path = tmp_path / "raw/data/raw/extraction.csv"
     x = pd.read_csv(path, dtype=str, keep_default_na=False)
-    bad = {"extract_id": "aronson1948-bad", "trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "ketamine",
+    bad = {"extract_id": "aronson1948-bad", "trial_id": "aronson1948", "outcome": "tuberculosis", "arm": "experimental",
            "statistic": "events", "value": "-4", "scale": "count", "source": t.source, "locator": t.locator,
            "quote": f"{t.quote} (-4)", "source_kind": "review", "status": "verified"}
     pd.concat([x, pd.DataFrame([bad])]).fillna("").to_csv(path, index=False)

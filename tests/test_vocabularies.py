@@ -74,3 +74,20 @@ def test_the_engine_and_the_ledger_read_the_measure_registry():
         "log", "logit", "double arcsine", "arcsine", "proportion", "natural"]
     with pytest.raises(ValueError, match="unknown measure 'XX'; allowed: MD, SMD, RR"):
         effects.family("XX")
+
+
+def test_the_arm_roles_name_no_treatment_and_only_the_former_names_say_ketamine():
+    """The ledger's arm roles are review-neutral; the one place the package still spells the former role names is
+    vocabulary.FORMER_ARMS (worksheets from earlier rounds), every other module asks the vocabulary."""
+    import ast
+
+    assert vocabulary.ARMS[:2] == (vocabulary.EXPERIMENTAL, vocabulary.CONTROL) == ("experimental", "control")
+    assert set(vocabulary.FORMER_ARMS.values()) <= set(vocabulary.ARMS)
+    assert not set(vocabulary.FORMER_ARMS) & set(vocabulary.ARMS)
+    said = []
+    for f in sorted((ROOT / "src/ketamine_ma").rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Constant) and node.value in ("ketamine", "ketamine_2", "n_ketamine"):
+                said.append((f.relative_to(ROOT).as_posix(), node.value))
+    assert said == [("src/ketamine_ma/ledger/vocabulary.py", "ketamine"),
+                    ("src/ketamine_ma/ledger/vocabulary.py", "ketamine_2")]

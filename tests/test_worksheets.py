@@ -179,7 +179,7 @@ def test_contributed_rows_carry_their_provenance(filled):
     mine = x[x.source_kind == "full_text"]
     assert len(mine) == 52 and set(mine.contributor) == {"Test Reader"} and set(mine.contributed_on) == {"2026-12-02"}
     assert set(mine.status) == {"verified", "derived"}
-    aronson = mine[(mine.trial_id == "aronson1948") & (mine.arm == "ketamine")].set_index("statistic")
+    aronson = mine[(mine.trial_id == "aronson1948") & (mine.arm == "experimental")].set_index("statistic")
     assert aronson.loc["events", "value"] == 4 and aronson.loc["n", "value"] == 123  # 4 + 119 in its quote
     assert aronson.loc["n", "derivation"].startswith("4 + 119")
     raw = pd.read_csv(ROOT / "data/raw/extraction.csv")
@@ -229,7 +229,7 @@ def test_half_filled_worksheet_gives_partial_with_the_right_k_and_a_conflict_its
     raw = work / "data/raw/extraction.csv"
     x = pd.read_csv(raw, dtype=str, keep_default_na=False)
     misread = {"extract_id": "aronson1948-tb-vaccinated-events", "trial_id": "aronson1948", "outcome": "tuberculosis",
-               "arm": "ketamine", "statistic": "events", "value": "119", "scale": "count",
+               "arm": "experimental", "statistic": "events", "value": "119", "scale": "count",
                "source": t.loc["aronson1948", "source"], "locator": t.loc["aronson1948", "locator"],
                "quote": t.loc["aronson1948", "quote"], "source_kind": "review", "status": "verified"}
     pd.concat([x, pd.DataFrame([misread])]).fillna("").to_csv(raw, index=False)

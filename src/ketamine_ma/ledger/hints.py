@@ -10,10 +10,11 @@ import re
 
 from .fulltext_index import doi_of, pmid_of
 from .pdf_text import normalise
+from .vocabulary import CONTROL, EXPERIMENTAL
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
-ARM_WORDS = {"ketamine": ("ketamine", "treated", "vaccinated", "intervention", "active"),
-             "control": ("control", "placebo", "saline", "midazolam", "comparator", "usual care")}
+ARM_WORDS = {EXPERIMENTAL: ("treated", "vaccinated", "intervention", "active"),
+             CONTROL: ("control", "placebo", "saline", "midazolam", "comparator", "usual care")}
 STAT_WORDS = {"events": ("events", "patients", "cases", "positive"), "n": ("n =", "randomi", "patients", "total"),
               "mean": ("mean", "±", "average"), "sd": ("sd", "±", "standard deviation"),
               "se": ("se", "sem", "standard error"), "median": ("median",)}

@@ -20,7 +20,15 @@ from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
 from ..engine.measures import measure as registry
-from .vocabulary import DAY_COUNT, FLOW_OUTCOMES, TRIAL_ATTRIBUTES, counted_statuses, window_words
+from .vocabulary import (
+    CONTROL,
+    DAY_COUNT,
+    EXPERIMENTAL,
+    FLOW_OUTCOMES,
+    TRIAL_ATTRIBUTES,
+    counted_statuses,
+    window_words,
+)
 
 PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
 # Means and spreads pooled as they are: a count's (days off work, a number of events), whose unit the outcome names.
@@ -31,13 +39,14 @@ SPREADS = ("mean", "sd", "se", "pm", "ci_low", "ci_high")
 def required_cells(measure):
     """(arm, statistic) cells an analysis of ``measure`` needs from each trial."""
     if measure in CONTINUOUS:
-        return [(a, s) for a in ("ketamine", "control") for s in ("mean", "sd", "n")]
+        return [(a, s) for a in (EXPERIMENTAL, CONTROL) for s in ("mean", "sd", "n")]
     if measure in BINARY:
-        return [(a, s) for a in ("ketamine", "control") for s in ("events", "n")]
+        return [(a, s) for a in (EXPERIMENTAL, CONTROL) for s in ("events", "n")]
     if measure in PROPORTION:
-        return [("ketamine", "events"), ("ketamine", "n")]
+        return [(EXPERIMENTAL, "events"), (EXPERIMENTAL, "n")]
     if family(measure) == "change":
-        return [("baseline", "mean"), ("baseline", "sd"), ("ketamine", "mean"), ("ketamine", "sd"), ("ketamine", "n")]
+        return [("baseline", "mean"), ("baseline", "sd"), (EXPERIMENTAL, "mean"), (EXPERIMENTAL, "sd"),
+                (EXPERIMENTAL, "n")]
     raise ValueError(f"unknown measure {measure!r}")
 
 
@@ -94,9 +103,9 @@ def _put(a, measure, arm, scale, name, value, row, how=None):
 def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
     """Resolve the cells of one trial at one time point; returns an ``Assembly``."""
     a = Assembly()
-    arms = ("baseline", "ketamine") if family(measure) == "change" else ("ketamine", "control")
+    arms = ("baseline", EXPERIMENTAL) if family(measure) == "change" else (EXPERIMENTAL, CONTROL)
     if measure in PROPORTION:
-        arms = ("ketamine",)
+        arms = (EXPERIMENTAL,)
     arms += tuple(f"{b}_2" for b in arms if (rows["arm"] == f"{b}_2").any())
     for arm in arms:
         r = rows[rows["arm"] == arm]
@@ -107,8 +116,8 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
 
         if "n" in stat:
             put("n", stat["n"]["value"], stat["n"])
-        elif family(measure) != "change" or arm == "ketamine":
-            nb = _n_fallback(rows_all, arm if arm != "baseline" else "ketamine")
+        elif family(measure) != "change" or arm == EXPERIMENTAL:
+            nb = _n_fallback(rows_all, arm if arm != "baseline" else EXPERIMENTAL)
             if nb is not None:
                 put("n", nb["value"], nb, f"n from the trial's {nb['outcome']} count")
         if measure in BINARY + PROPORTION:
@@ -117,7 +126,7 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
             continue
         if "mean" in stat:
             put("mean", stat["mean"]["value"], stat["mean"])
-        n = a.cells.get((arm, "n"), a.cells.get(("ketamine", "n")) if arm == "baseline" else None)
+        n = a.cells.get((arm, "n"), a.cells.get((EXPERIMENTAL, "n")) if arm == "baseline" else None)
         if "sd" in stat:
             put("sd", stat["sd"]["value"], stat["sd"])
         elif "se" in stat and n:
@@ -143,9 +152,9 @@ def assemble(rows, rows_all, measure, pm_reading, multi_arm="combine"):
 
 
 def _merge_second_arms(a, measure, multi_arm):
-    """Multi-arm trials (Cochrane Handbook v6.4 §23.3.4): combine a second ketamine/control arm with the first
+    """Multi-arm trials (Cochrane Handbook v6.4 §23.3.4): combine a second experimental/control arm with the first
     into one group (events and n summed; means and SDs by Table 6.5.a), or keep only the first arm."""
-    for base in ("ketamine", "control"):
+    for base in (EXPERIMENTAL, CONTROL):
         second = {k[1]: v for k, v in a.cells.items() if k[0] == f"{base}_2"}
         if not second:
             continue
@@ -484,15 +493,15 @@ ARM_COLUMNS = {
 def _arm_columns(c, measure):
     fam = family(measure)
     if fam == "continuous":
-        vals = [c[("ketamine", "mean")], c[("ketamine", "sd")], c[("ketamine", "n")],
-                c[("control", "mean")], c[("control", "sd")], c[("control", "n")]]
+        vals = [c[(EXPERIMENTAL, "mean")], c[(EXPERIMENTAL, "sd")], c[(EXPERIMENTAL, "n")],
+                c[(CONTROL, "mean")], c[(CONTROL, "sd")], c[(CONTROL, "n")]]
     elif fam == "binary":
-        vals = [c[("ketamine", "events")], c[("ketamine", "n")], c[("control", "events")], c[("control", "n")]]
+        vals = [c[(EXPERIMENTAL, "events")], c[(EXPERIMENTAL, "n")], c[(CONTROL, "events")], c[(CONTROL, "n")]]
     elif fam == "proportion":
-        vals = [c[("ketamine", "events")], c[("ketamine", "n")]]
+        vals = [c[(EXPERIMENTAL, "events")], c[(EXPERIMENTAL, "n")]]
     else:
-        vals = [c[("baseline", "mean")], c[("baseline", "sd")], c[("ketamine", "mean")], c[("ketamine", "sd")],
-                c[("ketamine", "n")]]
+        vals = [c[("baseline", "mean")], c[("baseline", "sd")], c[(EXPERIMENTAL, "mean")], c[(EXPERIMENTAL, "sd")],
+                c[(EXPERIMENTAL, "n")]]
     return dict(zip(ARM_COLUMNS[fam], vals, strict=True))
 
 
@@ -501,8 +510,8 @@ def _select(usable, tp, measure):
     if tp is None:
         return usable[0]
     rule = tp["select"]
-    if rule == "lowest_mean" and measure in CONTINUOUS and all(("ketamine", "mean") in c[2].cells for c in usable):
-        return min(usable, key=lambda c: c[2].cells[("ketamine", "mean")])
+    if rule == "lowest_mean" and measure in CONTINUOUS and all((EXPERIMENTAL, "mean") in c[2].cells for c in usable):
+        return min(usable, key=lambda c: c[2].cells[(EXPERIMENTAL, "mean")])
     if rule == "nearest" and "target_days" in tp:
         return min(usable, key=lambda c: abs(c[1] - tp["target_days"]))
     return min(usable, key=lambda c: c[1] if not np.isnan(c[1]) else np.inf)

@@ -38,7 +38,15 @@ TRIAL_ATTRIBUTES = {"condition": None, "pain_type": ("neuropathic", "nociplastic
                     "crps": ("yes", "no"), "route": None, "regimen": None, "dose_mg_kg": None}
 STATISTICS = ("mean", "sd", "se", "pm", "ci_low", "ci_high", "median", "q1", "q3", "min", "max", "n", "events",
               "percent", "p_value", "t_value")
-ARMS = ("ketamine", "control", "total", "baseline", "difference", "ketamine_2", "control_2")
+# The arms' roles in the ledger (extraction `arm`): a trial's experimental and control arms (a review's spec labels
+# them, `arms`), all arms together, the pre-treatment value of a single-arm study, a between-arm or pre/post
+# difference, and the second experimental or control arm of a multi-arm trial.
+EXPERIMENTAL, CONTROL = "experimental", "control"
+EXPERIMENTAL_2, CONTROL_2 = f"{EXPERIMENTAL}_2", f"{CONTROL}_2"
+ARMS = (EXPERIMENTAL, CONTROL, "total", "baseline", "difference", EXPERIMENTAL_2, CONTROL_2)
+# The names the experimental roles had before the ledger served reviews of other treatments: a worksheet (or its CSV
+# twin) from an earlier round may still say them, in its numbers' arm and its trials' size columns (n_<role>).
+FORMER_ARMS = {"ketamine": EXPERIMENTAL, "ketamine_2": EXPERIMENTAL_2}
 # The effect measures a between-arm estimate (arm `difference`) can name in its `measure` column: the registry's
 # two-group measures (engine.measures). An analysis of that measure pools such an estimate when the trial gives no arm
 # data (ledger.studies); a difference row naming no measure (a risk difference in percent, a median difference, an

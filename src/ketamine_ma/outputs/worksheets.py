@@ -23,11 +23,12 @@ from ..ledger.contrib.read import (
     sheet_columns,
 )
 from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
+from ..ledger.vocabulary import CONTROL, CONTROL_2, EXPERIMENTAL, EXPERIMENTAL_2
 from .carried import carry
 from .report_files import figures_page_name
 
 # a time point's day count ("" arm: it serves every arm) first, then the arms' statistics
-ARM_ORDER = {a: i for i, a in enumerate(("", "ketamine", "control", "baseline", "ketamine_2", "control_2", "total"))}
+ARM_ORDER = {a: i for i, a in enumerate(("", EXPERIMENTAL, CONTROL, "baseline", EXPERIMENTAL_2, CONTROL_2, "total"))}
 STAT_ORDER = {s: i for i, s in enumerate(("mean", "sd", "se", "n", "events"))}
 BLANK_TRIAL_ROWS = 10
 BLANK_PUBLISHED_ROWS = 10
@@ -99,7 +100,7 @@ def rule_words(a):
     if not tp:
         return "any time point the trial reports (the review states none)"
     pick = {"nearest": f"the one nearest to day {tp.get('target_days', tp['min_days']):g}",
-            "earliest": "the earliest", "lowest_mean": "the one with the lowest ketamine-arm mean"}[tp["select"]]
+            "earliest": "the earliest", "lowest_mean": "the one with the lowest experimental-arm mean"}[tp["select"]]
     return (f"{tp['label']}: {tp['min_days']:g} to {tp['max_days']:g} days after the end of treatment; of several, "
             f"{pick}")
 

@@ -19,10 +19,13 @@ import pandas as pd
 from ..rows import time_key
 from ..vocabulary import (
     ARMS,
+    CONTROL,
     DAY_COUNT,
     DESIGNS,
     ESTIMATE_MEASURES,
+    EXPERIMENTAL,
     FIGURE_KINDS,
+    FORMER_ARMS,
     GROUPING_QUOTE,
     MEMBERSHIP_SHEET,
     RANDOMISED,
@@ -35,6 +38,8 @@ from ..vocabulary import (
 from .route import unit_files
 
 ROB_DOMAINS = ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting", "overall")
+# The trials sheet's arm sizes (randomised), one column per arm role.
+SIZE_COLUMNS = {arm: f"n_{arm}" for arm in (EXPERIMENTAL, CONTROL)}
 LAYOUT = {
     "readme": ["field", "value"],
     "membership": list(MEMBERSHIP_SHEET),
@@ -44,7 +49,7 @@ LAYOUT = {
     "trials": ["review", "trial_id", "first_author", "year", "title", "journal", "doi", "pmid", "pmcid",
                "registry_id", "no_id_reason", "design",
                "randomised", "condition", "pain_type", "crps", "route", "regimen", "dose_mg_kg", "control", "country",
-               "n_ketamine", "n_control", "source", "locator", "quote", "included_source", "included_locator",
+               *SIZE_COLUMNS.values(), "source", "locator", "quote", "included_source", "included_locator",
                "included_quote"],
     "risk_of_bias": ["review", "trial_id", "study", *(c for d in ROB_DOMAINS for c in (d, f"{d}_support")), "source",
                      "locator"],
@@ -66,6 +71,8 @@ for _sheet in ("membership", "numbers", "trials", "risk_of_bias", "proposals"):
 # out (a figure's outcome and scale), and a review's own trial attributes, which only the worksheets of the reviews
 # that declare them show (``review_columns``).
 SHEET_OPTIONAL = {("figures", "outcome"), ("figures", "scale"), *(("trials", c) for c in TRIAL_ATTRIBUTES)}
+# A trial sheet's former column names (its arm sizes named by the arms' former names), read as today's.
+FORMER_COLUMNS = {"trials": {f"n_{old}": f"n_{new}" for old, new in FORMER_ARMS.items() if new in SIZE_COLUMNS}}
 # Columns whose content means the contributor filled the row (the others are pre-filled context).
 FILLED = {
     "membership": ["status", "locator", "quote"],
@@ -242,6 +249,8 @@ def read_sheets(unit):
     for name in SHEETS:
         cols = sheet_columns(name)
         df = sheets.get(name, pd.DataFrame(columns=[*cols, "_row"], dtype=str))
+        former = FORMER_COLUMNS.get(name, {})
+        df = df.rename(columns={c: former[c] for c in df.columns if c in former and former[c] not in df.columns})
         missing = [c for c in cols if c not in df.columns and c not in OPTIONAL and (name, c) not in SHEET_OPTIONAL]
         if missing and name in sheets:
             raise LedgerError(f"{sheet_file(unit, name)}, sheet '{name}', row 1: missing column(s) "
@@ -273,7 +282,7 @@ def slug(text):
 def arm_id(arm, spec):
     """An arm as the review names it, in the ids of the rows it contributes: the experimental and control arms
     (the ledger's first two ARMS) by the spec's arm labels, a second such arm with its number; the others
-    (baseline, total, difference) by their ledger name. A review labelled Ketamine/Control keeps its ids."""
+    (baseline, total, difference) by their ledger name: an id says the review's words, not the ledger's role names."""
     base, _, n = arm.partition("_")
     names = dict(zip(ARMS[:2], map(slug, spec.get("arms", ARMS[:2])), strict=True))
     return names.get(base, base) + (f"_{n}" if n else "")

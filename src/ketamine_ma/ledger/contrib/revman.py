@@ -9,13 +9,14 @@ import re
 
 from ...engine.rm5 import Rm5Error, read_rm5
 from ..rows import time_key
-from ..vocabulary import LedgerError
+from ..vocabulary import CONTROL, EXPERIMENTAL, LedgerError
 from .read import arm_id, slug
 
-RM5_CELLS = {"DICH_DATA": (("ketamine", "events", "EVENTS_1"), ("ketamine", "n", "TOTAL_1"),
-                            ("control", "events", "EVENTS_2"), ("control", "n", "TOTAL_2")),
-             "CONT_DATA": (("ketamine", "mean", "MEAN_1"), ("ketamine", "sd", "SD_1"), ("ketamine", "n", "TOTAL_1"),
-                           ("control", "mean", "MEAN_2"), ("control", "sd", "SD_2"), ("control", "n", "TOTAL_2"))}
+RM5_CELLS = {"DICH_DATA": ((EXPERIMENTAL, "events", "EVENTS_1"), (EXPERIMENTAL, "n", "TOTAL_1"),
+                            (CONTROL, "events", "EVENTS_2"), (CONTROL, "n", "TOTAL_2")),
+             "CONT_DATA": ((EXPERIMENTAL, "mean", "MEAN_1"), (EXPERIMENTAL, "sd", "SD_1"),
+                           (EXPERIMENTAL, "n", "TOTAL_1"),
+                           (CONTROL, "mean", "MEAN_2"), (CONTROL, "sd", "SD_2"), (CONTROL, "n", "TOTAL_2"))}
 
 
 def rm5_rows(path, ledger, selected, specs, out, places, seen):

@@ -14,8 +14,8 @@ import re
 from ...engine import conversions
 from .. import proposals
 from ..rows import time_key, value_in_quote
-from ..vocabulary import DAY_COUNT, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
-from .read import ENUMS, LAYOUT, ROB_DOMAINS, STAMP, arm_id, arm_names, slug
+from ..vocabulary import DAY_COUNT, FORMER_ARMS, GROUPING_QUOTE, SPEC_DIR, TRIAL_ID, LedgerError, window_words
+from .read import ENUMS, LAYOUT, ROB_DOMAINS, SIZE_COLUMNS, STAMP, arm_id, arm_names, slug
 
 NOT_REPORTED_COLUMNS = ["review", "trial_id", "outcome", "timepoint", "arm", "statistic", "source", "locator", "quote",
                         "contributor", "contributed_on"]
@@ -62,9 +62,9 @@ def check_enum(row, sheet, where):
 
 def arm_role(row, spec, where):
     """The row with its arm as the ledger names it: the worksheet names the review's arms by its spec's labels
-    (``read.arm_names``); a worksheet made before, by the ledger's names, still reads."""
+    (``read.arm_names``); a worksheet made before, by the ledger's names (or their former names), still reads."""
     names = arm_names(spec)
-    roles = {v: k for k, v in names.items()}
+    roles = {**FORMER_ARMS, **{v: k for k, v in names.items()}}
     if not row["arm"] or row["arm"] in roles or row["arm"] in names:
         row = row.copy()
         row["arm"] = roles.get(row["arm"], row["arm"])
@@ -250,18 +250,18 @@ def trial_row(row, where, known, spec, stamp, origin, out, places, seen):
         raise LedgerError(f"{where('trial_id')}: trial {tid!r} is already added at {seen[('trial', tid)]}")
     seen[("trial", tid)] = f"{where.path}, sheet 'trials', row {where.row}"
     out["trials"].append({c: row[c] or None for c in LAYOUT["trials"] if c not in (
-        "review", "n_ketamine", "n_control", "included_source", "included_locator", "included_quote")} | stamp)
+        "review", *SIZE_COLUMNS.values(), "included_source", "included_locator", "included_quote")} | stamp)
     places["trials"].append(where)
     out["membership"].append({"review": row["review"], "trial_id": tid, "status": "confirmed",
                               "source": row["included_source"], "locator": row["included_locator"],
                               "quote": row["included_quote"], "reason": f"a trial the review lists, added from the "
                               f"full text by {stamp['contributor']} on {stamp['contributed_on']}", **stamp})
     places["membership"].append(where)
-    for arm in ("ketamine", "control"):
-        if row[f"n_{arm}"]:
-            n = _number(row[f"n_{arm}"], where, f"n_{arm}")
+    for arm, col in SIZE_COLUMNS.items():
+        if row[col]:
+            n = _number(row[col], where, col)
             if not value_in_quote(n, row["quote"]):
-                raise LedgerError(f"{where(f'n_{arm}')}: {row[f'n_{arm}']} does not appear in the quote")
+                raise LedgerError(f"{where(col)}: {row[col]} does not appear in the quote")
             out["extraction"].append({"extract_id": f"{tid}-randomised-{arm_id(arm, spec)}-n-fulltext",
                                       "trial_id": tid,
                                       "outcome": "randomised", "timepoint": None, "time_days": None, "arm": arm,
