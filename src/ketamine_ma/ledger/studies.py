@@ -8,7 +8,6 @@ with the exact cells still missing. Every derivation is logged per study (PyMeta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -20,6 +19,8 @@ from ..engine.effects import CONTINUOUS_MEASURES as CONTINUOUS
 from ..engine.effects import PROPORTION_MEASURES as PROPORTION
 from ..engine.effects import family
 from ..engine.measures import measure as registry
+from . import own_estimate
+from .cells import COUNT, PAIN_SCALES, Assembly, required_cells
 from .vocabulary import (
     CONTROL,
     DAY_COUNT,
@@ -30,37 +31,7 @@ from .vocabulary import (
     window_words,
 )
 
-PAIN_SCALES = ("nrs_0_10", "vas_0_10", "vas_0_100")
-# Means and spreads pooled as they are: a count's (days off work, a number of events), whose unit the outcome names.
-COUNT = "count"
 SPREADS = ("mean", "sd", "se", "pm", "ci_low", "ci_high")
-
-
-def required_cells(measure):
-    """(arm, statistic) cells an analysis of ``measure`` needs from each trial."""
-    if measure in CONTINUOUS:
-        return [(a, s) for a in (EXPERIMENTAL, CONTROL) for s in ("mean", "sd", "n")]
-    if measure in BINARY:
-        return [(a, s) for a in (EXPERIMENTAL, CONTROL) for s in ("events", "n")]
-    if measure in PROPORTION:
-        return [(EXPERIMENTAL, "events"), (EXPERIMENTAL, "n")]
-    if family(measure) == "change":
-        return [("baseline", "mean"), ("baseline", "sd"), (EXPERIMENTAL, "mean"), (EXPERIMENTAL, "sd"),
-                (EXPERIMENTAL, "n")]
-    raise ValueError(f"unknown measure {measure!r}")
-
-
-@dataclass
-class Assembly:
-    """What could be assembled for one trial at one time point."""
-
-    cells: dict = field(default_factory=dict)
-    rows: list = field(default_factory=list)
-    log: list = field(default_factory=list)
-    unusable: dict = field(default_factory=dict)  # (arm, statistic) -> why the ledger's value cannot be used
-
-    def missing(self, measure):
-        return [c for c in required_cells(measure) if c not in self.cells]
 
 
 def members(membership, review, policy):
@@ -178,72 +149,6 @@ def _merge_second_arms(a, measure, multi_arm):
             a.log.append(f"second {base} arm incomplete; first arm used alone")
 
 
-ESTIMATE_STATS = ("mean", "se", "ci_low", "ci_high")  # a between-arm estimate (arm difference): value, SE, CI
-
-
-def _measured(rows):
-    """The rows' stated effect measures (``measure``: only between-arm estimates name one), "" where none."""
-    return rows["measure"].fillna("") if "measure" in rows else pd.Series("", index=rows.index)
-
-
-def estimate(rows, measure):
-    """The trial's own estimate of ``measure`` at one time point (its ``difference`` rows naming that measure), as
-    an ``Assembly`` with cells ``("difference", "yi")`` and ``("difference", "vi")`` on the pooling scale (the log
-    of a ratio), or None where it gives no estimate with a CI or SE; a mean difference on no 0-10 or 0-100 pain
-    scale comes back without cells, why in ``unusable`` (a VAS 0-100 one is rescaled, as arm means are). The SE
-    comes from the 95% CI as printed where the ledger has it (Cochrane Handbook v6.4 §6.3.1-6.3.2: SE = (upper -
-    lower) / (2 x 1.959964), on the logs of a ratio's bounds), else from the SE given."""
-    d = rows[(rows["arm"] == "difference") & (_measured(rows) == measure)]
-    stat = {s: g.iloc[0] for s, g in d.groupby("statistic") if s in ESTIMATE_STATS}
-    ci = "ci_low" in stat and "ci_high" in stat
-    if "mean" not in stat or not (ci or "se" in stat):
-        return None
-    a, ratio, value = Assembly(), registry(measure).ratio, float(stat["mean"]["value"])
-    used = ("mean", "ci_low", "ci_high") if ci else ("mean", "se")
-    scale = stat["mean"]["scale"]
-    if measure == "MD" and scale not in (*PAIN_SCALES, COUNT):  # as arm means are: on 0-10 or as counted
-        a.unusable[("difference", "mean")] = (f"a mean difference on scale '{scale}', not a 0-10 or 0-100 pain scale "
-                                              "or a count")
-        return a
-    yi = float(np.log(value)) if ratio else value
-    a.log.append(f"yi = {'ln ' if ratio else ''}{value:g}{f' = {yi:.6g}' if ratio else ''}: the trial's own "
-                 f"{measure}, no arm data [{stat['mean']['extract_id']}]")
-    if ci:
-        lo, hi = float(stat["ci_low"]["value"]), float(stat["ci_high"]["value"])
-        se = cv.se_from_ci(lo, hi, ratio)
-        bounds = f"ln {hi:g} - ln {lo:g}" if ratio else f"{hi:g} - {lo:g}"
-        a.log.append(f"SE = ({bounds}) / (2 x 1.959964) = {se:.6g} from the 95% CI as printed (Cochrane Handbook "
-                     f"v6.4 s6.3.1-6.3.2) [{stat['ci_low']['extract_id']};{stat['ci_high']['extract_id']}]")
-    else:
-        se = float(stat["se"]["value"])
-        a.log.append(f"SE = {se:g} as given [{stat['se']['extract_id']}]")
-    if measure == "MD" and scale == "vas_0_100":
-        yi, se = cv.to_nrs(yi, scale), cv.to_nrs(se, scale)
-        a.log.append(f"rescaled VAS 0-100 to 0-10 (/10): yi = {yi:.6g}, SE = {se:.6g}")
-    a.cells = {("difference", "yi"): yi, ("difference", "vi"): se ** 2}
-    a.rows = [stat[s]["extract_id"] for s in used]
-    return a
-
-
-def _estimate_words(rows, measure, mh):
-    """Why a trial's between-arm estimates (arm difference) are not pooled, or None where it has none: they name
-    no effect measure or another than the analysis', or the analysis pools 2x2 tables by Mantel-Haenszel."""
-    d = rows[(rows["arm"] == "difference") & rows["statistic"].isin(ESTIMATE_STATS)]
-    if d.empty:
-        return None
-    named = set(_measured(d)) - {""}
-    if measure in named and mh:
-        return (f"its own {measure} and CI are not pooled: Mantel-Haenszel pools 2x2 tables, not estimates (RevMan "
-                "does not mix them either)")
-    if measure in named:
-        own = estimate(d, measure)
-        why = own.unusable.get(("difference", "mean")) if own else None
-        return f"its own {measure} is {why}" if why else f"its own {measure} lacks its CI or SE"
-    if named:
-        return f"its between-arm estimate is a {' or '.join(sorted(named))}, not this analysis' {measure}"
-    return "its between-arm estimate (arm difference) names no effect measure (column measure), so it is not pooled"
-
-
 def _time_groups(rows, tp):
     """Candidate time points ``(label, days, rows)`` of a trial's rows inside the window of ``tp`` (all of them
     when the analysis has no time-point rule). Rows are at one time point when label and day count agree."""
@@ -331,12 +236,12 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
     groups = _time_groups(rows, tp) if len(rows) else []
     if not mh:
         own = [(label, days, a) for label, days, g in groups
-               if (a := estimate(g, measure)) is not None and ("difference", "yi") in a.cells]
+               if (a := own_estimate.estimate(g, measure)) is not None and ("difference", "yi") in a.cells]
         if own:
             return _select(own, tp, measure), None, []
     if family(measure) not in ("continuous", "binary"):  # a single group's analysis: no between-arm estimate
         return None, why, missing
-    words = _estimate_words(pd.concat([g for *_, g in groups]) if groups else rows, measure, mh)
+    words = own_estimate.why_not(pd.concat([g for *_, g in groups]) if groups else rows, measure, mh)
     return None, why if words is None else f"{why}; {words}", missing
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..ledger.cells import required_cells
 from ..ledger.contrib.read import (
     LAYOUT,
     SHEETS,
@@ -22,7 +23,7 @@ from ..ledger.contrib.read import (
     review_columns,
     sheet_columns,
 )
-from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, required_cells, study_id
+from ..ledger.studies import BINARY, DAY_COUNT, PROPORTION, members, pm_words, study_id
 from ..ledger.vocabulary import CONTROL, CONTROL_2, EXPERIMENTAL, EXPERIMENTAL_2
 from .carried import carry
 from .report_files import figures_page_name
