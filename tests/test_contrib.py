@@ -219,51 +219,54 @@ def test_a_conflicting_number_gives_a_conflict_row_and_both_readings(bcg, tmp_pa
     assert tables[("conflict_alt", "rr_fixed")].set_index("trial_id").loc["aronson1948", "ai"] == 119
 
 
-def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers_sheet(bcg, tmp_path):
-    """Comstock 1976 taken out of the reduced ledger and given back, from the BCG table, in the trials sheet."""
+GONE = "comstock1976"
+
+
+def comstock():
+    """Comstock 1976's row of the BCG data table."""
+    return bcg_ledger.studies().set_index("trial_id").loc[GONE]
+
+
+def comstock_given_back(bcg, **attributes):
+    """Comstock 1976 taken out of the reduced ledger and its numbers sheet, and an edit giving it back in the trials
+    sheet: what every review asks of a trial, ``attributes``, and the BCG table's row as its evidence."""
     ledger, spec, sheets = bcg
-    gone = "comstock1976"
-    ledger = {**ledger, "trials": ledger["trials"][ledger["trials"].trial_id != gone],
-              "membership": ledger["membership"][ledger["membership"].trial_id != gone]}
-    t = bcg_ledger.studies().set_index("trial_id").loc[gone]
+    ledger = {**ledger, "trials": ledger["trials"][ledger["trials"].trial_id != GONE],
+              "membership": ledger["membership"][ledger["membership"].trial_id != GONE]}
+    t = comstock()
+    cells = {"trial_id": GONE, "first_author": "Comstock", "year": "1976",
+             "no_id_reason": "the BCG data table names trials by author and year only", "design": "parallel",
+             **attributes, "source": t.source, "locator": t.locator, "quote": t.quote, "included_source": t.source,
+             "included_locator": t.locator, "included_quote": t.quote}
 
     def edit(s):
-        s["numbers"] = s["numbers"][s["numbers"].trial_id != gone].reset_index(drop=True)
-        s["trials"].loc[0, ["trial_id", "first_author", "year", "no_id_reason", "design", "randomised", "condition",
-                            "pain_type", "crps", "route", "regimen", "source", "locator", "quote", "included_source",
-                            "included_locator", "included_quote"]] = [
-            gone, "Comstock", "1976", "the BCG data table names trials by author and year only", "parallel",
-            "no" if t.alloc != "random" else "yes", "tuberculosis (BCG vaccine trial)", "unclear", "no",
-            "not stated in the data table", "BCG vaccine", t.source, t.locator, t.quote, t.source, t.locator, t.quote]
+        s["numbers"] = s["numbers"][s["numbers"].trial_id != GONE].reset_index(drop=True)
+        s["trials"].loc[0, list(cells)] = list(cells.values())
 
+    return (ledger, spec, sheets), edit
+
+
+def test_a_trial_added_in_the_trials_sheet_joins_membership_and_the_next_numbers_sheet(bcg, tmp_path):
+    """Comstock 1976 taken out of the reduced ledger and given back, from the BCG table, in the trials sheet."""
+    (ledger, spec, sheets), edit = comstock_given_back(
+        bcg, randomised="no" if comstock().alloc != "random" else "yes", condition="tuberculosis (BCG vaccine trial)",
+        pain_type="unclear", crps="no", route="not stated in the data table", regimen="BCG vaccine")
     merged, log = contribute((ledger, spec, sheets), tmp_path / "new", edit)
-    assert gone in set(merged["trials"].trial_id)
+    assert GONE in set(merged["trials"].trial_id)
     m = merged["membership"]
-    assert m[(m.review == "bcg") & (m.trial_id == gone)].status.tolist() == ["confirmed"]
+    assert m[(m.review == "bcg") & (m.trial_id == GONE)].status.tolist() == ["confirmed"]
     _, _, missing = steps.clean(merged, "bcg", spec, MAIN)
     again, counts = ws.build(ws.Known("bcg", spec, merged, missing, "confirmed"))
-    assert set(again["numbers"].trial_id) == {gone} and len(again["numbers"]) == 4
+    assert set(again["numbers"].trial_id) == {GONE} and len(again["numbers"]) == 4
     assert counts["cells_needed"] == 52 and counts["cells_filled"] == 48
 
 
 def test_a_new_trial_needs_only_what_every_review_has_and_not_reported_randomisation_is_an_answer(bcg, tmp_path):
     """Comstock 1976 given back with its citation, why it has no id, design, "not reported" randomisation and the
     evidence, and none of the ketamine reviews' own attributes (condition, pain type, CRPS, route, regimen)."""
-    ledger, spec, sheets = bcg
-    gone = "comstock1976"
-    ledger = {**ledger, "trials": ledger["trials"][ledger["trials"].trial_id != gone],
-              "membership": ledger["membership"][ledger["membership"].trial_id != gone]}
-    t = bcg_ledger.studies().set_index("trial_id").loc[gone]
-
-    def edit(s):
-        s["numbers"] = s["numbers"][s["numbers"].trial_id != gone].reset_index(drop=True)
-        s["trials"].loc[0, ["trial_id", "first_author", "year", "no_id_reason", "design", "randomised", "source",
-                            "locator", "quote", "included_source", "included_locator", "included_quote"]] = [
-            gone, "Comstock", "1976", "the BCG data table names trials by author and year only", "parallel",
-            "not reported", t.source, t.locator, t.quote, t.source, t.locator, t.quote]
-
+    (ledger, spec, sheets), edit = comstock_given_back(bcg, randomised="not reported")
     merged, _ = contribute((ledger, spec, sheets), tmp_path / "new", edit)
-    added = merged["trials"].set_index("trial_id").loc[gone]
+    added = merged["trials"].set_index("trial_id").loc[GONE]
     assert added.randomised == "not reported" and pd.isna(added.pain_type) and pd.isna(added.condition)
 
 
