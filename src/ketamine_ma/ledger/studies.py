@@ -227,8 +227,9 @@ def decide(rows, rows_all, base, measure, tp, outcomes, pm_reading="sd", multi_a
     ``(label, "all arms", "time_days")``.
 
     A trial with usable arm data pools them; one without pools its own estimate of the analysis' measure where the
-    ledger gives it (``estimate``: arm ``difference`` rows naming the measure, with a CI or SE), except under
-    Mantel-Haenszel (``mh``), which pools 2x2 tables only; the reason then says why its estimate is not pooled.
+    ledger gives it (``own_estimate.estimate``: arm ``difference`` rows naming the measure, with a CI or SE),
+    except under Mantel-Haenszel (``mh``), which pools 2x2 tables only; the reason then says why its estimate is
+    not pooled.
     """
     best, why, missing = _from_arms(rows, rows_all, base, measure, tp, outcomes, pm_reading, multi_arm)
     if best is not None:

@@ -64,7 +64,7 @@ SOURCE_KINDS = {"full_text": "trial report, full text", "abstract": "trial repor
 # The kinds that are the trial's own publication, the one trials.csv gives the DOI, PMID and PMCID of.
 OWN_REPORT = ("full_text", "abstract")
 # Outcomes that count participants, each as the source words it ("analysed", "completed the study", "received
-# ketamine", "were given"/"treated with", "randomised", "recruited"/"in N patients"). When an outcome's rows lack
+# the drug", "were given"/"treated with", "randomised", "recruited"/"in N patients"). When an outcome's rows lack
 # n, the arm size is taken from these in this order, closest to the number analysed first (ledger.studies).
 FLOW_OUTCOMES = ("analysed", "completed", "received", "treated", "randomised", "enrolled")
 
