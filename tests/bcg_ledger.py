@@ -65,6 +65,30 @@ def reduce(work):
     return t
 
 
+METAFOR_DOI = "10.18637/jss.v036.i03"  # Viechtbauer 2010, the metafor paper: dat.bcg's table (p. 9) and its pool
+
+
+def with_pdf(work, pdf, doi=""):
+    """The reduced review in the project copy ``work`` run as a reader would, with ``pdf`` as the review's PDF in
+    the full-text folder (its manifest row giving ``doi``): the review's scope as the metafor paper states it (the
+    umbrella view needs each ledger review's k) and no sensitivity analyses."""
+    reduce(work)
+    pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
+    scope = {c: "" for c in pub.columns} | {
+        "review": "bcg", "result_id": "scope", "kind": "pooled", "outcome": "tuberculosis", "analysis": "primary",
+        "k": "13", "source": f"https://doi.org/{METAFOR_DOI}", "locator": "Section 3.2, p. 9",
+        "source_kind": "primary", "quote": "the data set object dat.bcg with the results from 13 studies"}
+    pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
+    cfg = work / "config/config.yaml"
+    config = yaml.safe_load(cfg.read_text())
+    config["sensitivity"] = {}
+    cfg.write_text(yaml.safe_dump(config))
+    ft = work / "data/fulltext"
+    ft.mkdir(parents=True)
+    shutil.copy(pdf, ft / pdf.name)
+    (ft / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\n{pdf.name},{doi},,,bcg\n")
+
+
 def reduced_ledger(work):
     """``data/raw`` and ``config`` copied into ``work`` with BCG reduced: its validated ledger and BCG's spec."""
     shutil.copytree(ROOT / "data/raw", work / "data/raw")

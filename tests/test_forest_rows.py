@@ -337,8 +337,6 @@ def test_an_unmatched_label_is_listed_and_two_rows_naming_one_trial_propose_noth
 
 # -------------------------------------------------------------------------- the worksheet, end to end
 
-DOI = "10.18637/jss.v036.i03"
-
 
 @pytest.fixture(scope="module")
 def bcg_with_plot(plots, tmp_path_factory):
@@ -349,26 +347,11 @@ def bcg_with_plot(plots, tmp_path_factory):
 
 def bcg_review_with_pdf(pdf, work):
     """A copy of the project in ``work`` with the reduced BCG review whose PDF is ``pdf``, its worksheet made."""
-    import yaml
     from test_pipeline import copy_project, smk
 
     work = copy_project(work)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    bcg_ledger.reduce(work)
-    pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
-    scope = {c: "" for c in pub.columns} | {
-        "review": "bcg", "result_id": "scope", "kind": "pooled", "outcome": "tuberculosis", "analysis": "primary",
-        "k": "13", "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
-        "quote": "the data set object dat.bcg with the results from 13 studies"}
-    pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
-    cfg = work / "config/config.yaml"
-    config = yaml.safe_load(cfg.read_text())
-    config["sensitivity"] = {}
-    cfg.write_text(yaml.safe_dump(config))
-    ft = work / "data/fulltext"
-    ft.mkdir(parents=True)
-    shutil.copy(pdf, ft / pdf.name)
-    (ft / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\n{pdf.name},,,,bcg\n")
+    bcg_ledger.with_pdf(work, pdf)
     start = time.perf_counter()
     res = smk(work, "worksheets", "--config", "reviews=[bcg]")
     print(f"PDF dropped in -> worksheet with every proposal: {time.perf_counter() - start:.1f} s (snakemake run)")

@@ -18,14 +18,13 @@ from pathlib import Path
 import bcg_ledger
 import pandas as pd
 import pytest
-import yaml
 from openpyxl import load_workbook
 from test_pipeline import ROOT, copy_project, smk
 
 from ketamine_ma.ledger import fulltext, fulltext_index, hints, pdf_text
 from ketamine_ma.ledger.vocabulary import LedgerError
 
-DOI = "10.18637/jss.v036.i03"
+DOI = bcg_ledger.METAFOR_DOI
 
 
 def metafor_pdf():
@@ -346,23 +345,7 @@ def base(tmp_path_factory):
     """The reduced BCG review with the metafor paper in the copy's full-text folder; its worksheet."""
     work = copy_project(tmp_path_factory.mktemp("bcgft"))
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    bcg_ledger.reduce(work)
-    # the review's scope as the paper states it (the umbrella view needs each ledger review's k)
-    pub = pd.read_csv(work / "data/raw/published.csv", dtype=str, keep_default_na=False)
-    scope = {c: "" for c in pub.columns} | {
-        "review": "bcg", "result_id": "scope", "kind": "pooled", "outcome": "tuberculosis", "analysis": "primary",
-        "k": "13",
-        "source": f"https://doi.org/{DOI}", "locator": "Section 3.2, p. 9", "source_kind": "primary",
-        "quote": "the data set object dat.bcg with the results from 13 studies"}
-    pd.concat([pub, pd.DataFrame([scope])]).to_csv(work / "data/raw/published.csv", index=False)
-    cfg = work / "config/config.yaml"
-    config = yaml.safe_load(cfg.read_text())
-    config["sensitivity"] = {}
-    cfg.write_text(yaml.safe_dump(config))
-    ft = work / "data/fulltext"
-    ft.mkdir(parents=True)
-    shutil.copy(metafor_pdf(), ft / "metafor.pdf")
-    (ft / "documents.csv").write_text(f"file,doi,pmid,trials,reviews\nmetafor.pdf,{DOI},,,bcg\n")
+    bcg_ledger.with_pdf(work, metafor_pdf(), DOI)
     res = smk(work, "worksheets", "--config", "reviews=[bcg]")
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     return work
